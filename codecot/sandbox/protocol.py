@@ -1,0 +1,81 @@
+"""Length-prefixed framing used between the pool, its workers and their children.
+
+A frame is a 4-byte big-endian length followed by that many bytes. A message is one or more
+frames; the sandbox sends a *reply* as two frames: a small JSON `meta` object and a `body`
+(the task's JSON result, or empty when the sandbox itself reports the failure).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from typing import Any
+
+HEADER = struct.Struct(">I")
+MAX_FRAME = 2**31
+
+
+def frame(data: bytes) -> bytes:
+    """`data` with its length prefix."""
+    return HEADER.pack(len(data)) + data
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON bytes for a protocol object."""
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of `data` to `fd` (a blocking descriptor)."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+class FrameReader:
+    """Collects bytes read from a descriptor and splits them into frames."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        """Add bytes that were read elsewhere."""
+        self.buffer += chunk
+
+    def read_some(self, size: int = 1 << 16) -> bool:
+        """Read once from the descriptor; False at end of file."""
+        chunk = os.read(self.fd, size)
+        if not chunk:
+            return False
+        self.buffer += chunk
+        return True
+
+    def next_frame(self) -> bytes | None:
+        """Pop the next complete frame, or None if it has not fully arrived."""
+        if len(self.buffer) < HEADER.size:
+            return None
+        (size,) = HEADER.unpack_from(self.buffer)
+        end = HEADER.size + size
+        if len(self.buffer) < end:
+            return None
+        data = bytes(self.buffer[HEADER.size : end])
+        del self.buffer[:end]
+        return data
+
+    def pending_size(self) -> int | None:
+        """The announced length of the frame being received, if its header has arrived."""
+        if len(self.buffer) < HEADER.size:
+            return None
+        return int(HEADER.unpack_from(self.buffer)[0])
+
+    def read_frame(self) -> bytes | None:
+        """Block until a whole frame is available; None at end of file."""
+        while True:
+            data = self.next_frame()
+            if data is not None:
+                return data
+            if not self.read_some():
+                return None

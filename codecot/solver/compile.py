@@ -1,0 +1,275 @@
+"""The expression compiler: :mod:`codecot.claims.expr` trees -> :class:`SymValue`.
+
+``compile_expr(expr, env)`` gives the value of ``expr`` with Python semantics, where ``env``
+maps variable names to values (concrete ones from :func:`~codecot.solver.values.encode`,
+symbolic ones from :func:`~codecot.solver.values.fresh`).
+
+Policy:
+
+* Operators (arithmetic, comparisons, ``and``/``or``/``not``, conditional expressions) become
+  Z3 terms whenever their operands have a Z3 encoding, concrete or not, so that Z3 decides
+  arithmetic and comparisons.
+* Indexing, slicing, builtin and method calls on concrete operands are folded in Python
+  (exact semantics, whitelisted operations only); on symbolic operands they use Z3's theories
+  or raise :class:`Unsupported`.
+* If Python would raise for concrete operands, the compiler raises :class:`PythonError`; for
+  symbolic operands the possible exception becomes a :class:`Guard` on the result (guards of
+  short-circuited operands only apply when they are evaluated).  A claim whose expression
+  raises is false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import z3
+
+from codecot.claims import expr as E
+from codecot.solver import arith, calls, sequences
+from codecot.solver.context import ctx
+from codecot.solver.errors import PythonError, Unsupported
+from codecot.solver.fold import apply, call_builtin, concrete_args
+from codecot.solver.semantics import (
+    bool_value,
+    encodable,
+    equal,
+    known_bool,
+    mk_and,
+    mk_not,
+    order,
+    to_term,
+    truth,
+)
+from codecot.solver.types import PyType, join_all, list_of
+from codecot.solver.values import MISSING, Guard, SymValue, concrete_value, encode
+
+
+def compile_expr(expr: E.Expr, env: Mapping[str, SymValue]) -> SymValue:
+    """The value of ``expr`` under ``env`` (raises PythonError / Unsupported, see module doc)."""
+    return _Compiler(env).run(expr)
+
+
+class _Compiler:
+    def __init__(self, env: Mapping[str, SymValue]) -> None:
+        self.env = env
+
+    def run(self, node: E.Expr) -> SymValue:
+        method = getattr(self, "c_" + type(node).__name__, None)
+        if method is None:
+            raise Unsupported(f"expression node {type(node).__name__}")
+        result: SymValue = method(node)
+        return result
+
+    # --- leaves and literals ----------------------------------------------------------------
+
+    def c_Const(self, node: E.Const) -> SymValue:
+        return encode(node.value)
+
+    def c_Name(self, node: E.Name) -> SymValue:
+        try:
+            value = self.env[node.id]
+        except KeyError:
+            raise PythonError("NameError", f"name {node.id!r} is not defined") from None
+        if value.type.kind == "opaque":
+            raise Unsupported(f"variable {node.id} has no encoding")
+        return value
+
+    def c_ListExpr(self, node: E.ListExpr) -> SymValue:
+        items = [self.run(i) for i in node.items]
+        values = concrete_args(items)
+        if values is not None:
+            return encode(values).with_guards([g for i in items for g in i.guards])
+        t = list_of(join_all([i.type for i in items]))
+        if t.elem.kind == "union":
+            raise Unsupported("list literal with mixed symbolic item types")
+        return sequences.from_items(t, items)
+
+    def c_TupleExpr(self, node: E.TupleExpr) -> SymValue:
+        items = tuple(self.run(i) for i in node.items)
+        return SymValue(PyType("tuple", tuple(i.type for i in items)), raw=items)
+
+    def c_SetExpr(self, node: E.SetExpr) -> SymValue:
+        items = [self.run(i) for i in node.items]
+        values = concrete_args(items)
+        if values is None:
+            raise Unsupported("set literal with symbolic items")
+        return apply(lambda *xs: set(xs), values)
+
+    def c_DictExpr(self, node: E.DictExpr) -> SymValue:
+        keys = [self.run(k) for k in node.keys]
+        vals = [self.run(v) for v in node.values]
+        k_values, v_values = concrete_args(keys), concrete_args(vals)
+        if k_values is None or v_values is None:
+            raise Unsupported("dict literal with symbolic items")
+        return apply(lambda ks, vs: dict(zip(ks, vs, strict=True)), [k_values, v_values])
+
+    # --- operators -------------------------------------------------------------------------
+
+    def c_UnaryOp(self, node: E.UnaryOp) -> SymValue:
+        operand = node.operand
+        if node.op == "-" and isinstance(operand, E.Const) and type(operand.value) in (int, float):
+            return encode(-operand.value)  # a negative literal such as -1, not an operation
+        return arith.unary(node.op, self.run(operand))
+
+    def c_BinOp(self, node: E.BinOp) -> SymValue:
+        return arith.binop(node.op, self.run(node.left), self.run(node.right))
+
+    def c_BoolOp(self, node: E.BoolOp) -> SymValue:
+        """Python value semantics: ``a and b`` is ``a`` if ``a`` is falsy, else ``b``."""
+        is_and = node.op == "and"
+        first = self.run(node.operands[0])
+        result, rest = first, node.operands[1:]
+        while rest:
+            value = concrete_value(result)
+            if value is not MISSING:  # short-circuit on a known operand
+                decided = bool(value)
+                if decided is not is_and:
+                    return result
+                result = self.run(rest[0])
+                rest = rest[1:]
+                continue
+            if result.type.kind != "bool":
+                raise Unsupported("and/or over symbolic non-bool operands")
+            cond = result.term
+            right = self._guarded(rest[0], cond if is_and else z3.Not(cond))
+            if right.type.kind != "bool":
+                raise Unsupported("and/or over symbolic non-bool operands")
+            term = z3.And(cond, to_term(truth(right))) if is_and else \
+                z3.Or(cond, to_term(truth(right)))
+            result = bool_value(term, result.guards + right.guards)
+            rest = rest[1:]
+        return result
+
+    def _guarded(self, node: E.Expr, when: z3.BoolRef) -> SymValue:
+        """Compile an operand evaluated only when ``when`` holds; its guards become implied."""
+        try:
+            v = self.run(node)
+        except PythonError as exc:
+            return SymValue(PyType("bool"), raw=ctx().false,
+                            guards=(Guard(z3.Not(when), exc.exc_type),))
+        guards = tuple(Guard(z3.Implies(when, g.cond), g.exc) for g in v.guards)
+        return SymValue(v.type, v.py, v.raw, guards)
+
+    def c_IfExp(self, node: E.IfExp) -> SymValue:
+        test = self.run(node.test)
+        cond = known_bool(truth(test))
+        if isinstance(cond, bool):
+            return self.run(node.body if cond else node.orelse).with_guards(test.guards)
+        body = self._guarded(node.body, cond)
+        orelse = self._guarded(node.orelse, z3.Not(cond))
+        guards = test.guards + body.guards + orelse.guards
+        if body.type != orelse.type:
+            raise Unsupported("conditional expression with branches of different types")
+        if body.type.kind == "tuple":
+            raise Unsupported("conditional expression over tuples")
+        if body.type.kind == "None":
+            return SymValue(body.type, None, guards=guards)
+        return SymValue(body.type, raw=z3.If(cond, body.term, orelse.term), guards=guards)
+
+    def c_Compare(self, node: E.Compare) -> SymValue:
+        left = self.run(node.left)
+        guards: list[Guard] = list(left.guards)
+        parts: list[object] = []
+        for op, comp_node in zip(node.ops, node.comparators, strict=True):
+            so_far = known_bool(mk_and(parts))
+            if so_far is False:
+                break  # Python stops at the first false link
+            if so_far is True:
+                right = self.run(comp_node)
+            else:
+                right = self._guarded(comp_node, to_term(so_far))
+            guards.extend(right.guards)
+            link, extra = _compare(op, left, right)
+            if so_far is not True:
+                extra = [Guard(z3.Implies(to_term(so_far), g.cond), g.exc) for g in extra]
+            guards.extend(extra)
+            parts.append(link)
+            left = right
+        return bool_value(mk_and(parts), tuple(guards))
+
+    # --- subscripts and calls ---------------------------------------------------------------
+
+    def c_Index(self, node: E.Index) -> SymValue:
+        v, i = self.run(node.value), self.run(node.index)
+        args = concrete_args((v, i))
+        if args is not None:
+            return apply(lambda x, k: x[k], args).with_guards(v.guards + i.guards)
+        return sequences.index(v, i)
+
+    def c_Slice(self, node: E.Slice) -> SymValue:
+        v = self.run(node.value)
+        bounds = [None if b is None else self.run(b) for b in (node.lower, node.upper, node.step)]
+        present = [b for b in bounds if b is not None]
+        args = concrete_args([v, *present])
+        if args is not None:
+            it = iter(args[1:])
+            lo, hi, st = (None if b is None else next(it) for b in bounds)
+            guards = tuple(g for x in (v, *present) for g in x.guards)
+            return apply(lambda x: x[lo:hi:st], [args[0]]).with_guards(guards)
+        return sequences.slice_(v, *bounds)
+
+    def c_Call(self, node: E.Call) -> SymValue:
+        if node.func not in E.BUILTIN_FUNCTIONS:
+            raise Unsupported(f"call of the program function {node.func}()")
+        args = [self.run(a) for a in node.args]
+        guards = tuple(g for a in args for g in a.guards)
+        values = concrete_args(args)
+        if values is not None:
+            return call_builtin(node.func, values).with_guards(guards)
+        return calls.call(node.func, args)
+
+    def c_MethodCall(self, node: E.MethodCall) -> SymValue:
+        receiver = self.run(node.receiver)
+        args = [self.run(a) for a in node.args]
+        return calls.method(receiver, node.method, args)
+
+    def c_Attribute(self, node: E.Attribute) -> SymValue:
+        raise Unsupported(f"attribute access .{node.attr}")
+
+
+def _compare(op: str, a: SymValue, b: SymValue) -> tuple[object, list[Guard]]:
+    if op == "==":
+        return equal(a, b)
+    if op == "!=":
+        p, g = equal(a, b)
+        return mk_not(p), g
+    if op in ("<", "<=", ">", ">="):
+        return order(op, a, b)
+    if op in ("in", "not in"):
+        p, g = _contains(a, b)
+        return (p if op == "in" else mk_not(p)), g
+    if op in ("is", "is not"):
+        p = _identity(a, b)
+        return (p if op == "is" else mk_not(p)), []
+    raise Unsupported(f"comparison operator {op}")
+
+
+def _contains(item: SymValue, container: SymValue) -> tuple[object, list[Guard]]:
+    kind = container.type.kind
+    if kind in ("int", "bool", "float", "None"):
+        raise PythonError("TypeError", f"argument of type '{container.type}' is not iterable")
+    if kind in ("str", "list", "tuple") and encodable(item.type) and encodable(container.type):
+        return sequences.contains(item, container)
+    return _fold_in(item, container), []
+
+
+def _fold_in(item: SymValue, container: SymValue) -> bool:
+    args = concrete_args((item, container))
+    if args is None:
+        raise Unsupported(f"membership in a symbolic {container.type}")
+    result = apply(lambda x, c: x in c, args)
+    return bool(result.py)
+
+
+def _identity(a: SymValue, b: SymValue) -> object:
+    """``is`` is only decided where Python's answer does not depend on object identity."""
+    ka, kb = a.type.kind, b.type.kind
+    if ka == "None" or kb == "None":
+        return ka == kb
+    if ka == "bool" and kb == "bool":
+        return equal(a, b)[0]
+    if (ka == "bool" or kb == "bool") and ka != kb:
+        return False
+    raise Unsupported("'is' between values whose identity Python does not fix")
+
+

@@ -1,0 +1,335 @@
+"""The in-child tracer: run one corpus record under ``sys.settrace`` and build its trace record.
+
+:func:`trace_job` is the task function the sandbox calls with a payload
+``{"id", "code", "input", "entry"?, "max_events"?}``; it returns the trace record described in
+ARCHITECTURE.md ("Trace record").  :func:`trace_in_process` is the same with plain arguments.
+
+The code is compiled once under the file name ``<codecot:ID>`` and executed twice, each time in a
+fresh namespace with a fresh copy of the builtins; the record is ``nondeterministic`` when the
+two runs differ in output, error or events.  Only frames whose code comes from that file are
+traced; comprehension, lambda and generator frames are skipped.  The per-frame bookkeeping lives
+in :mod:`codecot.trace.frames`.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import sys
+import time
+from types import CodeType, ModuleType
+from typing import Any
+
+from codecot.trace.analysis import CodeMap, analyze
+from codecot.trace.frames import Run, exception_message, statement_line
+from codecot.trace.values import encode_frozen, is_literal_tag
+
+# Builtin names used in this module resolve in a private snapshot taken at import (functions
+# capture their module's ``__builtins__`` when defined), so a traced program that patches the
+# ``builtins`` module cannot change what the tracer's own code calls.
+__builtins__ = ModuleType("builtins")
+vars(__builtins__).update(vars(builtins))
+
+MAX_EVENTS = 5_000
+MAX_MESSAGE_CHARS = 500
+
+# Captured at import so that a program patching ``builtins`` or ``sys`` cannot subvert tracing.
+_settrace = sys.settrace
+_gettrace = sys.gettrace
+_exec = builtins.exec
+_compile = builtins.compile
+_eval = builtins.eval
+_callable = builtins.callable
+_type = builtins.type
+_len = builtins.len
+_perf_counter = time.perf_counter
+_BaseException = builtins.BaseException
+_KeyboardInterrupt = builtins.KeyboardInterrupt
+_MemoryError = builtins.MemoryError
+_RecursionError = builtins.RecursionError
+_TypeError = builtins.TypeError
+_type_name = type.__dict__["__name__"].__get__
+_exc_traceback = BaseException.__dict__["__traceback__"].__get__
+_BUILTINS = builtins.__dict__
+
+_CAPTURE = "__codecot_capture__"
+_INPUT_FUNCTION = "__codecot_input__"
+
+
+class _Captured:
+    """The argument list of the entry call, as produced by evaluating the record's input."""
+
+    __slots__ = ("args", "kwargs")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.args = args
+        self.kwargs = kwargs
+
+
+class _Outcome:
+    """What one execution produced; two outcomes are compared for determinism."""
+
+    __slots__ = ("args", "error", "error_kind", "events", "globals", "output", "output_type",
+                 "truncated", "types")
+
+    def __init__(self) -> None:
+        self.args: dict[str, str] = {}
+        self.types: dict[str, str] = {}
+        self.globals: dict[str, str] = {}
+        self.output: str | None = None
+        self.output_type: str | None = None
+        self.error: str | None = None
+        self.error_kind: str | None = None
+        self.events: list[dict[str, Any]] = []
+        self.truncated = False
+
+    def fail(self, kind: str, message: str) -> _Outcome:
+        self.error_kind = kind
+        self.error = " ".join(message.split())
+        return self
+
+    def key(self) -> tuple[object, ...]:
+        return (self.output, self.output_type, self.error_kind, self.error, self.truncated,
+                self.events)
+
+
+def _restore_builtins(clean: dict[str, Any]) -> None:
+    """Undo any change the program made to the real ``builtins`` module."""
+    current = _BUILTINS
+    try:
+        intact = _len(current) == _len(clean) and clean.items() <= current.items()
+    except _BaseException:  # a value the program put there compared badly
+        intact = False
+    if not intact:
+        current.clear()
+        current.update(clean)
+
+
+def _error_line(exc: BaseException, filename: str, codemap: CodeMap | None) -> int | None:
+    """The deepest line of the traced code in the traceback of ``exc``."""
+    tb = _exc_traceback(exc)
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is not None and codemap is not None:
+        return statement_line(codemap, line)
+    return line
+
+
+def _describe(exc: BaseException, line: int | None) -> str:
+    name = _type_name(_type(exc))
+    message = exception_message(exc, MAX_MESSAGE_CHARS)
+    text = name + ": " + message if message else name
+    return text + (f" (line {line})" if line is not None else "")
+
+
+def _exception_kind(exc: BaseException) -> str:
+    return "memory" if isinstance(exc, _MemoryError) else "exception"
+
+
+def _module_globals(namespace: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, value in namespace.items():
+        if name.startswith("__"):
+            continue
+        text, tag, _ = encode_frozen(value)
+        if is_literal_tag(tag):
+            found[name] = text
+    return found
+
+
+def _run_once(
+    code: CodeType, codemap: CodeMap, filename: str, entry: str, max_events: int
+) -> _Outcome:
+    """Execute the module, evaluate the input, call the entry under the tracer."""
+    clean = dict(_BUILTINS)
+    previous = _gettrace()  # a debugger's or coverage tool's tracer gets its place back
+    try:
+        return _execute(code, codemap, filename, entry, max_events, clean)
+    finally:
+        _settrace(previous)
+        _restore_builtins(clean)
+
+
+def _execute(
+    code: CodeType,
+    codemap: CodeMap,
+    filename: str,
+    entry: str,
+    max_events: int,
+    clean: dict[str, Any],
+) -> _Outcome:
+    outcome = _Outcome()
+    namespace: dict[str, Any] = {"__builtins__": dict(clean), "__name__": "__codecot__"}
+    try:
+        _exec(code, namespace)
+    except _KeyboardInterrupt:
+        raise
+    except _BaseException as exc:
+        return outcome.fail(_exception_kind(exc), _describe(exc, _error_line(exc, filename, codemap)))
+    arguments = namespace.pop(_INPUT_FUNCTION, None)
+    outcome.globals = _module_globals(namespace)
+    function = namespace.get(entry)
+    if function is None or not _callable(function):
+        return outcome.fail("bad_record", f"entry function {entry!r} is not defined by the code")
+    namespace[_CAPTURE] = _Captured
+    try:
+        captured = arguments() if _callable(arguments) else None
+    except _KeyboardInterrupt:
+        raise
+    except _BaseException as exc:
+        return outcome.fail("bad_input", "bad input: " + _describe(exc, None))
+    finally:
+        namespace.pop(_CAPTURE, None)
+    if _type(captured) is not _Captured:
+        return outcome.fail("bad_input", "bad input: not an argument list")
+
+    run = Run(filename, codemap, max_events)
+    tracer = run.global_trace
+    result: object = None
+    error: BaseException | None = None
+    _settrace(tracer)
+    try:
+        result = function(*captured.args, **captured.kwargs)
+    except _KeyboardInterrupt:
+        raise
+    except _BaseException as exc:
+        error = exc
+    finally:
+        interfered = _gettrace() is not tracer
+        _settrace(None)
+    outcome.events = run.events
+    outcome.truncated = run.truncated
+    if run.entry_args is not None:
+        outcome.args, outcome.types = run.entry_args
+    if error is not None:
+        if not run.entered and isinstance(error, _TypeError):
+            return outcome.fail("bad_input", "bad input: " + _describe(error, None))
+        line = _error_line(error, filename, codemap)
+        return outcome.fail(_exception_kind(error), _describe(error, line))
+    if run.internal_error is not None:
+        if run.internal_error is _MemoryError:
+            return outcome.fail("memory", "MemoryError while tracing")
+        return outcome.fail("crash", "tracer failed: " + _type_name(run.internal_error))
+    if interfered and not run.truncated:
+        return outcome.fail("exception", "program interfered with the tracer")
+    text, tag, _ = encode_frozen(result)
+    if not is_literal_tag(tag):
+        return outcome.fail("unrepresentable_output", f"unrepresentable output: {text} ({tag})")
+    outcome.output = text
+    outcome.output_type = tag
+    return outcome
+
+
+def _entry_name(tree: ast.Module, entry: object) -> str:
+    if isinstance(entry, str) and entry:
+        return entry
+    names = [
+        n.name
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name != _INPUT_FUNCTION
+    ]
+    return names[0] if _len(names) == 1 else "f"
+
+
+def _record(
+    record_id: object, outcome: _Outcome, entry: str | None, started: float
+) -> dict[str, Any]:
+    ok = outcome.error_kind is None
+    return {
+        "id": record_id,
+        "ok": ok,
+        "error": outcome.error,
+        "error_kind": outcome.error_kind,
+        "entry": entry,
+        "args": outcome.args,
+        "types": outcome.types,
+        "output": outcome.output if ok else None,
+        "output_type": outcome.output_type if ok else None,
+        "globals": outcome.globals,
+        "events": outcome.events,
+        "events_truncated": outcome.truncated,
+        "stdout": "",
+        "seconds": round(_perf_counter() - started, 6),
+    }
+
+
+def _syntax_message(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        where = f" (line {exc.lineno})" if exc.lineno is not None else ""
+        return f"SyntaxError: {exc.msg}{where}"
+    return f"SyntaxError: {_type_name(_type(exc))}: {exc}"
+
+
+def _compile_record(
+    source: str, source_input: str, filename: str
+) -> tuple[ast.Module, CodeType] | _Outcome:
+    """Parse and compile the code with the input appended as a function returning the call's
+    arguments, so that both compile in one pass; failures name which part is wrong."""
+    lines = source.count("\n") + 1
+    combined = (
+        f"{source}\ndef {_INPUT_FUNCTION}():\n    return {_CAPTURE}({source_input}\n)\n"
+    )
+    try:
+        tree = ast.parse(combined, filename)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        try:
+            ast.parse(source, filename)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as own:
+            return _Outcome().fail("syntax_error", _syntax_message(own))
+        return _Outcome().fail("bad_input", "bad input: " + _syntax_message(exc).split(" (line")[0])
+    last = tree.body[-1] if tree.body else None
+    if not (isinstance(last, ast.FunctionDef) and last.name == _INPUT_FUNCTION
+            and last.lineno == lines + 1):
+        return _Outcome().fail("bad_input", "bad input: not an argument list")
+    try:
+        return tree, _compile(tree, filename, "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return _Outcome().fail("syntax_error", _syntax_message(exc))
+
+
+def trace_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Trace one record; ``payload`` is ``{"id", "code", "input", "entry"?, "max_events"?}``."""
+    started = _perf_counter()
+    if not isinstance(payload, dict):
+        return _record(None, _Outcome().fail("bad_record", "payload is not an object"), None,
+                       started)
+    record_id = payload.get("id")
+    source = payload.get("code")
+    source_input = payload.get("input")
+    max_events = payload.get("max_events")
+    problem = None
+    if not isinstance(source, str):
+        problem = "'code' must be a string"
+    elif source_input is not None and not isinstance(source_input, str):
+        problem = "'input' must be a string"
+    elif max_events is not None and (_type(max_events) is not int or max_events < 0):
+        problem = "'max_events' must be a non-negative int"
+    if problem is not None or not isinstance(source, str):
+        return _record(record_id, _Outcome().fail("bad_record", problem or ""), None, started)
+    filename = f"<codecot:{record_id}>"
+    compiled = _compile_record(source, source_input or "", filename)
+    if isinstance(compiled, _Outcome):
+        return _record(record_id, compiled, None, started)
+    tree, code = compiled
+    entry = _entry_name(tree, payload.get("entry"))
+    codemap = analyze(tree, source)
+    limit = MAX_EVENTS if max_events is None else max_events
+    first = _run_once(code, codemap, filename, entry, limit)
+    if first.error_kind in ("bad_input", "bad_record"):
+        return _record(record_id, first, entry, started)
+    second = _run_once(code, codemap, filename, entry, limit)
+    if first.key() != second.key():
+        what = "output" if (first.output, first.error) != (second.output, second.error) else "events"
+        first.fail("nondeterministic", f"nondeterministic: two runs gave different {what}")
+    return _record(record_id, first, entry, started)
+
+
+def trace_in_process(
+    code: str, input: str, entry: str | None = None, id: str = "x", max_events: int = MAX_EVENTS
+) -> dict[str, Any]:
+    """:func:`trace_job` with plain arguments (runs in this process, no sandbox)."""
+    return trace_job({"id": id, "code": code, "input": input, "entry": entry,
+                      "max_events": max_events})

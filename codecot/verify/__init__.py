@@ -1,0 +1,1 @@
+"""Verification: the reference evaluator (more modules join as the checkers are built)."""

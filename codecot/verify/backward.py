@@ -1,0 +1,130 @@
+"""Backward checking by execution (the part that needs no path condition).
+
+What this module decides: the goal restates the record's output (``proved``); a choice
+(``let``) holds at the rationale's final input, which reproduces the output, so it is
+satisfiable with the goal (``consistent``); the check and the final input are re-executed in the
+sandbox and must reproduce the output exactly (``proved``).  Necessities (``must``, ``then
+must``) need the path condition of the backward engine and are ``unknown`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from codecot.claims import expr as E
+from codecot.claims import model as M
+from codecot.claims.render import render_expr
+from codecot.solver import Truth, decide_expr, encode
+from codecot.trace.values import decode, same_value
+from codecot.verify.verdicts import Verdict
+
+Outcome = tuple[Verdict, str]
+LITERAL_NODES = (E.Const, E.ListExpr, E.TupleExpr, E.SetExpr, E.DictExpr)
+
+
+def is_literal(expr: E.Expr) -> bool:
+    if isinstance(expr, E.Const):
+        return True
+    if isinstance(expr, E.ListExpr | E.TupleExpr | E.SetExpr):
+        return all(is_literal(x) for x in expr.items)
+    if isinstance(expr, E.DictExpr):
+        return all(is_literal(x) for x in (*expr.keys, *expr.values))
+    if isinstance(expr, E.Call) and expr.func in ("set", "frozenset"):
+        return all(is_literal(x) for x in expr.args)
+    return False
+
+
+def final_input_source(claims: Sequence[M.Claim]) -> str | None:
+    """The argument-list source of the last ``input`` claim, when all its args are literals."""
+    finals = [c for c in claims if isinstance(c, M.InputClaim)]
+    if not finals or not all(is_literal(a) for a in finals[-1].args):
+        return None
+    return ", ".join(render_expr(a) for a in finals[-1].args)
+
+
+def check_sources(claims: Sequence[M.Claim]) -> list[str | None]:
+    """Argument-list sources of each ``check`` claim's call (None when not literal)."""
+    out: list[str | None] = []
+    for c in claims:
+        if isinstance(c, M.CheckClaim):
+            call = c.call
+            ok = isinstance(call, E.Call) and all(is_literal(a) for a in call.args)
+            out.append(", ".join(render_expr(a) for a in call.args) if ok and isinstance(call, E.Call) else None)
+    return out
+
+
+class BackwardChecker:
+    """Checks backward claims given the record, and traces of the final input and checks."""
+
+    def __init__(self, entry: str, params: list[str], output: str,
+                 final_trace: dict[str, Any] | None, check_traces: list[dict[str, Any] | None]) -> None:
+        self.entry = entry
+        self.params = params
+        self.output = output
+        self.final = final_trace
+        self.checks = list(check_traces)
+
+    def _reproduces(self, trace: dict[str, Any] | None) -> Outcome:
+        if trace is None:
+            return Verdict.UNKNOWN, "the input is not written as literals, so it was not executed"
+        if not trace.get("ok"):
+            return Verdict.REFUTED, f"running it fails: {trace.get('error')}"
+        if trace.get("output") != self.output:
+            return Verdict.REFUTED, f"{self.entry} returns {trace.get('output')} on it, not {self.output}"
+        return Verdict.PROVED, ""
+
+    def check(self, claim: M.Claim) -> Outcome:
+        if isinstance(claim, M.GoalClaim):
+            return self._goal(claim)
+        if isinstance(claim, M.ConditionOnInputClaim):
+            if claim.modality is M.Modality.CHOICE:
+                return self._choice(claim)
+            return Verdict.UNKNOWN, "necessities are decided by the backward engine (not built yet)"
+        if isinstance(claim, M.CheckClaim):
+            trace = self.checks.pop(0) if self.checks else None
+            if not isinstance(claim.call, E.Call) or claim.call.func != self.entry:
+                return Verdict.REFUTED, f"the check must call {self.entry}"
+            if not self._same(claim.value):
+                return Verdict.REFUTED, f"the goal is {self.output}, not {render_expr(claim.value)}"
+            return self._reproduces(trace)
+        if isinstance(claim, M.InputClaim):
+            return self._reproduces(self.final)
+        return Verdict.UNKNOWN, f"a {M.kind_of(claim)} step is not checked in a backward rationale"
+
+    def _same(self, value: E.Expr) -> bool:
+        """Whether a literal expression equals the output (same value and type)."""
+        from codecot.verify.reference import evaluate
+
+        try:
+            return same_value(evaluate(value, {}), decode(self.output))
+        except Exception:
+            return False
+
+    def _goal(self, c: M.GoalClaim) -> Outcome:
+        if not isinstance(c.call, E.Call) or c.call.func != self.entry:
+            return Verdict.REFUTED, f"the function is {self.entry}"
+        if not self._same(c.value):
+            return Verdict.REFUTED, f"the output to reach is {self.output}, not {render_expr(c.value)}"
+        return Verdict.PROVED, ""
+
+    def _choice(self, c: M.ConditionOnInputClaim) -> Outcome:
+        if self.final is None or not self.final.get("ok"):
+            return Verdict.UNKNOWN, "no executed final input to witness the choice"
+        if self.final.get("output") != self.output:
+            return Verdict.UNKNOWN, "the final input does not reproduce the output"
+        args: dict[str, str] = self.final.get("args") or {}
+        names = E.free_names(c.condition)
+        if not names <= args.keys():
+            return Verdict.UNKNOWN, "the choice is not about the parameters alone"
+        try:
+            env = {n: encode(decode(args[n])) for n in names}
+        except Exception:
+            return Verdict.UNKNOWN, "a parameter value cannot be encoded"
+        decision = decide_expr(c.condition, env)
+        if decision.truth is Truth.TRUE:
+            return Verdict.CONSISTENT, ""
+        if decision.truth is Truth.FALSE:
+            shown = ", ".join(f"{n} = {args[n]}" for n in sorted(names))
+            return Verdict.REFUTED, f"the final input does not honour the choice: {shown}"
+        return Verdict.UNKNOWN, decision.reason

@@ -1,0 +1,331 @@
+"""Forward checking: each claim aligned with a trace point and decided by Z3 on traced values.
+
+Alignment (DESIGN.md §5): a claim with a line reference (and iteration) goes to the first
+matching point at or after the previous step's point; a claim without one goes to the next
+point where it applies.  Alignment only moves forward.  The claim's expressions are compiled
+by the one claim compiler (:mod:`codecot.solver`) over the variables visible at that point,
+bound to the traced values, and decided.  A claim the compiler cannot express is ``unknown``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from codecot.claims import expr as E
+from codecot.claims import model as M
+from codecot.claims.render import render_expr
+from codecot.narrate.source import Source
+from codecot.solver import Truth, decide_expr
+from codecot.trace.values import decode, same_value
+from codecot.verify.tracepoints import Point, TraceView
+from codecot.verify.verdicts import Verdict
+
+Outcome = tuple[Verdict, str]
+_NOT_A_VALUE = object()
+
+
+def _where(line: int, iteration: int | None) -> str:
+    return f"after line {line}" + (f" in iteration {iteration}" if iteration is not None else "")
+
+
+def _norm_code(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+class ForwardChecker:
+    """Checks the claims of one forward rationale against one trace."""
+
+    def __init__(self, code: str, trace: dict[str, Any]) -> None:
+        self.view = TraceView(trace)
+        self.trace = trace
+        try:
+            self.src: Source | None = Source(code)
+        except (SyntaxError, ValueError):
+            self.src = None
+        self.cursor = 0
+        self._handlers: dict[type, Callable[[Any], Outcome]] = {
+            M.CallClaim: self._call, M.StateClaim: self._state, M.ConditionClaim: self._condition,
+            M.LoopIterClaim: self._loop_iter, M.LoopSkipClaim: self._loop_skip,
+            M.LoopEndClaim: self._loop_end, M.CallResultClaim: self._call_result,
+            M.ReturnClaim: self._return, M.RaiseClaim: self._raise, M.CatchClaim: self._catch,
+            M.AnswerClaim: self._answer,
+        }
+
+    def check(self, claim: M.Claim) -> Outcome:
+        handler = self._handlers.get(type(claim))
+        if handler is None:
+            return Verdict.UNKNOWN, f"a {M.kind_of(claim)} step is not checked in a forward rationale"
+        return handler(claim)
+
+    # -- deciding -----------------------------------------------------------------------------
+
+    def _decide(self, formula: E.Expr, point: Point | None) -> tuple[Truth, str]:
+        names = E.free_names(formula)
+        env = self.view.env(point, names)
+        missing = sorted(names - env.keys())
+        if missing:
+            reprs = {**self.view.globals, **(point.vars if point else self.view.args)}
+            if any(n in reprs for n in missing):
+                return Truth.UNKNOWN, f"the value of {missing[0]} cannot be encoded"
+            return Truth.FALSE, f"no variable {missing[0]} is in scope there"
+        decision = decide_expr(formula, env)
+        return decision.truth, decision.reason
+
+    def _equal(self, left: E.Expr, right: E.Expr, point: Point | None) -> tuple[Truth, str]:
+        return self._decide(E.Compare(left, ("==",), (right,)), point)
+
+    def _actual(self, expr: E.Expr, point: Point | None) -> str | None:
+        """The traced value of ``expr`` at ``point`` as text, for details."""
+        reprs = {**self.view.globals, **(point.vars if point else self.view.args)}
+        if isinstance(expr, E.Name):
+            return reprs.get(expr.id)
+        from codecot.verify.reference import evaluate
+
+        try:
+            env = {n: decode(reprs[n]) for n in E.free_names(expr) if n in reprs}
+            return repr(evaluate(expr, env))
+        except Exception:  # the detail is best effort; the verdict does not depend on it
+            return None
+
+    def _value_outcome(self, subject: E.Expr, claimed: E.Expr, point: Point | None,
+                       where: str) -> Outcome | None:
+        """None when ``subject == claimed`` holds; else the refuted/unknown outcome."""
+        truth, reason = self._equal(subject, claimed, point)
+        if truth is Truth.TRUE:
+            return None
+        if truth is Truth.UNKNOWN:
+            return Verdict.UNKNOWN, f"cannot decide {render_expr(subject)} == {render_expr(claimed)}: {reason}"
+        actual = self._actual(subject, point)
+        shown = render_expr(claimed)
+        if actual is None:
+            return Verdict.REFUTED, f"{where}, {render_expr(subject)} is not {shown} ({reason})"
+        return Verdict.REFUTED, f"{where}, {render_expr(subject)} is {actual}, not {shown}"
+
+    def _align(self, point: Point | None, claim: M.Claim, what: str) -> Point | Outcome:
+        if point is not None:
+            self.cursor = point.pos
+            return point
+        if claim.line is not None and claim.line not in self.view.lines_run():
+            return Verdict.REFUTED, f"line {claim.line} never runs"
+        at = f" in iteration {claim.iteration}" if claim.iteration is not None else ""
+        line = f"line {claim.line}" if claim.line is not None else "the program"
+        return Verdict.REFUTED, f"{line} has no {what}{at} after the previous step"
+
+    # -- claim kinds --------------------------------------------------------------------------
+
+    def _call(self, c: M.CallClaim) -> Outcome:
+        if c.func != self.view.entry:
+            return Verdict.REFUTED, f"the function called is {self.view.entry}, not {c.func}"
+        names = [n for n, _ in c.args]
+        if set(names) != set(self.view.args):
+            return Verdict.REFUTED, f"{self.view.entry} takes {', '.join(self.view.args) or 'no arguments'}"
+        for name, value in c.args:
+            bad = self._value_outcome(E.Name(name), value, None, "at the call")
+            if bad:
+                return bad
+        return Verdict.VERIFIED, ""
+
+    def _state(self, c: M.StateClaim) -> Outcome:
+        found = self.view.find(self.cursor, ("line",), c.line, c.iteration)
+        if c.line is None and found is None:
+            found = self.view.points[self.cursor] if self.view.points else None
+        point = self._align(found, c, "line event")
+        if not isinstance(point, Point):
+            return point
+        if c.code is not None and self.src is not None:
+            stmt = self.src.statement(point.line)
+            actual = self.src.segment(stmt) if stmt is not None else None
+            if actual is not None and _norm_code(actual) != _norm_code(c.code):
+                return Verdict.REFUTED, f"line {point.line} is `{actual}`, not `{c.code}`"
+        where = _where(point.line, point.iteration)
+        for link in c.chain:
+            bad = self._value_outcome(c.target, link, point, where)
+            if bad:
+                return bad
+        return Verdict.VERIFIED, ""
+
+    def _condition(self, c: M.ConditionClaim) -> Outcome:
+        point = self._align(self.view.find(self.cursor, ("branch",), c.line, c.iteration), c, "condition")
+        if not isinstance(point, Point):
+            return point
+        formula: E.Expr = c.condition if c.truth else E.UnaryOp("not", c.condition)
+        truth, reason = self._decide(formula, point)
+        if truth is Truth.UNKNOWN:
+            return Verdict.UNKNOWN, f"cannot decide {render_expr(c.condition)}: {reason}"
+        if truth is Truth.FALSE:
+            return Verdict.REFUTED, (f"on line {point.line}, {render_expr(c.condition)} is "
+                                     f"{not c.truth}, not {c.truth}")
+        taken = bool(point.event.get("taken"))
+        if c.taken is not None and c.taken != taken:
+            word = "taken" if taken else "not taken"
+            return Verdict.REFUTED, f"the branch on line {point.line} is {word}"
+        return Verdict.VERIFIED, ""
+
+    def _loop_iter(self, c: M.LoopIterClaim) -> Outcome:
+        found = self.view.find(self.cursor, ("loop_iter",), c.line, head_iteration=c.iteration)
+        if found is None:
+            return self._loop_miss(c.line, c.iteration)
+        self.cursor = found.pos
+        for name, value in c.bindings:
+            bad = self._value_outcome(E.Name(name), value, found,
+                                      f"at the start of iteration {c.iteration}")
+            if bad:
+                return bad
+        return Verdict.VERIFIED, ""
+
+    def _loop_miss(self, head: int | None, iteration: int | None) -> Outcome:
+        ends = [p for p in self.view.points[self.cursor:] if p.kind == "loop_end"
+                and (head is None or p.line == head)]
+        if ends:
+            n = ends[0].event.get("iterations")
+            return Verdict.REFUTED, f"the loop on line {ends[0].line} runs {n} iterations, not {iteration}"
+        return Verdict.REFUTED, f"no loop on line {head} reaches iteration {iteration} here"
+
+    def _loop_skip(self, c: M.LoopSkipClaim) -> Outcome:
+        if c.first > c.last:
+            return Verdict.REFUTED, f"iterations {c.first} to {c.last} is an empty range"
+        first = self.view.find(self.cursor, ("loop_iter",), c.line, head_iteration=c.first)
+        if first is None:
+            return self._loop_miss(c.line, c.first)
+        last = self.view.find(first.pos, ("loop_iter",), c.line, head_iteration=c.last)
+        if last is None:
+            return self._loop_miss(c.line, c.last)
+        self.cursor = first.pos
+        return Verdict.VERIFIED, ""
+
+    def _loop_end(self, c: M.LoopEndClaim) -> Outcome:
+        point = self._align(self.view.find(self.cursor, ("loop_end",), c.line), c, "loop end")
+        if not isinstance(point, Point):
+            return point
+        n = int(point.event.get("iterations", -1))
+        reason = point.event.get("reason")
+        if n != c.iterations:
+            return Verdict.REFUTED, f"the loop on line {point.line} runs {n} iterations, not {c.iterations}"
+        if (c.how == "break") != (reason == "break"):
+            how = "breaks out" if reason == "break" else f"ends ({reason})"
+            return Verdict.REFUTED, f"the loop on line {point.line} {how} after {n} iterations"
+        return Verdict.VERIFIED, ""
+
+    def _call_result(self, c: M.CallResultClaim) -> Outcome:
+        if not isinstance(c.call, E.Call):
+            return Verdict.UNKNOWN, "only calls of named functions are checked"
+        claimed_args = c.call.args
+        for call in self.view.calls:
+            if call.pos < self.cursor or call.func != c.call.func or len(call.args) != len(claimed_args):
+                continue
+            if c.line is not None and self.view.points[call.pos].line != c.line:
+                continue
+            if not all(self._same_literal(a, e) for a, e in zip(call.args, claimed_args, strict=True)):
+                continue
+            self.cursor = call.pos
+            if call.result is None:
+                return Verdict.REFUTED, f"{render_expr(c.call)} raises an exception"
+            bad = self._value_outcome(self._literal(call.result), c.value, None,
+                                      f"{render_expr(c.call)} returns {call.result}, so")
+            if bad and bad[0] is Verdict.REFUTED:
+                return Verdict.REFUTED, f"{render_expr(c.call)} returns {call.result}, not {render_expr(c.value)}"
+            return bad or (Verdict.VERIFIED, "")
+        return Verdict.REFUTED, f"{render_expr(c.call)} is not called here"
+
+    def _call_values(self) -> list[Any] | None:
+        """Positional argument values of the traced entry call (``*args`` spread out)."""
+        star = self.src.vararg(self.view.entry) if self.src else None
+        out: list[Any] = []
+        try:
+            for name, rep in self.view.args.items():
+                value = decode(rep)
+                if name == star and isinstance(value, tuple):
+                    out.extend(value)
+                else:
+                    out.append(value)
+        except (ValueError, SyntaxError):
+            return None
+        return out
+
+    @staticmethod
+    def _evaluate_literal(expr: E.Expr) -> Any:
+        from codecot.verify.reference import evaluate
+
+        try:
+            return evaluate(expr, {})
+        except Exception:
+            return _NOT_A_VALUE
+
+    def _same_literal(self, repr_text: str, expr: E.Expr) -> bool:
+        from codecot.verify.reference import evaluate
+
+        try:
+            return same_value(decode(repr_text), evaluate(expr, {}))
+        except Exception:
+            return False
+
+    @staticmethod
+    def _literal(repr_text: str) -> E.Expr:
+        from codecot.narrate.pyexpr import value_to_expr
+
+        return value_to_expr(decode(repr_text))
+
+    def _return(self, c: M.ReturnClaim) -> Outcome:
+        point = self._align(self.view.find(self.cursor, ("return",), c.line), c, "return")
+        if not isinstance(point, Point):
+            return point
+        if c.func is not None and c.func != self.view.entry:
+            return Verdict.REFUTED, f"line {point.line} is in {self.view.entry}, not {c.func}"
+        returned = str(point.event.get("value"))
+        if returned.startswith("<"):
+            return Verdict.UNKNOWN, "the returned value is too large to check"
+        bad = self._value_outcome(self._literal(returned), c.value, point, f"line {point.line}")
+        if bad:
+            if bad[0] is Verdict.REFUTED:
+                return Verdict.REFUTED, f"line {point.line} returns {returned}, not {render_expr(c.value)}"
+            return bad
+        if c.expr is not None:
+            env_point = self.view.state_before(point) if point.kind == "return" else point
+            bad = self._value_outcome(c.expr, c.value, env_point, f"on line {point.line}")
+            if bad:
+                return bad
+        return Verdict.VERIFIED, ""
+
+    def _raise(self, c: M.RaiseClaim) -> Outcome:
+        point = self._align(self.view.find(self.cursor, ("exception",), c.line), c, "exception")
+        if not isinstance(point, Point):
+            return point
+        actual = str(point.event.get("type"))
+        if actual != c.exc_type:
+            return Verdict.REFUTED, f"line {point.line} raises {actual}, not {c.exc_type}"
+        return Verdict.VERIFIED, ""
+
+    def _catch(self, c: M.CatchClaim) -> Outcome:
+        point = self._align(self.view.find(self.cursor, ("caught",), c.line), c, "caught exception")
+        if not isinstance(point, Point):
+            return point
+        actual = str(point.event.get("type"))
+        if actual != c.exc_type:
+            return Verdict.REFUTED, f"line {point.line} catches {actual}, not {c.exc_type}"
+        return Verdict.VERIFIED, ""
+
+    def _answer(self, c: M.AnswerClaim) -> Outcome:
+        if not isinstance(c.call, E.Call) or c.call.func != self.view.entry:
+            return Verdict.REFUTED, f"the answer must be about {self.view.entry}(...)"
+        expected = self._call_values()
+        claimed = [self._evaluate_literal(e) for e in c.call.args]
+        if expected is None or len(expected) != len(claimed) or not all(
+            same_value(a, b) for a, b in zip(expected, claimed, strict=True)
+        ):
+            shown = ", ".join(self.view.args.values())
+            return Verdict.REFUTED, f"the call is {self.view.entry}({shown})"
+        output = self.trace.get("output")
+        if not isinstance(output, str):
+            return Verdict.UNKNOWN, "the trace has no output"
+        bad = self._value_outcome(self._literal(output), c.value, None, "the call")
+        if bad and bad[0] is Verdict.REFUTED:
+            return Verdict.REFUTED, f"{self.view.entry}(...) returns {output}, not {render_expr(c.value)}"
+        return bad or (Verdict.VERIFIED, "")
+
+
+def check_forward(code: str, trace: dict[str, Any], claims: Sequence[M.Claim]) -> list[Outcome]:
+    """Outcomes of ``claims`` in order (alignment carries from one claim to the next)."""
+    checker = ForwardChecker(code, trace)
+    return [checker.check(c) for c in claims]

@@ -1,0 +1,168 @@
+"""Trace points a forward claim can be aligned with.
+
+A :class:`TraceView` lists the entry frame's events (depth 0) in order, each with the loop
+iteration it belongs to and the variables visible there (the locals after the most recent line
+event of the frame), plus the calls the frame made to functions (depth 1) with their results,
+positioned at the depth-0 event that follows them.  Values are decoded and encoded for the
+solver lazily, once per (point, name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from codecot.solver import SymValue, Unsupported, encode
+from codecot.trace.values import decode
+
+
+@dataclass(frozen=True)
+class Point:
+    """One depth-0 event with its context."""
+
+    pos: int
+    event: dict[str, Any]
+    iteration: int | None
+    vars: dict[str, str]
+    types: dict[str, str]
+    #: the line event before the most recent one (the state before that line ran)
+    before: Point | None = None
+
+    @property
+    def kind(self) -> str:
+        return str(self.event.get("event"))
+
+    @property
+    def line(self) -> int:
+        return int(self.event.get("line", 0))
+
+
+@dataclass(frozen=True)
+class HelperCall:
+    """A call made by the entry frame: function, argument reprs, result repr (None if it raised)."""
+
+    pos: int
+    func: str
+    args: tuple[str, ...]
+    result: str | None
+
+
+class TraceView:
+    """Alignment targets and lazily encoded variable values of one trace."""
+
+    def __init__(self, trace: dict[str, Any]) -> None:
+        self.trace = trace
+        self.entry = str(trace.get("entry") or "f")
+        self.args: dict[str, str] = dict(trace.get("args") or {})
+        self.globals: dict[str, str] = dict(trace.get("globals") or {})
+        self.arg_types: dict[str, str] = dict(trace.get("types") or {})
+        self.points: list[Point] = []
+        self.calls: list[HelperCall] = []
+        self._cache: dict[tuple[int, str], SymValue | None] = {}
+        self._build(trace.get("events") or [])
+
+    def _build(self, events: list[dict[str, Any]]) -> None:
+        vars_: dict[str, str] = dict(self.args)
+        types: dict[str, str] = dict(self.arg_types)
+        iteration: int | None = None
+        last_line: Point | None = None
+        before: Point | None = None
+        open_calls: list[tuple[str, tuple[str, ...]]] = []
+        finished: list[tuple[str, tuple[str, ...], str | None]] = []
+        for ev in events:
+            depth = ev.get("depth", 0)
+            if depth == 1:
+                kind = ev.get("event")
+                if kind == "call":
+                    open_calls.append((str(ev.get("func")), tuple((ev.get("args") or {}).values())))
+                elif kind == "return" and open_calls:
+                    func, args = open_calls.pop()
+                    finished.append((func, args, ev.get("value")))
+                elif kind == "exception" and open_calls and ev.get("propagates"):
+                    func, args = open_calls.pop()
+                    finished.append((func, args, None))
+                continue
+            if depth != 0:
+                continue
+            if ev.get("event") == "line":
+                vars_ = dict(ev.get("vars") or {})
+                types = dict(ev.get("types") or {})
+                loops = ev.get("loops") or []
+                iteration = int(loops[-1]["iteration"]) if loops else None
+                before = last_line
+            pos = len(self.points)
+            for func, args, result in finished:
+                self.calls.append(HelperCall(pos, func, args, result))
+            finished.clear()
+            point = Point(pos, ev, iteration, vars_, types, before)
+            self.points.append(point)
+            if ev.get("event") == "line":
+                last_line = point
+
+    # -- values ------------------------------------------------------------------------------
+
+    def value(self, point: Point | None, name: str) -> SymValue | None:
+        """The solver value of variable ``name`` at ``point`` (None: not visible or not encodable)."""
+        key = (point.pos if point else -1, name)
+        if key in self._cache:
+            return self._cache[key]
+        reprs = point.vars if point else self.args
+        types = point.types if point else self.arg_types
+        if name not in reprs and name in self.globals:
+            reprs, types = self.globals, {}
+        out: SymValue | None = None
+        if name in reprs and not reprs[name].startswith("<"):
+            try:
+                out = encode(decode(reprs[name]), types.get(name))
+            except (ValueError, SyntaxError, Unsupported, RecursionError):
+                try:
+                    out = encode(decode(reprs[name]))
+                except (ValueError, SyntaxError, Unsupported, RecursionError):
+                    out = None
+        self._cache[key] = out
+        return out
+
+    def env(self, point: Point | None, names: frozenset[str]) -> dict[str, SymValue]:
+        out: dict[str, SymValue] = {}
+        for name in names:
+            v = self.value(point, name)
+            if v is not None:
+                out[name] = v
+        return out
+
+    # -- alignment ---------------------------------------------------------------------------
+
+    def find(self, start: int, kinds: tuple[str, ...], line: int | None = None,
+             iteration: int | None = None, head_iteration: int | None = None) -> Point | None:
+        """First point at or after ``start`` of one of ``kinds`` matching line and iteration.
+
+        ``iteration`` matches the innermost loop iteration of the point; ``head_iteration``
+        matches the ``iteration`` field of ``loop_iter`` events.
+        """
+        for p in self.points[start:]:
+            if p.kind not in kinds:
+                continue
+            if line is not None and p.line != line:
+                continue
+            if iteration is not None and p.iteration != iteration:
+                continue
+            if head_iteration is not None and p.event.get("iteration") != head_iteration:
+                continue
+            return p
+        return None
+
+    def state_before(self, point: Point) -> Point | None:
+        """The point whose variables are the state just before ``point``'s line ran."""
+        last = point if point.kind == "line" else self._last_line(point.pos)
+        if last is None:
+            return None
+        return last.before if last.line == point.line else last
+
+    def _last_line(self, pos: int) -> Point | None:
+        for p in reversed(self.points[: pos + 1]):
+            if p.kind == "line":
+                return p
+        return None
+
+    def lines_run(self) -> set[int]:
+        return {p.line for p in self.points if p.kind == "line"}
