@@ -217,33 +217,69 @@ def _not_yet(command: str, issue: str) -> None:
     raise typer.Exit(2)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def mutate() -> None:
-    """Inject certified errors into rationales (not available yet)."""
-    _not_yet("mutate", "forward verifier, issue 4")
+@app.command()
+def mutate(
+    rationales: Annotated[Path, typer.Argument(help="Rationale JSONL (forward rationales are mutated).")],
+    corpus: Annotated[Path, typer.Option("--corpus", help="The corpus the rationales are about.")],
+    output: OutOpt,
+    seed: Annotated[int, typer.Option(help="Seed for choosing what to mutate.")] = 0,
+    operators: Annotated[str, typer.Option(help="Comma-separated operators (default: all).")] = "",
+    traces: Annotated[Path | None, typer.Option(help="Reuse traces from `codecot trace`.")] = None,
+    jobs: JobsOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Inject certified errors (wrong values, branches, loop counts, ...) into rationales."""
+    from collections import Counter
+
+    from codecot.corpus import CorpusRecord, load_records
+    from codecot.pipeline.jsonl import iter_jsonl, write_line
+    from codecot.pipeline.trace_stage import trace_records
+    from codecot.verify.mutate import OPERATORS, mutate_rationale
+
+    _need_file(rationales, "rationales file")
+    _need_file(corpus, "corpus")
+    ops = tuple(o.strip() for o in operators.split(",") if o.strip()) or OPERATORS
+    unknown = [o for o in ops if o not in OPERATORS]
+    if unknown:
+        raise InvalidArgument(f"unknown operator(s) {', '.join(unknown)}; choose from {', '.join(OPERATORS)}")
+    rats = [o for _, o in iter_jsonl(rationales) if isinstance(o, dict)][:limit]
+    ids = {str(r.get("id")) for r in rats}
+    records = [r for r in load_records(corpus) if isinstance(r, CorpusRecord) and r.id in ids]
+    if traces is not None:
+        _need_file(traces, "traces file")
+        by_id = {o["id"]: o for _, o in iter_jsonl(traces) if isinstance(o, dict) and "id" in o}
+    else:
+        by_id = {t["id"]: t for t in trace_records(records, jobs=jobs)}
+    counts: Counter[str] = Counter()
+    with open(output, "w", encoding="utf-8") as fh, _progress(len(rats), "mutate") as bar:
+        for rat in rats:
+            trace = by_id.get(str(rat.get("id")))
+            if trace and trace.get("ok"):
+                for mutant in mutate_rationale(rat, trace, seed, ops):
+                    counts[mutant["mutation"]["operator"]] += 1
+                    write_line(fh, mutant)
+            bar.update(1)
+    detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    typer.echo(f"wrote {sum(counts.values())} mutants ({detail}) -> {output}")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def solve() -> None:
-    """Find inputs that reproduce a given output (not available yet)."""
-    _not_yet("solve", "backward verifier and input solving, issue 5")
+def _register_delegated_commands() -> None:
+    """Commands implemented in their own modules (each owns its options)."""
+    from codecot.pipeline.commands import report_command, run_command
+    from codecot.solve.command import solve_command
+
+    loose = {"allow_extra_args": True, "ignore_unknown_options": True}
+    app.command("solve", context_settings=loose)(solve_command)
+    app.command("run", context_settings=loose)(run_command)
+    app.command("report", context_settings=loose)(report_command)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def run() -> None:
-    """Run the whole pipeline (not available yet)."""
-    _not_yet("run", "pipeline, issue 7")
-
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def report() -> None:
-    """Write the error-mode report (not available yet)."""
-    _not_yet("report", "pipeline, issue 7")
+_register_delegated_commands()
 
 
 @app.command()
 def bench(
-    what: Annotated[str, typer.Argument(help="trace (verify and solve come with their issues)")],
+    what: Annotated[str, typer.Argument(help="trace or verify (solve comes with its issue)")],
     corpus: CorpusArg,
     jobs: JobsOpt = None,
     min_records: Annotated[int, typer.Option(help="Repeat the corpus up to this many records.")] = 500,
@@ -253,9 +289,15 @@ def bench(
     from codecot import bench as benchmod
 
     _need_file(corpus, "corpus")
-    if what != "trace":
-        raise InvalidArgument(f"codecot bench {what}: only 'trace' is available yet")
-    figures = benchmod.bench_trace(corpus, jobs=jobs, min_records=min_records, baseline_records=baseline)
+    if what == "trace":
+        figures = benchmod.bench_trace(corpus, jobs=jobs, min_records=min_records,
+                                       baseline_records=baseline)
+    elif what == "verify":
+        from codecot.bench_verify import bench_verify
+
+        figures = bench_verify(corpus, jobs=jobs)
+    else:
+        raise InvalidArgument(f"codecot bench {what}: choose trace or verify (solve: issue 5)")
     typer.echo(json.dumps(figures, indent=2))
 
 

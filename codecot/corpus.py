@@ -74,7 +74,7 @@ def default_entry(code: str) -> str:
 
 def record_from_json(obj: dict[str, Any], line_no: int, source: str = "") -> CorpusRecord | RecordError:
     """Validate one decoded JSON object as a corpus record."""
-    where = f"{source}:{line_no}" if source else f"line {line_no}"
+    where = f"{source} line {line_no}" if source else f"line {line_no}"
     rid = obj.get("id")
     ident = str(rid) if isinstance(rid, str | int) and str(rid) else f"line{line_no}"
     if not isinstance(rid, str | int) or not str(rid):
@@ -110,7 +110,7 @@ def read_corpus(path: str | Path) -> Iterator[CorpusRecord | RecordError]:
         rec = record_from_json(item, line_no, str(path))
         if isinstance(rec, CorpusRecord):
             if rec.id in seen:
-                yield RecordError(rec.id, line_no, f"{path}:{line_no}: duplicate id {rec.id!r}")
+                yield RecordError(rec.id, line_no, f"{path} line {line_no}: duplicate id {rec.id!r}")
                 continue
             seen.add(rec.id)
         yield rec

@@ -178,10 +178,8 @@ def test_stdout_flood(pool: SandboxPool, alone: dict[str, dict[str, Any]]) -> No
     cut = 100 * (10**6 + 1) - 1000
     if pool.task.endswith("exec_call"):
         assert flood["stdout"] == "x" * 1000 + f"[... {cut} chars cut]"
-    else:  # the tracer runs the code twice (determinism check): both runs print
-        assert flood["stdout"] in {
-            "x" * 1000 + f"[... {n} chars cut]" for n in (cut, cut + 100 * (10**6 + 1))
-        }
+    else:  # the tracer runs the code twice but reports the first run's output only
+        assert flood["stdout"] == "x" * 1000 + f"[... {cut} chars cut]"
 
 
 def test_repr_that_raises(pool: SandboxPool, alone: dict[str, dict[str, Any]]) -> None:

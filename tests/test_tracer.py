@@ -518,3 +518,89 @@ def test_values_in_events_decode() -> None:
     last_line = [e for e in record["events"] if e["event"] == "line"][-1]
     assert decode(last_line["vars"]["d"]) == {"a": 2, "b": 1, "c": 1}
     assert last_line["types"]["d"] == "dict[str, int]"
+
+
+# --- stdout, resource exhaustion, trace size ----------------------------------------------
+
+
+def test_stdout_is_the_first_runs_output() -> None:
+    code = "print('loaded')\ndef f(x):\n    print('x is', x)\n    import sys\n    sys.stderr.write('e\\n')\n    return x"
+    record = run(code, "3")
+    assert record["ok"] is True and record["output"] == "3"
+    assert record["stdout"] == "loaded\nx is 3\ne\n"
+    assert run(ACCUMULATE, "[1]")["stdout"] == ""
+
+
+def test_stdout_is_capped_with_a_marker() -> None:
+    from codecot.trace.tracer import MAX_STDOUT_CHARS
+
+    record = run("def f():\n    print('ab' * 6000, end='')\n    return 0", "")
+    assert record["ok"] is True
+    assert record["stdout"] == "ab" * (MAX_STDOUT_CHARS // 2) + f"[... {12000 - MAX_STDOUT_CHARS} chars cut]"
+
+
+def test_printing_the_clock_is_not_output() -> None:
+    record = run("import time\ndef f():\n    print(time.perf_counter())\n    return 1", "")
+    assert record["ok"] is True and record["stdout"].count("\n") == 1
+
+
+# A program whose runs differ in when they exhaust a resource: a counter kept on a module that
+# survives between the two runs (sys.modules is shared) decides which run fails.
+FLAKY = """import math
+def f(n):
+    math._codecot_runs = getattr(math, '_codecot_runs', 0) + 1
+    if math._codecot_runs % 2 == {parity}:
+        raise {error}()
+    return n
+"""
+
+
+def _flaky(parity: int, error: str) -> dict[str, Any]:
+    import math
+
+    if hasattr(math, "_codecot_runs"):
+        del math._codecot_runs
+    try:
+        return run(FLAKY.format(parity=parity, error=error), "1")
+    finally:
+        if hasattr(math, "_codecot_runs"):
+            del math._codecot_runs
+
+
+def test_memory_error_in_either_run_wins_over_nondeterminism() -> None:
+    first = _flaky(1, "MemoryError")  # only the first run fails
+    assert first["error_kind"] == "memory" and first["error"].startswith("MemoryError")
+    second = _flaky(0, "MemoryError")  # only the second run fails
+    assert second["error_kind"] == "memory" and second["output"] is None
+    other = _flaky(0, "ValueError")  # any other difference stays nondeterministic
+    assert other["error_kind"] == "nondeterministic"
+
+
+def test_recursion_error_in_either_run_is_an_exception() -> None:
+    for parity in (0, 1):
+        record = _flaky(parity, "RecursionError")
+        assert record["error_kind"] == "exception", record
+        assert record["error"].startswith("RecursionError")
+
+
+def test_trace_size_budget_truncates_and_keeps_output() -> None:
+    code = "def f(n):\n    xs = list(range(500))\n    t = 0\n    for i in range(n):\n        t += xs[i]\n    return t"
+    record = run(code, "300", max_trace_chars=50_000)
+    assert record["ok"] is True and record["output"] == str(sum(range(300)))
+    assert record["events_truncated"] is True
+    carried = sum(len(v) for e in record["events"] for v in e.get("vars", {}).values())
+    assert 40_000 < carried <= 50_000
+    full = run(code, "3", max_trace_chars=50_000)
+    assert full["events_truncated"] is False
+
+
+def test_default_trace_budget_bounds_the_record_size() -> None:
+    import json
+
+    from codecot.trace.tracer import MAX_TRACE_CHARS
+
+    code = "def f(n):\n    big = 'x' * 5000\n    t = 0\n    for i in range(n):\n        t += i\n    return t"
+    record = run(code, "3000")
+    assert record["ok"] is True and record["output"] == str(sum(range(3000)))
+    assert record["events_truncated"] is True
+    assert len(json.dumps(record)) < 2 * MAX_TRACE_CHARS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 
 @dataclass
@@ -43,10 +43,12 @@ class Source:
 
     def vararg(self, func: str) -> str | None:
         """Name of ``func``'s ``*args`` parameter, if it has one."""
-        for n in ast.walk(self.tree):
-            if isinstance(n, ast.FunctionDef) and n.name == func and n.args.vararg:
-                return n.args.vararg.arg
-        return None
+        return self._varargs.get(func)
+
+    @cached_property
+    def _varargs(self) -> dict[str, str]:
+        return {n.name: n.args.vararg.arg for n in ast.walk(self.tree)
+                if isinstance(n, ast.FunctionDef) and n.args.vararg}
 
     def loop_targets(self, line: int) -> list[str]:
         """Names bound by the ``for`` statement on ``line`` (empty for other statements)."""
@@ -58,3 +60,9 @@ class Source:
 
 def _span(node: ast.stmt) -> int:
     return (node.end_lineno or node.lineno) - node.lineno
+
+
+@lru_cache(maxsize=512)
+def source_of(code: str) -> Source:
+    """A shared, parsed :class:`Source` for ``code`` (treat it as read-only)."""
+    return Source(code)

@@ -6,13 +6,15 @@ narrator's seed and the record id, so the same seed always gives the same text.
 
 from __future__ import annotations
 
+import ast
 import random
 from typing import Any
 
-from codecot.claims.model import Claim
-from codecot.claims.render import render_claim
+from codecot.claims.model import Claim, ConditionClaim
+from codecot.claims.render import render_variants
 from codecot.corpus import CorpusRecord
 from codecot.narrate.base import NarrationError, Rationale
+from codecot.narrate.source import Source, source_of
 from codecot.narrate.template_backward import backward_claims
 from codecot.narrate.template_forward import ForwardTemplate
 
@@ -42,6 +44,15 @@ class TemplateNarrator:
 
     def narrate(self, record: CorpusRecord, trace: dict[str, Any], direction: str) -> Rationale:
         rng = random.Random(f"{self.seed}:{record.id}:{direction}")
-        lines = [render_claim(c, variant=rng.randrange(8) if self.variety else 0)
-                 for c in self.claims(record, trace, direction)]
+        src = source_of(record.code)
+        lines = [self._wording(c, src, rng) for c in self.claims(record, trace, direction)]
         return Rationale(id=record.id, direction=direction, narrator=self.name, text="\n".join(lines))
+
+    def _wording(self, claim: Claim, src: Source, rng: random.Random) -> str:
+        """One wording of ``claim``; a condition's wording matches its statement (loop or branch)."""
+        variants = render_variants(claim)
+        if isinstance(claim, ConditionClaim) and claim.line is not None:
+            is_loop = isinstance(src.statement(claim.line), ast.While)
+            fitting = [v for v in variants if ("loop" in v) == is_loop]
+            variants = fitting or variants
+        return variants[rng.randrange(len(variants))] if self.variety else variants[0]

@@ -62,9 +62,9 @@ def _loop_contexts(events: list[dict[str, Any]]) -> list[list[tuple[int, int, in
             current = new
         elif kind == "loop_end":
             head = int(ev.get("line", 0))
-            inst = next((i for h, i, _ in reversed(current) if h == head), closed.get(head))
-            if inst is not None:
-                totals[inst] = int(ev.get("iterations", 0))
+            found: int | None = next((i for h, i, _ in reversed(current) if h == head), closed.get(head))
+            if found is not None:
+                totals[found] = int(ev.get("iterations", 0))
         per_event.append(list(current))
     return [[(h, i, it, totals.get(i, it)) for h, i, it in ctx] for ctx in per_event]
 
@@ -84,7 +84,7 @@ class ForwardTemplate:
         self.globals: dict[str, str] = dict(trace.get("globals") or {})
         self.skip_snapshots: dict[int, dict[str, str]] = {}  # loop head -> state before a skip
         self.pending_calls: list[tuple[str, list[E.Expr] | None, str | None]] = []
-        self.call_stack: list[tuple[str, list[E.Expr] | None]] = []
+        self.call_stack: list[tuple[str, list[E.Expr] | None]] = []  # open helper calls
 
     # -- public ------------------------------------------------------------------------------
 
@@ -105,6 +105,7 @@ class ForwardTemplate:
                 self._helper_event(ev)
                 continue
             ctx = next(depth0)
+            self.call_stack.clear()  # calls still open here ended by raising
             muted = self._mute(ctx, skipping)
             if muted:
                 self.pending_calls.clear()  # calls made in a skipped stretch are not narrated
@@ -146,14 +147,13 @@ class ForwardTemplate:
     def _helper_event(self, ev: dict[str, Any]) -> None:
         kind = ev.get("event")
         if kind == "call":
-            args = [_value(v) for v in (ev.get("args") or {}).values()]
-            ok = all(a is not None for a in args)
-            self.call_stack.append((str(ev.get("func")), [a for a in args if a] if ok else None))
+            values = [_value(v) for v in (ev.get("args") or {}).values()]
+            known = [a for a in values if a is not None]
+            self.call_stack.append((str(ev.get("func")), known if len(known) == len(values) else None))
         elif kind == "return" and self.call_stack:
             func, args = self.call_stack.pop()
-            self.pending_calls.append((func, args, ev.get("value")))
-        elif kind == "exception" and self.call_stack and ev.get("propagates", True):
-            pass
+            value = ev.get("value")
+            self.pending_calls.append((func, args, value if isinstance(value, str) else None))
 
     def _flush_calls(self, line: int, iteration: int | None) -> None:
         for func, args, value in self.pending_calls:

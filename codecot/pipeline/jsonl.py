@@ -23,7 +23,7 @@ class BadLine:
     message: str
 
     def describe(self) -> str:
-        return f"{self.path}:{self.line_no}: {self.message}"
+        return f"{self.path} line {self.line_no}: {self.message}"
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:

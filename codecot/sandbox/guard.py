@@ -17,6 +17,7 @@ import resource
 import signal
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from codecot.sandbox.limits import MB_BYTES as MB
@@ -131,20 +132,11 @@ def apply_rlimits(limits: Limits) -> None:
     The CPU limit is whole seconds (soft, SIGXCPU) plus one (hard, SIGKILL). Where an existing
     hard limit is lower than ours, the stricter one is kept.
     """
-    cpu = max(1, math.ceil(limits.cpu_seconds))
-    wanted = (
-        (resource.RLIMIT_CPU, cpu, cpu + 1),
-        (resource.RLIMIT_AS, limits.memory_mb * MB, limits.memory_mb * MB),
-        (resource.RLIMIT_FSIZE, limits.file_size_mb * MB, limits.file_size_mb * MB),
-        (resource.RLIMIT_NPROC, limits.max_processes, limits.max_processes),
-    )
-    for which, soft, hard in wanted:
+    for which, pair in rlimits_for(limits):
         try:
-            resource.setrlimit(which, (soft, hard))
+            resource.setrlimit(which, pair)
         except (ValueError, OSError):
-            cur_hard = resource.getrlimit(which)[1]
-            if cur_hard != resource.RLIM_INFINITY:
-                resource.setrlimit(which, (min(soft, cur_hard), cur_hard))
+            _keep_stricter(which, pair)
 
 
 class CappedWriter:
@@ -395,35 +387,111 @@ def prepare_worker_guards() -> None:
     sys.dont_write_bytecode = True
 
 
-def enter_child(
+@dataclass(frozen=True)
+class ChildPlan:
+    """The per-job guards of `enter_child`, worked out once in the worker.
+
+    Everything a child needs is built before the fork (the `writer` too: each child gets its own
+    copy-on-write copy of the unused writer), so that a child does as little as possible: every
+    page of the worker's memory a child touches costs a page copy.
+    """
+
+    private_dir: bytes
+    capture_fd: int
+    close_fds: tuple[int, ...]
+    rlimits: tuple[tuple[int, tuple[int, int]], ...]
+    writer: CappedWriter
+    hook: Callable[[str, tuple[Any, ...]], None]
+    death_signal: Callable[[], None] | None
+
+
+def rlimits_for(limits: Limits) -> tuple[tuple[int, tuple[int, int]], ...]:
+    """The `(resource, (soft, hard))` pairs that `apply_rlimits` sets for `limits`."""
+    cpu = max(1, math.ceil(limits.cpu_seconds))
+    return (
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_AS, (limits.memory_mb * MB, limits.memory_mb * MB)),
+        (resource.RLIMIT_FSIZE, (limits.file_size_mb * MB, limits.file_size_mb * MB)),
+        (resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes)),
+    )
+
+
+def death_signal_function(sig: int = signal.SIGKILL) -> Callable[[], None] | None:
+    """A function that asks for `sig` when the parent dies (no-new-privileges is inherited
+    from the worker, see `prepare_worker`); None where libc cannot be reached."""
+    libc = _load_libc()
+    prctl = getattr(libc, "prctl", None) if libc is not None else None
+    if prctl is None:
+        return None
+    prctl.restype = ctypes.c_int
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    args = (PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+
+    def ask() -> None:
+        prctl(*args)
+
+    ask()  # the first call resolves the symbol; let the worker pay for it
+    return ask
+
+
+def plan_child(
     limits: Limits,
     private_dir: str,
     capture_fd: int,
     close_fds: tuple[int, ...],
     hook: Callable[[str, tuple[Any, ...]], None],
     death_signal: bool = True,
-) -> CappedWriter:
+) -> ChildPlan:
+    """Work out the guards `enter_child` applies; call in the worker, once.
+
+    Also sets `HOME` and `TMPDIR` to `private_dir` in the worker's environment, which every
+    child inherits.
+    """
+    os.environ["HOME"] = os.environ["TMPDIR"] = private_dir
+    return ChildPlan(
+        private_dir=os.fsencode(private_dir),
+        capture_fd=capture_fd,
+        close_fds=tuple(close_fds),
+        rlimits=rlimits_for(limits),
+        writer=CappedWriter(1, limits.output_chars),
+        hook=hook,
+        death_signal=death_signal_function() if death_signal else None,
+    )
+
+
+def enter_child(plan: ChildPlan) -> CappedWriter:
     """Apply the per-job guards in a freshly forked child; returns the writer bound to stdout.
 
     The worker has already made the settings of `prepare_worker_guards` (inherited) and built
-    `hook` (from `make_audit_hook`). Here: new session, optional parent-death signal, stdout
-    and stderr to the capture file, the worker's descriptors closed, rlimits, the audit hook
-    last (after it, ctypes and signals to other processes are gone for good).
+    `plan` (from `plan_child`). Here: new session, parent-death signal, stdout and stderr to
+    the capture file, the worker's descriptors closed, chdir to the private directory, rlimits,
+    the audit hook last (after it, ctypes and signals to other processes are gone for good).
     """
     os.setsid()
-    if death_signal:
-        set_parent_death_signal()
-    os.dup2(capture_fd, 1)
-    os.dup2(capture_fd, 2)
-    for fd in close_fds:
+    if plan.death_signal is not None:
+        plan.death_signal()
+    os.dup2(plan.capture_fd, 1)
+    os.dup2(plan.capture_fd, 2)
+    for fd in plan.close_fds:
         try:  # noqa: SIM105 - contextlib would cost the child extra page faults
             os.close(fd)
         except OSError:
             pass
-    os.chdir(private_dir)
-    os.environ["HOME"] = os.environ["TMPDIR"] = private_dir
-    apply_rlimits(limits)
-    writer = CappedWriter(1, limits.output_chars)
+    os.chdir(plan.private_dir)
+    setrlimit = resource.setrlimit
+    for which, pair in plan.rlimits:
+        try:
+            setrlimit(which, pair)
+        except (ValueError, OSError):
+            _keep_stricter(which, pair)
+    writer = plan.writer
     sys.stdout = sys.stderr = writer
-    sys.addaudithook(hook)
+    sys.addaudithook(plan.hook)
     return writer
+
+
+def _keep_stricter(which: int, pair: tuple[int, int]) -> None:
+    """Where an existing hard limit is lower than ours, set the soft limit to the stricter."""
+    cur_hard = resource.getrlimit(which)[1]
+    if cur_hard != resource.RLIM_INFINITY:
+        resource.setrlimit(which, (min(pair[0], cur_hard), cur_hard))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import selectors
 import shutil
 import subprocess
@@ -44,6 +45,18 @@ _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
 
 class SandboxError(RuntimeError):
     """The sandbox could not start (e.g. the task module does not import)."""
+
+
+_CUT_MARKER = re.compile(r"\[\.\.\. (\d+) chars cut\]\Z")
+
+
+def cap_task_output(text: str, cap: int) -> str:
+    """`cap_output` for output a task captured and capped itself: the count of its trailing
+    `[... N chars cut]` marker, if any, is carried over."""
+    found = _CUT_MARKER.search(text)
+    if found is None:
+        return cap_output(text, cap)
+    return cap_output(text[: found.start()], cap, int(found.group(1)))
 
 
 def cap_output(text: str, cap: int, cut: int = 0) -> str:
@@ -273,7 +286,9 @@ class SandboxPool:
         task_stdout = result.get("stdout")
         # A task that captured output itself (the tracer runs code twice) knows better.
         result["stdout"] = (
-            cap_output(task_stdout, cap) if task_stdout and isinstance(task_stdout, str) else stdout
+            cap_task_output(task_stdout, cap)
+            if task_stdout and isinstance(task_stdout, str)
+            else stdout
         )
         return result
 

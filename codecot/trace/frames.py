@@ -32,6 +32,9 @@ _type_name = type.__dict__["__name__"].__get__
 _exc_args = BaseException.__dict__["args"].__get__
 _exc_str = BaseException.__str__
 _dict_items = dict.items
+_dict_values = dict.values
+_sum = builtins.sum
+_map = builtins.map
 _BaseException = builtins.BaseException
 _MemoryError = builtins.MemoryError
 _KeyboardInterrupt = builtins.KeyboardInterrupt
@@ -77,12 +80,20 @@ class _Loop:
 
 
 class Run:
-    """One traced execution: the global trace function and the events it collected."""
+    """One traced execution: the global trace function and the events it collected.
 
-    def __init__(self, filename: str, codemap: CodeMap, max_events: int) -> None:
+    Recording stops (``truncated``) after ``max_events`` events, or once the repr text that the
+    events carry (``chars``: values of ``vars``, ``args`` and returned values) exceeds
+    ``max_chars``; the program then runs on untraced.
+    """
+
+    def __init__(self, filename: str, codemap: CodeMap, max_events: int,
+                 max_chars: int = 2_000_000) -> None:
         self.filename = filename
         self.codemap = codemap
         self.max_events = max_events
+        self.max_chars = max_chars
+        self.chars = 0
         self.events: list[dict[str, Any]] = []
         self.truncated = False
         self.entered = False
@@ -93,7 +104,7 @@ class Run:
         self.global_trace = self._global_trace
 
     def emit(self, event: dict[str, Any]) -> None:
-        if _len(self.events) < self.max_events:
+        if _len(self.events) < self.max_events and self.chars <= self.max_chars:
             self.events.append(event)
         elif not self.truncated:
             self.truncated = True
@@ -185,6 +196,7 @@ class FrameTracer:
                     del cache[name]
             values[name] = text
             types[name] = tag
+        self.run.chars += _sum(_map(_len, _dict_values(values)))
         return values, types
 
     def _loops(self) -> list[dict[str, int]]:
@@ -209,10 +221,11 @@ class FrameTracer:
         values, types = self._vars(frame)
         event = {"event": "line", "func": self.func, "depth": self.depth, "line": line,
                  "vars": values, "types": types, "loops": self.loops_view or self._loops()}
-        if _len(self.events) < self.run.max_events:
+        run = self.run
+        if _len(self.events) < run.max_events and run.chars <= run.max_chars:
             self.events.append(event)
         else:
-            self.run.emit(event)
+            run.emit(event)
 
     def _resolve_head(self, frame: FrameType, line: int | None) -> list[dict[str, Any]]:
         """Decide the pending head's outcome from the frame's next line (``None``: no line);
@@ -354,6 +367,7 @@ class FrameTracer:
         self._end_loops("return" if normal else "exception", None)
         if normal:
             text, tag, _ = encode_frozen(value)
+            run.chars += _len(text)
             line = frame.f_lineno
             run.emit(self._event("return", self.statements.get(line, line), value=text, type=tag))
 

@@ -1,14 +1,20 @@
 """The in-child tracer: run one corpus record under ``sys.settrace`` and build its trace record.
 
 :func:`trace_job` is the task function the sandbox calls with a payload
-``{"id", "code", "input", "entry"?, "max_events"?}``; it returns the trace record described in
+``{"id", "code", "input", "entry"?, "max_events"?, "max_trace_chars"?}``; it returns the trace record described in
 ARCHITECTURE.md ("Trace record").  :func:`trace_in_process` is the same with plain arguments.
 
 The code is compiled once under the file name ``<codecot:ID>`` and executed twice, each time in a
 fresh namespace with a fresh copy of the builtins; the record is ``nondeterministic`` when the
-two runs differ in output, error or events.  Only frames whose code comes from that file are
-traced; comprehension, lambda and generator frames are skipped.  The per-frame bookkeeping lives
-in :mod:`codecot.trace.frames`.
+two runs differ in output, error or events, except that a ``MemoryError`` (kind ``memory``) or a
+``RecursionError`` (kind ``exception``) in either run decides the record, since resource
+exhaustion may strike the two runs at different points.  While the code runs, ``sys.stdout`` and
+``sys.stderr`` write into a buffer: the first run's output (at most :data:`MAX_STDOUT_CHARS`
+characters, then a ``[... N chars cut]`` marker) is the record's ``stdout``; the second run's is
+dropped.  Only frames whose code comes from that file are traced; comprehension, lambda and
+generator frames are skipped.  Events stop being recorded (``events_truncated``) after
+:data:`MAX_EVENTS` events or once the reprs they carry add up to :data:`MAX_TRACE_CHARS`
+characters.  The per-frame bookkeeping lives in :mod:`codecot.trace.frames`.
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ __builtins__ = ModuleType("builtins")
 vars(__builtins__).update(vars(builtins))
 
 MAX_EVENTS = 5_000
+MAX_TRACE_CHARS = 2_000_000
+"""Budget for the repr text (values of ``vars``/``args``/``value``) summed over all events."""
 MAX_MESSAGE_CHARS = 500
+MAX_STDOUT_CHARS = 10_000
 
 # Captured at import so that a program patching ``builtins`` or ``sys`` cannot subvert tracing.
 _settrace = sys.settrace
@@ -49,8 +58,12 @@ _MemoryError = builtins.MemoryError
 _RecursionError = builtins.RecursionError
 _TypeError = builtins.TypeError
 _type_name = type.__dict__["__name__"].__get__
+_int_repr = int.__repr__
 _exc_traceback = BaseException.__dict__["__traceback__"].__get__
 _BUILTINS = builtins.__dict__
+
+_sys = sys
+_str_join = str.join
 
 _CAPTURE = "__codecot_capture__"
 _INPUT_FUNCTION = "__codecot_input__"
@@ -66,11 +79,60 @@ class _Captured:
         self.kwargs = kwargs
 
 
+class _Output:
+    """A text stream standing in for ``sys.stdout``/``sys.stderr`` during one run: keeps the
+    first ``cap`` characters written and counts the rest."""
+
+    __slots__ = ("cut", "parts", "room")
+
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, cap: int) -> None:
+        self.parts: list[str] = []
+        self.room = cap
+        self.cut = 0
+
+    def write(self, text: str) -> int:
+        if _type(text) is not str:
+            raise _TypeError("write() argument must be str, not " + _type_name(_type(text)))
+        n = _len(text)
+        if n <= self.room:
+            self.parts.append(text)
+            self.room -= n
+        else:
+            if self.room > 0:
+                self.parts.append(text[: self.room])
+            self.cut += n - self.room
+            self.room = 0
+        return n
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def text(self) -> str:
+        text = _str_join("", self.parts)
+        return text + "[... " + _int_repr(self.cut) + " chars cut]" if self.cut else text
+
+
 class _Outcome:
     """What one execution produced; two outcomes are compared for determinism."""
 
-    __slots__ = ("args", "error", "error_kind", "events", "globals", "output", "output_type",
-                 "truncated", "types")
+    __slots__ = ("args", "error", "error_kind", "events", "exc_type", "globals", "output",
+                 "output_type", "stdout", "truncated", "types")
 
     def __init__(self) -> None:
         self.args: dict[str, str] = {}
@@ -82,6 +144,8 @@ class _Outcome:
         self.error_kind: str | None = None
         self.events: list[dict[str, Any]] = []
         self.truncated = False
+        self.stdout = ""
+        self.exc_type: type[BaseException] | None = None
 
     def fail(self, kind: str, message: str) -> _Outcome:
         self.error_kind = kind
@@ -129,6 +193,14 @@ def _exception_kind(exc: BaseException) -> str:
     return "memory" if isinstance(exc, _MemoryError) else "exception"
 
 
+def _exhausted(outcome: _Outcome) -> bool:
+    """True when the run ran out of memory or stack (which may happen at a different point in
+    each run, so it decides the record instead of making it nondeterministic)."""
+    return outcome.error_kind == "memory" or (
+        outcome.exc_type is not None and issubclass(outcome.exc_type, _RecursionError)
+    )
+
+
 def _module_globals(namespace: dict[str, Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     for name, value in namespace.items():
@@ -141,16 +213,30 @@ def _module_globals(namespace: dict[str, Any]) -> dict[str, str]:
 
 
 def _run_once(
-    code: CodeType, codemap: CodeMap, filename: str, entry: str, max_events: int
+    code: CodeType,
+    codemap: CodeMap,
+    filename: str,
+    entry: str,
+    limits: tuple[int, int],
+    stdout_cap: int,
 ) -> _Outcome:
-    """Execute the module, evaluate the input, call the entry under the tracer."""
+    """Execute the module, evaluate the input, call the entry under the tracer; what the code
+    prints is kept (up to ``stdout_cap`` characters) in the outcome's ``stdout``."""
     clean = dict(_BUILTINS)
     previous = _gettrace()  # a debugger's or coverage tool's tracer gets its place back
+    sink = _Output(stdout_cap)
+    saved = _sys.stdout, _sys.stderr
+    _sys.stdout = _sys.stderr = sink
     try:
-        return _execute(code, codemap, filename, entry, max_events, clean)
+        outcome = _execute(code, codemap, filename, entry, limits, clean)
+    except _MemoryError:
+        outcome = _Outcome().fail("memory", "MemoryError while tracing")
     finally:
         _settrace(previous)
+        _sys.stdout, _sys.stderr = saved
         _restore_builtins(clean)
+    outcome.stdout = sink.text()
+    return outcome
 
 
 def _execute(
@@ -158,7 +244,7 @@ def _execute(
     codemap: CodeMap,
     filename: str,
     entry: str,
-    max_events: int,
+    limits: tuple[int, int],
     clean: dict[str, Any],
 ) -> _Outcome:
     outcome = _Outcome()
@@ -168,6 +254,7 @@ def _execute(
     except _KeyboardInterrupt:
         raise
     except _BaseException as exc:
+        outcome.exc_type = _type(exc)
         return outcome.fail(_exception_kind(exc), _describe(exc, _error_line(exc, filename, codemap)))
     arguments = namespace.pop(_INPUT_FUNCTION, None)
     outcome.globals = _module_globals(namespace)
@@ -186,7 +273,7 @@ def _execute(
     if _type(captured) is not _Captured:
         return outcome.fail("bad_input", "bad input: not an argument list")
 
-    run = Run(filename, codemap, max_events)
+    run = Run(filename, codemap, limits[0], limits[1])
     tracer = run.global_trace
     result: object = None
     error: BaseException | None = None
@@ -208,6 +295,7 @@ def _execute(
         if not run.entered and isinstance(error, _TypeError):
             return outcome.fail("bad_input", "bad input: " + _describe(error, None))
         line = _error_line(error, filename, codemap)
+        outcome.exc_type = _type(error)
         return outcome.fail(_exception_kind(error), _describe(error, line))
     if run.internal_error is not None:
         if run.internal_error is _MemoryError:
@@ -251,7 +339,7 @@ def _record(
         "globals": outcome.globals,
         "events": outcome.events,
         "events_truncated": outcome.truncated,
-        "stdout": "",
+        "stdout": outcome.stdout,
         "seconds": round(_perf_counter() - started, 6),
     }
 
@@ -290,8 +378,37 @@ def _compile_record(
         return _Outcome().fail("syntax_error", _syntax_message(exc))
 
 
+def _problem(payload: dict[str, Any]) -> str | None:
+    """What is wrong with the payload's fields, if anything."""
+    source_input = payload.get("input")
+    if not isinstance(payload.get("code"), str):
+        return "'code' must be a string"
+    if source_input is not None and not isinstance(source_input, str):
+        return "'input' must be a string"
+    for key in ("max_events", "max_trace_chars"):
+        value = payload.get(key)
+        if value is not None and (_type(value) is not int or value < 0):
+            return f"'{key}' must be a non-negative int"
+    return None
+
+
+def _decide(first: _Outcome, second: _Outcome) -> _Outcome:
+    """The outcome the record reports, given both runs."""
+    if first.key() == second.key():
+        return first
+    for outcome in (first, second):
+        if outcome.error_kind == "memory":
+            return outcome
+    for outcome in (first, second):
+        if _exhausted(outcome):
+            return outcome
+    what = "output" if (first.output, first.error) != (second.output, second.error) else "events"
+    return first.fail("nondeterministic", f"nondeterministic: two runs gave different {what}")
+
+
 def trace_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """Trace one record; ``payload`` is ``{"id", "code", "input", "entry"?, "max_events"?}``."""
+    """Trace one record; ``payload`` is ``{"id", "code", "input", "entry"?, "max_events"?,
+    "max_trace_chars"?}``."""
     started = _perf_counter()
     if not isinstance(payload, dict):
         return _record(None, _Outcome().fail("bad_record", "payload is not an object"), None,
@@ -299,16 +416,13 @@ def trace_job(payload: dict[str, Any]) -> dict[str, Any]:
     record_id = payload.get("id")
     source = payload.get("code")
     source_input = payload.get("input")
-    max_events = payload.get("max_events")
-    problem = None
-    if not isinstance(source, str):
-        problem = "'code' must be a string"
-    elif source_input is not None and not isinstance(source_input, str):
-        problem = "'input' must be a string"
-    elif max_events is not None and (_type(max_events) is not int or max_events < 0):
-        problem = "'max_events' must be a non-negative int"
+    problem = _problem(payload)
     if problem is not None or not isinstance(source, str):
         return _record(record_id, _Outcome().fail("bad_record", problem or ""), None, started)
+    max_events = payload.get("max_events")
+    max_chars = payload.get("max_trace_chars")
+    limits = (MAX_EVENTS if max_events is None else max_events,
+              MAX_TRACE_CHARS if max_chars is None else max_chars)
     filename = f"<codecot:{record_id}>"
     compiled = _compile_record(source, source_input or "", filename)
     if isinstance(compiled, _Outcome):
@@ -316,20 +430,23 @@ def trace_job(payload: dict[str, Any]) -> dict[str, Any]:
     tree, code = compiled
     entry = _entry_name(tree, payload.get("entry"))
     codemap = analyze(tree, source)
-    limit = MAX_EVENTS if max_events is None else max_events
-    first = _run_once(code, codemap, filename, entry, limit)
+    first = _run_once(code, codemap, filename, entry, limits, MAX_STDOUT_CHARS)
     if first.error_kind in ("bad_input", "bad_record"):
         return _record(record_id, first, entry, started)
-    second = _run_once(code, codemap, filename, entry, limit)
-    if first.key() != second.key():
-        what = "output" if (first.output, first.error) != (second.output, second.error) else "events"
-        first.fail("nondeterministic", f"nondeterministic: two runs gave different {what}")
-    return _record(record_id, first, entry, started)
+    second = _run_once(code, codemap, filename, entry, limits, 0)
+    chosen = _decide(first, second)
+    chosen.stdout = first.stdout
+    return _record(record_id, chosen, entry, started)
 
 
 def trace_in_process(
-    code: str, input: str, entry: str | None = None, id: str = "x", max_events: int = MAX_EVENTS
+    code: str,
+    input: str,
+    entry: str | None = None,
+    id: str = "x",
+    max_events: int = MAX_EVENTS,
+    max_trace_chars: int = MAX_TRACE_CHARS,
 ) -> dict[str, Any]:
     """:func:`trace_job` with plain arguments (runs in this process, no sandbox)."""
     return trace_job({"id": id, "code": code, "input": input, "entry": entry,
-                      "max_events": max_events})
+                      "max_events": max_events, "max_trace_chars": max_trace_chars})

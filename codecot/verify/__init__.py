@@ -1,1 +1,2 @@
-"""Verification: the reference evaluator (more modules join as the checkers are built)."""
+"""Verification: the reference evaluator (:mod:`.reference`), the forward and backward checkers
+and the acceptance policy (see the modules of this package)."""

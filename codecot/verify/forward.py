@@ -16,14 +16,15 @@ from typing import Any
 from codecot.claims import expr as E
 from codecot.claims import model as M
 from codecot.claims.render import render_expr
-from codecot.narrate.source import Source
-from codecot.solver import Truth, decide_expr
+from codecot.narrate.source import Source, source_of
+from codecot.solver import Truth, Unsupported, decide_expr, encode
 from codecot.trace.values import decode, same_value
 from codecot.verify.tracepoints import Point, TraceView
 from codecot.verify.verdicts import Verdict
 
 Outcome = tuple[Verdict, str]
 _NOT_A_VALUE = object()
+_TRACED = "__traced__"
 
 
 def _where(line: int, iteration: int | None) -> str:
@@ -41,7 +42,7 @@ class ForwardChecker:
         self.view = TraceView(trace)
         self.trace = trace
         try:
-            self.src: Source | None = Source(code)
+            self.src: Source | None = source_of(code)
         except (SyntaxError, ValueError):
             self.src = None
         self.cursor = 0
@@ -222,11 +223,8 @@ class ForwardChecker:
             self.cursor = call.pos
             if call.result is None:
                 return Verdict.REFUTED, f"{render_expr(c.call)} raises an exception"
-            bad = self._value_outcome(self._literal(call.result), c.value, None,
-                                      f"{render_expr(c.call)} returns {call.result}, so")
-            if bad and bad[0] is Verdict.REFUTED:
-                return Verdict.REFUTED, f"{render_expr(c.call)} returns {call.result}, not {render_expr(c.value)}"
-            return bad or (Verdict.VERIFIED, "")
+            return self._traced_outcome(call.result, c.value, None,
+                                        f"{render_expr(c.call)} returns {call.result}")
         return Verdict.REFUTED, f"{render_expr(c.call)} is not called here"
 
     def _call_values(self) -> list[Any] | None:
@@ -253,6 +251,17 @@ class ForwardChecker:
         except Exception:
             return _NOT_A_VALUE
 
+    def _traced_equals(self, repr_text: str, claimed: E.Expr, point: Point | None) -> tuple[Truth, str]:
+        """Decide ``traced value == claimed`` with the traced value bound as a variable."""
+        names = E.free_names(claimed)
+        env = self.view.env(point, names) if names else {}
+        try:
+            env[_TRACED] = encode(decode(repr_text))
+        except (ValueError, SyntaxError, Unsupported):
+            return Truth.UNKNOWN, "the traced value cannot be encoded"
+        decision = decide_expr(E.Compare(E.Name(_TRACED), ("==",), (claimed,)), env)
+        return decision.truth, decision.reason
+
     def _same_literal(self, repr_text: str, expr: E.Expr) -> bool:
         from codecot.verify.reference import evaluate
 
@@ -261,11 +270,14 @@ class ForwardChecker:
         except Exception:
             return False
 
-    @staticmethod
-    def _literal(repr_text: str) -> E.Expr:
-        from codecot.narrate.pyexpr import value_to_expr
-
-        return value_to_expr(decode(repr_text))
+    def _traced_outcome(self, repr_text: str, claimed: E.Expr, point: Point | None,
+                        truth_text: str) -> Outcome:
+        truth, reason = self._traced_equals(repr_text, claimed, point)
+        if truth is Truth.TRUE:
+            return Verdict.VERIFIED, ""
+        if truth is Truth.UNKNOWN:
+            return Verdict.UNKNOWN, f"cannot decide the value {render_expr(claimed)}: {reason}"
+        return Verdict.REFUTED, f"{truth_text}, not {render_expr(claimed)}"
 
     def _return(self, c: M.ReturnClaim) -> Outcome:
         point = self._align(self.view.find(self.cursor, ("return",), c.line), c, "return")
@@ -276,11 +288,10 @@ class ForwardChecker:
         returned = str(point.event.get("value"))
         if returned.startswith("<"):
             return Verdict.UNKNOWN, "the returned value is too large to check"
-        bad = self._value_outcome(self._literal(returned), c.value, point, f"line {point.line}")
-        if bad:
-            if bad[0] is Verdict.REFUTED:
-                return Verdict.REFUTED, f"line {point.line} returns {returned}, not {render_expr(c.value)}"
-            return bad
+        verdict, detail = self._traced_outcome(returned, c.value, None,
+                                               f"line {point.line} returns {returned}")
+        if verdict is not Verdict.VERIFIED:
+            return verdict, detail
         if c.expr is not None:
             env_point = self.view.state_before(point) if point.kind == "return" else point
             bad = self._value_outcome(c.expr, c.value, env_point, f"on line {point.line}")
@@ -319,10 +330,7 @@ class ForwardChecker:
         output = self.trace.get("output")
         if not isinstance(output, str):
             return Verdict.UNKNOWN, "the trace has no output"
-        bad = self._value_outcome(self._literal(output), c.value, None, "the call")
-        if bad and bad[0] is Verdict.REFUTED:
-            return Verdict.REFUTED, f"{self.view.entry}(...) returns {output}, not {render_expr(c.value)}"
-        return bad or (Verdict.VERIFIED, "")
+        return self._traced_outcome(output, c.value, None, f"{self.view.entry}(...) returns {output}")
 
 
 def check_forward(code: str, trace: dict[str, Any], claims: Sequence[M.Claim]) -> list[Outcome]:

@@ -78,12 +78,11 @@ class TraceView:
                 elif kind == "return" and open_calls:
                     func, args = open_calls.pop()
                     finished.append((func, args, ev.get("value")))
-                elif kind == "exception" and open_calls and ev.get("propagates"):
-                    func, args = open_calls.pop()
-                    finished.append((func, args, None))
                 continue
             if depth != 0:
                 continue
+            finished.extend((func, args, None) for func, args in reversed(open_calls))
+            open_calls.clear()  # calls still open at a depth-0 event ended by raising
             if ev.get("event") == "line":
                 vars_ = dict(ev.get("vars") or {})
                 types = dict(ev.get("types") or {})

@@ -1,0 +1,135 @@
+"""The HF narrator: a local causal LM writes rationales, constrained by the narration grammar."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from codecot.corpus import CorpusRecord
+from codecot.errors import InvalidArgument
+from codecot.narrate.base import DIRECTIONS, NarrationError, Rationale
+from codecot.narrate.hf.grammar import DEFAULT_MAX_STEPS
+
+
+@dataclass(frozen=True)
+class HFSettings:
+    """Generation settings of :class:`HFNarrator` (CLI options of ``codecot narrate``)."""
+
+    model: str | None = None  # None: the embedded SmolLM2-135M-Instruct
+    grounded: bool = True
+    constrain: bool = True
+    batch_size: int = 4
+    max_new_tokens: int = 384
+    temperature: float = 0.0  # 0: greedy
+    seed: int = 0
+    device: str = "cpu"
+    threads: int | None = 2
+    examples: int = 2
+    max_steps: int = DEFAULT_MAX_STEPS
+    progress: bool = True
+
+    def check(self) -> None:
+        if self.batch_size < 1 or self.max_new_tokens < 1 or self.max_steps < 1:
+            raise InvalidArgument("batch size, max new tokens and max steps must be positive")
+        if self.temperature < 0:
+            raise InvalidArgument("temperature must be >= 0")
+        if self.threads is not None and self.threads < 1:
+            raise InvalidArgument("threads must be positive")
+
+
+Item = tuple[CorpusRecord, dict[str, Any], str]
+
+
+class HFNarrator:
+    """Rationales from a transformers causal LM (see DESIGN.md §7).
+
+    The model loads on construction.  :meth:`narrate_many` generates in padded batches of
+    prompts sorted by length; :meth:`narrate` is the one-record form of the protocol.
+    """
+
+    name = "hf"
+
+    def __init__(self, settings: HFSettings | None = None, *, loaded: Any = None,
+                 pool: Any = None) -> None:
+        from codecot.narrate.hf.model import load_model, require_hf
+
+        self.settings = settings or HFSettings()
+        self.settings.check()
+        require_hf()
+        import torch
+
+        if self.settings.threads is not None:
+            torch.set_num_threads(self.settings.threads)
+        self.loaded = loaded or load_model(self.settings.model, device=self.settings.device)
+        self.pool = pool
+        self.constraint = None
+        if self.settings.constrain:
+            from codecot.narrate.constrain import GrammarConstraint
+
+            vocab = int(self.loaded.model.get_output_embeddings().weight.shape[0])
+            self.constraint = GrammarConstraint(self.loaded.tokenizer, vocab,
+                                                self.settings.max_steps,
+                                                threads=self.settings.threads)
+
+    def prompt(self, record: CorpusRecord, trace: dict[str, Any], direction: str) -> str:
+        """The chat-formatted prompt text for one record and direction."""
+        from codecot.narrate.prompts import build_messages
+
+        messages = build_messages(record, trace, direction, grounded=self.settings.grounded,
+                                  examples=self.settings.examples, pool=self.pool)
+        return str(self.loaded.tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True))
+
+    def narrate(self, record: CorpusRecord, trace: dict[str, Any], direction: str) -> Rationale:
+        result = self.narrate_many([(record, trace, direction)])[0]
+        if isinstance(result, NarrationError):
+            raise result
+        return result
+
+    def narrate_many(self, items: Sequence[Item],
+                     on_tokens: Callable[[int], None] | None = None,
+                     on_done: Callable[[int], None] | None = None,
+                     ) -> list[Rationale | NarrationError]:
+        """One rationale (or the error why not) per ``(record, trace, direction)``, in order."""
+        from codecot.narrate.hf.generate import generate_batch
+
+        s = self.settings
+        out: list[Rationale | NarrationError | None] = [None] * len(items)
+        prompts: list[tuple[int, str]] = []
+        for i, (record, trace, direction) in enumerate(items):
+            if direction not in DIRECTIONS:
+                out[i] = NarrationError(f"unknown direction {direction!r}")
+            elif not trace.get("ok"):
+                out[i] = NarrationError(f"record {record.id}: trace failed ({trace.get('error')})")
+            else:
+                prompts.append((i, self.prompt(record, trace, direction)))
+        tok = self.loaded.tokenizer
+        prompts.sort(key=lambda p: len(tok(p[1], add_special_tokens=False)["input_ids"]))
+        for start in range(0, len(prompts), s.batch_size):
+            batch = prompts[start:start + s.batch_size]
+            directions = [items[i][2] for i, _ in batch]
+            gens = generate_batch(self.loaded.model, tok, [p for _, p in batch], directions,
+                                  constraint=self.constraint, max_new_tokens=s.max_new_tokens,
+                                  temperature=s.temperature, seed=s.seed,
+                                  max_steps=s.max_steps, on_tokens=on_tokens)
+            for (i, _), gen in zip(batch, gens, strict=True):
+                record, _, direction = items[i]
+                out[i] = Rationale(
+                    id=record.id, direction=direction, narrator=self.name, text=gen.text,
+                    extra={"model": self.loaded.name, "grounded": s.grounded,
+                           "constrained": s.constrain, "new_tokens": gen.tokens,
+                           "finished": gen.finished, "temperature": s.temperature,
+                           "seed": s.seed})
+            if on_done is not None:
+                on_done(len(batch))
+        return [r if r is not None else NarrationError("not generated") for r in out]
+
+
+def progress_bar(total: int, desc: str) -> Any:
+    """A tqdm bar on stderr counting records, with generated tokens/s in its postfix."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="rat", file=sys.stderr, dynamic_ncols=True,
+                disable=None, mininterval=0.5)

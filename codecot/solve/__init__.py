@@ -1,0 +1,1 @@
+"""Solving for inputs: find an input that reproduces a given output (DESIGN.md §6)."""

@@ -1,0 +1,101 @@
+"""Forward verifier: true steps verified, false steps refuted with a useful detail."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import record, verdicts, verify_text
+
+ACC = "def f(nums):\n    total = 0\n    for n in nums:\n        if n > 2:\n            total += n\n    return total\n"
+
+
+def test_true_rationale_is_accepted() -> None:
+    text = "\n".join([
+        "Call f with nums = [3, 1, 4].",
+        "Line 2: total = 0, so total is 0.",
+        "Line 3: iteration 1 of the loop begins with n = 3.",
+        "Line 4 (iteration 1): n > 2 is True, so the branch is taken.",
+        "Line 5 (iteration 1): total becomes 0 + 3 = 3.",
+        "Line 3: iteration 2 begins with n = 1.",
+        "Line 4 (iteration 2): n > 2 is False, so the branch is skipped.",
+        "Line 3: iteration 3 begins with n = 4.",
+        "Line 5 (iteration 3): total becomes 3 + 4 = 7.",
+        "Line 3: the loop ends after 3 iterations.",
+        "Line 6: the function returns total, which is 7.",
+        "So f([3, 1, 4]) returns 7.",
+    ])
+    out = verify_text(record(ACC, "[3, 1, 4]"), text)
+    assert verdicts(out) == ["verified"] * 12
+    assert out["accepted"] is True
+
+
+@pytest.mark.parametrize(("step", "detail"), [
+    ("Line 5 (iteration 3): total becomes 3 + 4 = 8.", "after line 5 in iteration 3, total is 7, not 8"),
+    ("Line 5 (iteration 3): total becomes 3 + 5 = 8.", "total is 7, not 3 + 5"),
+    ("Line 4 (iteration 2): n > 2 is True, so the branch is taken.", "n > 2 is False, not True"),
+    ("Line 3: the loop ends after 2 iterations.", "runs 3 iterations, not 2"),
+    ("Line 6: the function returns total, which is 6.", "returns 7, not 6"),
+    ("So f([3, 1, 4]) returns 8.", "returns 7, not 8"),
+    ("Line 3: iteration 4 begins with n = 5.", "runs 3 iterations, not 4"),
+    ("Line 9: total is 7.", "line 9 never runs"),
+    ("Line 5 (iteration 2): total is 3.", "no line event in iteration 2"),
+    ("Call f with nums = [3, 1, 5].", "at the call, nums is [3, 1, 4], not [3, 1, 5]"),
+    ("Line 5 (iteration 1): total -= n, so total is 3.", "line 5 is `total += n`"),
+])
+def test_false_step_is_refuted_with_the_truth(step: str, detail: str) -> None:
+    out = verify_text(record(ACC, "[3, 1, 4]"), step)
+    [s] = out["steps"]
+    assert s["verdict"] == "refuted", s
+    assert detail in s["detail"]
+    assert out["accepted"] is False
+
+
+def test_alignment_only_moves_forward() -> None:
+    rec = record(ACC, "[3, 1, 4]")
+    ok = verify_text(rec, "Line 5 (iteration 1): total is 3.\nLine 5 (iteration 3): total is 7.")
+    assert verdicts(ok) == ["verified", "verified"]
+    back = verify_text(rec, "Line 5 (iteration 3): total is 7.\nLine 5 (iteration 1): total is 3.")
+    assert verdicts(back) == ["verified", "refuted"]
+
+
+def test_float_semantics_are_ieee() -> None:
+    rec = record("def f(a, b):\n    s = a + b\n    return s\n", "0.1, 0.2")
+    assert verdicts(verify_text(rec, "Line 2: s is 0.30000000000000004.")) == ["verified"]
+    assert verdicts(verify_text(rec, "Line 2: s is 0.3.")) == ["refuted"]
+
+
+def test_strings_lists_negative_indices_and_slices() -> None:
+    rec = record("def f(s):\n    t = s.upper()\n    xs = list(t)\n    return xs[-1]\n", "'abc'")
+    good = "Line 2: t is 'ABC'.\nLine 3: xs is ['A', 'B', 'C'].\nLine 3: xs[-1] is 'C'.\nLine 3: t[1:] is 'BC'."
+    assert verdicts(verify_text(rec, good)) == ["verified"] * 4
+    bad = "Line 2: t is 'Abc'.\nLine 3: xs[-1] is 'B'.\nLine 3: t[::-1] is 'ABC'."
+    assert verdicts(verify_text(rec, bad)) == ["refuted"] * 3
+
+
+def test_helper_calls_exceptions_and_globals() -> None:
+    code = ("LIMIT = 3\n\ndef g(x):\n    return x * 2\n\n"
+            "def f(n):\n    try:\n        y = g(n) // (n - LIMIT)\n    except ZeroDivisionError:\n"
+            "        y = -1\n    return y\n")
+    rec = record(code, "3")
+    good = ("Line 8: g(3) returns 6.\nLine 8 raises ZeroDivisionError.\n"
+            "Line 9: the except clause catches ZeroDivisionError.\nLine 10: y is -1.\n"
+            "Line 10: n - LIMIT is 0.")
+    assert verdicts(verify_text(rec, good)) == ["verified"] * 5
+    bad = "Line 8: g(3) returns 5.\nLine 8 raises ValueError.\nLine 10: n - LIMIT is 1."
+    assert verdicts(verify_text(rec, bad)) == ["refuted"] * 3
+
+
+def test_unparsed_and_unknown_steps_are_not_accepted() -> None:
+    rec = record(ACC, "[3, 1, 4]")
+    out = verify_text(rec, "Line 6: the function returns total, which is 7.\nthe total is clearly seven\nSo f([3, 1, 4]) returns 7.")
+    assert verdicts(out) == ["verified", "unparsed", "verified"]
+    assert out["accepted"] is False and "does not parse" in out["reason"]
+    unknown = verify_text(rec, "Line 6: the function returns total, which is 7.\nLet nums be [3, 1, 4].\nSo f([3, 1, 4]) returns 7.")
+    assert verdicts(unknown)[1] == "unknown"
+    assert unknown["accepted"] is False
+
+
+def test_rationale_without_answer_is_rejected() -> None:
+    out = verify_text(record(ACC, "[3, 1, 4]"), "Line 2: total is 0.")
+    assert verdicts(out) == ["verified"]
+    assert out["accepted"] is False and out["reason"] == "no final answer or input"
