@@ -87,8 +87,19 @@ def narrate(
     max_iterations: Annotated[int, typer.Option(help="Loop iterations narrated before a summary.")] = 5,
     jobs: JobsOpt = None,
     limit: LimitOpt = None,
+    model: Annotated[str | None, typer.Option(help="hf: model folder, .gguf file or hub id (default: embedded SmolLM2-135M-Instruct).")] = None,
+    grounded: Annotated[bool, typer.Option("--grounded/--blind", help="hf: show the trace in the prompt (grounded) or not (blind).")] = True,
+    constrain: Annotated[bool, typer.Option("--constrain/--no-constrain", help="hf: grammar-constrained decoding.")] = True,
+    batch_size: Annotated[int, typer.Option(help="hf: prompts per generation batch.")] = 4,
+    max_new_tokens: Annotated[int, typer.Option(help="hf: most tokens per rationale.")] = 384,
+    temperature: Annotated[float, typer.Option(help="hf: sampling temperature (0: greedy).")] = 0.0,
+    device: Annotated[str, typer.Option(help="hf: cpu or cuda.")] = "cpu",
+    threads: Annotated[int | None, typer.Option(help="hf: torch threads (default 2; 0: torch's default).")] = 2,
+    examples: Annotated[int, typer.Option(help="hf: few-shot examples per prompt.")] = 2,
 ) -> None:
-    """Write rationales (one step per line) for each record, forward and/or backward."""
+    """Write rationales (one step per line) for each record, forward and/or backward.
+
+    ``--narrator hf`` uses a local causal LM (``--seed`` then seeds sampling)."""
     from codecot.corpus import load_records
     from codecot.narrate.template import TemplateNarrator
     from codecot.pipeline.jsonl import iter_jsonl, write_line
@@ -100,8 +111,16 @@ def narrate(
         dirs = directions_of(direction)
     except ValueError as exc:
         raise InvalidArgument(str(exc)) from exc
-    if narrator != "template":
-        raise InvalidArgument(f"--narrator {narrator}: only 'template' is available yet (hf: issue 6)")
+    if narrator not in ("template", "hf"):
+        raise InvalidArgument(f"--narrator {narrator}: choose template or hf")
+    hf_narrator: Any = None
+    if narrator == "hf":
+        from codecot.narrate.hf import HFNarrator, HFSettings
+
+        hf_narrator = HFNarrator(HFSettings(
+            model=model, grounded=grounded, constrain=constrain, batch_size=batch_size,
+            max_new_tokens=max_new_tokens, temperature=temperature, seed=seed, device=device,
+            threads=threads or None, examples=examples))
     records = load_records(corpus, limit)
     if traces is not None:
         _need_file(traces, "traces file")
@@ -125,9 +144,17 @@ def narrate(
                 bar.update(1)
                 yield item
 
-        summary = narrate_records(records, counted(trace_iter),
-                                  TemplateNarrator(seed=seed, max_iterations=max_iterations),
-                                  dirs, sink, error_sink)
+        if hf_narrator is not None:
+            from codecot.narrate.hf import narrate_records_batched
+
+            bar.total = len(records) * len(dirs)
+            bar.unit = "rat"
+            summary = narrate_records_batched(records, list(trace_iter), hf_narrator, dirs,
+                                              sink, error_sink, bar=bar)
+        else:
+            summary = narrate_records(records, counted(trace_iter),
+                                      TemplateNarrator(seed=seed, max_iterations=max_iterations),
+                                      dirs, sink, error_sink)
     typer.echo(summary.line() + f" -> {output} (errors: {errors_path})")
 
 
@@ -279,11 +306,16 @@ _register_delegated_commands()
 
 @app.command()
 def bench(
-    what: Annotated[str, typer.Argument(help="trace or verify (solve comes with its issue)")],
+    what: Annotated[str, typer.Argument(help="trace, verify or solve")],
     corpus: CorpusArg,
     jobs: JobsOpt = None,
     min_records: Annotated[int, typer.Option(help="Repeat the corpus up to this many records.")] = 500,
     baseline: Annotated[int, typer.Option(help="Records run under the PySnooper baseline (0: skip).")] = 60,
+    against: Annotated[str | None, typer.Option(help="solve: also run this tool (crosshair).")] = None,
+    timeout: Annotated[float, typer.Option(help="solve: wall-clock seconds per record.")] = 10.0,
+    sample: Annotated[int | None, typer.Option(help="solve: a seeded random sample of N records.")] = None,
+    seed: Annotated[int, typer.Option(help="solve: seed of the sample.")] = 0,
+    hint: Annotated[str, typer.Option(help="solve: types or none.")] = "types",
 ) -> None:
     """Measure a stage and print its figures as JSON."""
     from codecot import bench as benchmod
@@ -296,8 +328,17 @@ def bench(
         from codecot.bench_verify import bench_verify
 
         figures = bench_verify(corpus, jobs=jobs)
+    elif what == "solve":
+        from codecot.bench_solve import bench_solve
+
+        if against not in (None, "crosshair"):
+            raise InvalidArgument(f"--against {against}: only 'crosshair' is supported")
+        if hint not in ("types", "none"):
+            raise InvalidArgument(f"--hint {hint}: choose types or none")
+        figures = bench_solve(corpus, timeout=timeout, against=against, jobs=jobs,
+                              sample=sample, seed=seed, hint=hint)
     else:
-        raise InvalidArgument(f"codecot bench {what}: choose trace or verify (solve: issue 5)")
+        raise InvalidArgument(f"codecot bench {what}: choose trace, verify or solve")
     typer.echo(json.dumps(figures, indent=2))
 
 

@@ -88,7 +88,13 @@ def assert_kind(result: dict[str, Any], kind: str, *words: str) -> None:
 
 def test_infinite_loop(pool: SandboxPool, alone: dict[str, dict[str, Any]]) -> None:
     bad = hostile(pool, alone, "def f():\n    while True:\n        pass")
-    assert_kind(bad, "timeout", "CPU")
+    assert bad["error_kind"] == "timeout", bad
+    # On a busy machine the 2 s wall clock may run out before 1 s of CPU is spent; with room
+    # on the wall clock, the CPU limit is what stops the loop.
+    roomy = Limits(cpu_seconds=1, wall_seconds=15, memory_mb=512, output_chars=1000)
+    with SandboxPool(jobs=1, limits=roomy, task=pool.task) as spacious:
+        looped = spacious.run({"id": "loop", "code": "def f():\n    while True:\n        pass", "input": ""})
+    assert_kind(looped, "timeout", "CPU")
 
 
 def test_sleep(pool: SandboxPool, alone: dict[str, dict[str, Any]]) -> None:
@@ -123,7 +129,9 @@ def test_repr_that_hangs(pool: SandboxPool, alone: dict[str, dict[str, Any]]) ->
     code = "class A:\n    def __repr__(self):\n        while True:\n            pass\ndef f():\n    return A()"
     bad = hostile(pool, alone, code)
     if pool.task.endswith("exec_call"):
-        assert_kind(bad, "timeout", "CPU")
+        # CPU-bound: the CPU limit, or on a busy machine the wall clock (test_infinite_loop
+        # checks the CPU limit itself with room on the wall clock)
+        assert bad["error_kind"] == "timeout", bad
     else:  # the tracer never calls a user-defined __repr__
         assert bad["error_kind"] in {"timeout", "unrepresentable_output"}
 
@@ -388,3 +396,110 @@ def test_environment_is_minimal(pool: SandboxPool, alone: dict[str, dict[str, An
         names = eval(result["output"])  # a list of str, our own test's output
         assert "CODECOT_TEST_SECRET" not in names and "HOME" in names
     assert "hunter2" not in str(result)
+
+
+# -- the audit hook cannot be talked round ----------------------------------------------------
+
+
+def _outside_target(tmp_path: Path) -> Path:
+    target = tmp_path / "escaped.txt"
+    assert not target.exists()
+    return target
+
+
+def test_patching_posixpath_does_not_fool_the_hook(
+    pool: SandboxPool, alone: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    target = _outside_target(tmp_path)
+    code = (
+        "import posixpath, os\n"
+        "def f():\n"
+        "    here = os.getcwd()\n"
+        "    posixpath._joinrealpath = lambda *a, **k: (here + '/x', True)\n"
+        "    posixpath.realpath = lambda *a, **k: here + '/x'\n"
+        f"    with open({str(target)!r}, 'w') as fh:\n"
+        "        fh.write('escaped')"
+    )
+    assert_kind(hostile(pool, alone, code), "exception", "PermissionError")
+    assert not target.exists()
+
+
+def test_patching_builtins_does_not_fool_the_hook(
+    pool: SandboxPool, alone: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    target = _outside_target(tmp_path)
+    code = (
+        "import builtins\n"
+        "def f():\n"
+        "    builtins.isinstance = lambda *a: True\n"
+        "    builtins.any = lambda *a: False\n"
+        "    builtins.bool = lambda *a: True\n"
+        f"    open({str(target)!r}, 'w').write('escaped')"
+    )
+    bad = hostile(pool, alone, code)
+    assert not target.exists()
+    # patched builtins may also break the task's own bookkeeping; never the hook
+    assert bad["error_kind"] in {"exception", "crash"}, bad
+
+
+def test_path_objects_cannot_run_code_inside_the_hook(
+    pool: SandboxPool, alone: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    target = _outside_target(tmp_path)
+    code = (
+        "import os\n"
+        "class P:\n"
+        "    def __fspath__(self):\n"
+        f"        return {str(target)!r}\n"
+        "class S(str):\n"
+        "    def startswith(self, *a):\n"
+        "        return True\n"
+        "def f():\n"
+        "    for p in (P(), S(" + repr(str(target)) + ")):\n"
+        "        try:\n"
+        "            open(p, 'w').write('escaped')\n"
+        "        except PermissionError:\n"
+        "            pass\n"
+        "    return 'refused'"
+    )
+    bad = pool.run({"id": "pathlike", "code": code, "input": ""})
+    assert bad["ok"] is True and bad["output"] == "'refused'", bad
+    assert not target.exists()
+    inside = "def f():\n    import pathlib\n    pathlib.Path('ok.txt').write_text('x')\n    return 1"
+    allowed = pool.run({"id": "pathlib", "code": inside, "input": ""})
+    assert allowed["ok"] is True, allowed  # open() itself converts a pathlib path first
+
+
+def test_trusted_functions_cannot_install_a_trace_function(
+    pool: SandboxPool, alone: dict[str, dict[str, Any]]
+) -> None:
+    # run_child is sandbox code that calls whatever task its spec names: calling it with
+    # sys.settrace as the task must not count as the tracer calling sys.settrace.
+    code = (
+        "import sys\n"
+        "from codecot.sandbox import worker\n"
+        "def spy(frame, event, arg):\n"
+        "    return spy\n"
+        "def f():\n"
+        "    spec = worker.ChildSpec(sys.settrace, None, 1, str, 10)\n"
+        "    try:\n"
+        "        spec.task(spy)\n"
+        "    except PermissionError:\n"
+        "        pass\n"
+        "    from codecot.trace import frames\n"
+        "    try:\n"
+        "        frames.trace_on(type('R', (), {'global_trace': spy})())\n"
+        "    except PermissionError:\n"
+        "        return 'refused'\n"
+        "    return 'installed'"
+    )
+    bad = pool.run({"id": "settrace", "code": code, "input": ""})
+    if pool.task.endswith("exec_call"):
+        assert bad["ok"] is True and bad["output"] == "'refused'", bad
+    else:  # the tracer records the PermissionError and the final result
+        assert bad["ok"] is True and bad["output"] == "'refused'", bad
+
+
+def test_stdout_is_one_runs_output(pool: SandboxPool, alone: dict[str, dict[str, Any]]) -> None:
+    # the tracer runs the code twice; the record shows what one run printed
+    assert alone["after"]["stdout"] == "counting 11\n"

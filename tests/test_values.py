@@ -331,3 +331,50 @@ def test_round_trip_property(value: object) -> None:
 def test_tag_is_stable_under_decode(value: object) -> None:
     text, tag = encode(value)
     assert type_tag(decode(text)) == tag
+
+
+def _general(value: object) -> tuple[str, str]:
+    """`encode` with the list-of-tuples fast path switched off."""
+    import codecot.trace.values as values
+
+    saved = values._tuples
+    values._tuples = lambda *args: None  # type: ignore[assignment]
+    try:
+        return encode(value)
+    finally:
+        values._tuples = saved
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [(1, 2, 3), (4, 5, 6)],
+        [(1, "a"), (2.5, None), (True,), ()],
+        {(1, 2), (3, 4)},
+        frozenset({("a", b"b")}),
+        [(i, i * i, str(i)) for i in range(600)],  # near MAX_ELEMENTS: 600 + 1800 elements
+        [(i, i) for i in range(1500)],  # over MAX_ELEMENTS
+        [("x" * 90, i) for i in range(110)],  # near MAX_REPR_CHARS
+        [(2**14100, 1)],  # int too long for a repr
+        [(1, [2]), (3, [4])],  # not flat: general path only
+    ],
+    ids=lambda v: repr(v)[:30],
+)
+def test_list_of_tuples_fast_path_matches_general_path(value: object) -> None:
+    text, tag = encode(value)
+    assert (text, tag) == _general(value)
+    if not tag.startswith("omitted:"):
+        assert text == repr(value)
+
+
+def test_list_of_tuples_tag() -> None:
+    assert encode([(1, "a"), (2, "b"), (3, None)]) == (
+        "[(1, 'a'), (2, 'b'), (3, None)]",
+        "list[tuple[int, None] | tuple[int, str]]",
+    )
+    assert encode([(i, i) for i in range(1500)])[0] == "<omitted list len=1500>"
+
+
+def test_list_of_tuples_over_the_char_limit() -> None:
+    value = [("x" * 50, i) for i in range(190)]
+    assert encode(value) == _general(value) == ("<omitted list len=190>", "omitted:list")

@@ -24,7 +24,7 @@ from codecot.narrate.hf.grammar import DEFAULT_MAX_STEPS, rationale_grammar
 def _llguidance() -> Any:
     try:
         import llguidance
-        import llguidance.torch  # noqa: F401
+        import llguidance.torch
     except ImportError as exc:
         raise MissingDependency(
             "constrained decoding needs llguidance: pip install 'codecot[hf]' "
@@ -92,12 +92,13 @@ class GrammarLogitsProcessor:
         self._bitmask = torch.full((len(matchers), words), -1, dtype=torch.int32)
         self._eos_only = torch.zeros(words, dtype=torch.int32)
         eos = constraint.eos_token_id
-        self._eos_only[eos // 32] = np.int32(np.uint32(1 << (eos % 32)).view(np.int32))
+        bit = 1 << (eos % 32)
+        self._eos_only[eos // 32] = bit - (1 << 32) if bit >= 1 << 31 else bit
 
     def _done(self, matcher: Any) -> bool:
         return bool(matcher.is_stopped() or matcher.is_error())
 
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         llg = _llguidance()
         if self._started:
             for matcher, token in zip(self.matchers, input_ids[:, -1].tolist(), strict=True):

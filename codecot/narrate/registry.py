@@ -2,8 +2,8 @@
 
 ``template`` takes ``seed`` and ``max_iterations``.  ``hf`` is imported lazily from
 ``codecot.narrate.hf`` (it needs the ``hf`` extra: torch, transformers, ...); its options
-(``model``, ``grounded``, ``batch_size``, ``max_new_tokens``, ``device``, ...) are passed through
-to its constructor, leaving out those that are ``None``.  Options a narrator does not take are
+(``model``, ``grounded``, ``batch_size``, ``max_new_tokens``, ``device``, ``threads``, ``seed``,
+...) become its ``HFSettings``, leaving out those that are ``None``.  Options a narrator does not take are
 ignored, so one set of CLI options can serve several narrators in one run.
 """
 
@@ -43,7 +43,12 @@ def get_narrator(name: str, **options: Any) -> Narrator:
         return TemplateNarrator(**_accepted(TemplateNarrator, options))
     if name == "hf":
         cls = hf_class()
-        return cls(**_accepted(cls, options))  # type: ignore[no-any-return]
+        settings_cls = getattr(importlib.import_module(cls.__module__), "HFSettings", None)
+        if settings_cls is not None:  # HFNarrator(HFSettings(...))
+            narrator: Narrator = cls(settings_cls(**_accepted(settings_cls, options)))
+        else:
+            narrator = cls(**_accepted(cls, options))
+        return narrator
     raise InvalidArgument(f"unknown narrator {name!r}; choose from {', '.join(NARRATORS)}")
 
 

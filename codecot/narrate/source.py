@@ -13,6 +13,8 @@ class Source:
 
     code: str
     _by_line: dict[int, ast.stmt] = field(default_factory=dict, init=False, repr=False)
+    _segments: dict[tuple[object, ...], str | None] = field(default_factory=dict, init=False,
+                                                            repr=False)
 
     def __post_init__(self) -> None:
         tree = ast.parse(self.code)
@@ -28,7 +30,12 @@ class Source:
         return self._by_line.get(line)
 
     def segment(self, node: ast.AST) -> str | None:
-        return ast.get_source_segment(self.code, node)
+        """Source text of ``node`` (cached per node position)."""
+        key = (getattr(node, "lineno", None), getattr(node, "col_offset", None),
+               getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None))
+        if key not in self._segments:
+            self._segments[key] = ast.get_source_segment(self.code, node)
+        return self._segments[key]
 
     @cached_property
     def functions(self) -> frozenset[str]:

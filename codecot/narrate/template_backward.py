@@ -1,14 +1,19 @@
 """Backward template narration: from the output back to an input.
 
 Written from the output, the known input and its trace: the goal; what the returned expression
-must equal (anchored to the return line, so it is a necessity on that path); one choice per
-parameter (marked as a choice, never as a necessity); the check; the final input.  Stronger
-necessities come from the backward engine once it exists (issue 5).
+must equal (anchored to the return line, a necessity on every path that returns there); then
+one step per parameter, in order: ``x must be V`` (or ``Then x must be V`` after choices) when
+the backward engine proves it necessary given the choices so far (see
+:class:`codecot.symbolic.session.BackwardSession`), else the choice ``Let x be V``; the
+check; the final input.  Without an engine every parameter step is a choice.
 """
 
 from __future__ import annotations
 
 import ast
+import atexit
+import os
+from collections.abc import Callable
 from typing import Any
 
 from codecot.claims import expr as E
@@ -18,13 +23,21 @@ from codecot.narrate.source import Source
 from codecot.narrate.template_forward import call_args
 from codecot.trace.values import decode
 
+#: decides whether ``condition`` (over the parameters) is necessary given the choices
+Necessity = Callable[[E.Expr, list[E.Expr]], bool]
+
 
 def _literal(repr_text: str) -> E.Expr:
     return value_to_expr(decode(repr_text))
 
 
-def backward_claims(code: str, trace: dict[str, Any]) -> list[M.Claim]:
-    """Claims of a backward rationale for a successful trace."""
+def backward_claims(code: str, trace: dict[str, Any],
+                    necessary: Necessity | None | bool = True) -> list[M.Claim]:
+    """Claims of a backward rationale for a successful trace.
+
+    ``necessary`` decides parameter necessities; ``True`` (the default) uses the concolic
+    engine in a shared sandbox pool, ``None``/``False`` writes choices only.
+    """
     src = Source(code)
     entry = str(trace.get("entry") or "f")
     args: dict[str, str] = dict(trace.get("args") or {})
@@ -43,9 +56,20 @@ def backward_claims(code: str, trace: dict[str, Any]) -> list[M.Claim]:
                 claims.append(M.ConditionOnInputClaim(
                     line=line, modality=M.Modality.NECESSARY,
                     condition=E.Compare(expr, ("==",), (out,))))
+    oracle: Necessity | None = None
+    if necessary is True:
+        oracle = engine_oracle(code, trace)
+    elif callable(necessary):
+        oracle = necessary
+    choices: list[E.Expr] = []
     for name, rep in args.items():
-        claims.append(M.ConditionOnInputClaim(
-            modality=M.Modality.CHOICE, condition=E.Compare(E.Name(name), ("==",), (_literal(rep),))))
+        cond = E.Compare(E.Name(name), ("==",), (_literal(rep),))
+        if oracle is not None and oracle(cond, list(choices)):
+            modality = M.Modality.CONDITIONAL if choices else M.Modality.NECESSARY
+        else:
+            modality = M.Modality.CHOICE
+            choices.append(cond)
+        claims.append(M.ConditionOnInputClaim(modality=modality, condition=cond))
     claims.append(M.CheckClaim(call=E.Call(entry, tuple(values)), value=out))
     claims.append(M.InputClaim(args=tuple(values)))
     return claims
@@ -56,3 +80,56 @@ def _final_return(trace: dict[str, Any]) -> dict[str, Any] | None:
         if ev.get("event") == "return" and ev.get("depth", 0) == 0:
             return ev
     return None
+
+
+# --- the engine, in pools shared by every narration of this process -------------------------
+
+_POOLS: dict[str, Any] = {}
+
+
+def _pool(task: str) -> Any:
+    from codecot.sandbox import Limits, SandboxPool
+
+    if task not in _POOLS:
+        if not _POOLS:
+            atexit.register(close_pools)
+        jobs = max(1, min(8, os.cpu_count() or 1))
+        _POOLS[task] = SandboxPool(jobs=jobs, limits=Limits(), task=task)
+    return _POOLS[task]
+
+
+def close_pools() -> None:
+    """Close the sandbox pools the engine oracle opened."""
+    while _POOLS:
+        _, pool = _POOLS.popitem()
+        pool.close()
+
+
+def engine_oracle(code: str, trace: dict[str, Any]) -> Necessity | None:
+    """A necessity oracle backed by the concolic engine (None without an output)."""
+    from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload
+    from codecot.symbolic.rebuild import rebuild
+    from codecot.symbolic.session import BackwardSession
+
+    if trace.get("output") is None:
+        return None
+    entry = str(trace.get("entry") or "f")
+    seed = ", ".join(str(v) for v in (trace.get("args") or {}).values())
+
+    def concolic(srcs: list[str], tags: dict[str, str]) -> list[ConcolicRun]:
+        payloads = [concolic_payload(code, s, entry, tags=tags, lines=[]) for s in srcs]
+        return [rebuild(r) for r in _pool(CONCOLIC_TASK).map(payloads)]
+
+    def retrace(srcs: list[str]) -> list[dict[str, Any]]:
+        payloads = [{"id": None, "code": code, "input": s, "entry": entry} for s in srcs]
+        return list(_pool("codecot.trace.tracer:trace_job").map(payloads))
+
+    session = BackwardSession(code, entry, str(trace["output"]), seed, concolic, retrace)
+
+    def necessary(condition: E.Expr, choices: list[E.Expr]) -> bool:
+        try:
+            return session.necessity(condition, None, None, choices).word == "proved"
+        except Exception:  # noqa: BLE001 - no proof: the step stays a choice
+            return False
+
+    return necessary

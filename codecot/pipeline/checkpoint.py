@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -23,6 +24,8 @@ from codecot.pipeline.jsonl import dumps
 
 MANIFEST = "progress.json"
 VERSION = 1
+# Seconds to wait between appending a chunk and committing it: lets tests kill a run there.
+_PAUSE = float(os.environ.get("CODECOT_TEST_COMMIT_PAUSE", "0") or 0)
 
 
 def fsync_dir(path: Path) -> None:
@@ -88,8 +91,9 @@ class Checkpoint:
         self.names = tuple(names)
         self.progress = progress
         self.resumed = resumed
-        self._files: dict[str, IO[str]] = {
-            name: open(outdir / name, "a", encoding="utf-8") for name in self.names}
+        self._files: dict[str, IO[str]] = {}
+        for name in self.names:  # kept open for appends until close()
+            self._files[name] = open(outdir / name, "a", encoding="utf-8")  # noqa: SIM115
 
     @classmethod
     def open(cls, outdir: Path, names: Sequence[str], config: dict[str, Any],
@@ -126,7 +130,7 @@ class Checkpoint:
             old.offsets[name] = committed
         return cls(outdir, names, old, resumed=old.records_done > 0 or old.complete)
 
-    def commit(self, lines: dict[str, Iterable[dict[str, Any]]], records: int,
+    def commit(self, lines: Mapping[str, Iterable[dict[str, Any]]], records: int,
                stage_seconds: dict[str, float]) -> None:
         """Append one chunk's output records and record ``records`` more input records done."""
         for name, recs in lines.items():
@@ -138,6 +142,8 @@ class Checkpoint:
             fh.flush()
             os.fsync(fh.fileno())
             self.progress.offsets[name] = fh.tell()
+        if _PAUSE:
+            time.sleep(_PAUSE)
         self.progress.records_done += records
         self.progress.chunks_done += 1
         for stage, secs in stage_seconds.items():

@@ -161,7 +161,7 @@ def narrate_ready(ready: Sequence[Ready], narrators: Sequence[Narrator],
     rationale's ``narrator`` key is that name, and the narrator's own name, when it differs,
     goes into ``narrator_detail``.
 
-    A narrator with a ``narrate_batch(jobs)`` method (jobs are ``(record, trace, direction)``;
+    A narrator with a ``narrate_many(jobs)`` method (jobs are ``(record, trace, direction)``;
     it returns one Rationale or NarrationError per job) gets each direction as one batch.
     """
     rationales: list[tuple[int, int, dict[str, Any]]] = []
@@ -185,7 +185,7 @@ def narrate_ready(ready: Sequence[Ready], narrators: Sequence[Narrator],
 
 
 def _narrate_all(narrator: Narrator, ready: Sequence[Ready], direction: str) -> list[Any]:
-    batch = getattr(narrator, "narrate_batch", None)
+    batch = getattr(narrator, "narrate_many", None)
     if batch is not None and ready:
         try:
             out = list(batch([(r.record, r.trace, direction) for r in ready]))

@@ -8,13 +8,24 @@ with ``accepted: false`` and the reason.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from codecot.corpus import CorpusRecord
 from codecot.sandbox import Limits, SandboxPool
 from codecot.verify.policy import Policy
-from codecot.verify.record import Plan, VerifySummary, plan, verdict_record
+from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload
+from codecot.symbolic.rebuild import rebuild
+from codecot.symbolic.session import BackwardSession
+from codecot.verify.record import (
+    Plan,
+    VerifySummary,
+    claim_lines,
+    plan,
+    seed_input,
+    verdict_record,
+)
 
 TRACE_TASK = "codecot.trace.tracer:trace_job"
 
@@ -52,18 +63,64 @@ def verify_rationales(
         with SandboxPool(jobs=jobs, limits=limits or Limits(), task=TRACE_TASK) as pool:
             for key, res in zip(needed, pool.map(needed.values()), strict=True):
                 results[key] = res
-    for item in items:
-        if isinstance(item, Plan):
-            out = verdict_record(item, _traces_of(item, results, known_traces), policy)
-        else:
-            out = {**item, "accepted": False, "steps": [], "policy": policy.name,
-                   "reason": f"no corpus record with id {item.get('id')!r}"}
-            summary.errors += 1
-        sink(out)
-        summary.add(out)
-        if on_done:
-            on_done()
+    backward = any(p.rationale.get("direction") == "backward" for p in plans)
+    with contextlib.ExitStack() as stack:
+        factory = None
+        if backward:
+            factory = _session_factory(stack, jobs, limits or Limits())
+        for item in items:
+            _finish(item, results, known_traces, policy, factory, sink, summary)
+            if on_done:
+                on_done()
     return summary
+
+
+def _session_factory(stack: contextlib.ExitStack, jobs: int | None, limits: Limits,
+                     ) -> Callable[[Plan], BackwardSession | None]:
+    """Sessions for backward plans, sharing one concolic pool and one trace pool (opened on
+    first use)."""
+    pools: dict[str, SandboxPool] = {}
+
+    def pool(task: str) -> SandboxPool:
+        if task not in pools:
+            pools[task] = stack.enter_context(SandboxPool(jobs=jobs, limits=limits, task=task))
+        return pools[task]
+
+    def make(p: Plan) -> BackwardSession | None:
+        rec = p.record
+        if rec.output is None:
+            return None
+        lines = claim_lines(p)
+
+        def concolic(srcs: list[str], tags: dict[str, str]) -> list[ConcolicRun]:
+            payloads = [concolic_payload(rec.code, s, rec.entry, lines=lines, tags=tags)
+                        for s in srcs]
+            return [rebuild(r) for r in pool(CONCOLIC_TASK).map(payloads)]
+
+        def retrace(srcs: list[str]) -> list[dict[str, Any]]:
+            payloads = [{"id": rec.id, "code": rec.code, "input": s, "entry": rec.entry}
+                        for s in srcs]
+            return list(pool(TRACE_TASK).map(payloads))
+
+        return BackwardSession(rec.code, rec.entry_name, rec.output, seed_input(p),
+                               concolic, retrace)
+
+    return make
+
+
+def _finish(item: Plan | dict[str, Any], results: dict[tuple[str, str], dict[str, Any]],
+            known_traces: dict[str, dict[str, Any]] | None, policy: Policy,
+            factory: Callable[[Plan], BackwardSession | None] | None,
+            sink: Callable[[dict[str, Any]], None], summary: VerifySummary) -> None:
+    if isinstance(item, Plan):
+        out = verdict_record(item, _traces_of(item, results, known_traces), policy,
+                             backward=factory)
+    else:
+        out = {**item, "accepted": False, "steps": [], "policy": policy.name,
+               "reason": f"no corpus record with id {item.get('id')!r}"}
+        summary.errors += 1
+    sink(out)
+    summary.add(out)
 
 
 def _traces_of(p: Plan, results: dict[tuple[str, str], dict[str, Any]],

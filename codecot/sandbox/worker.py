@@ -4,18 +4,20 @@ Run as `python -m codecot.sandbox.worker` by `SandboxPool`, which talks to it ov
 worker's stdin/stdout with length-prefixed frames (see `protocol`):
 
 1. the pool sends a config frame `{"task", "preload", "limits", "base_dir"}`;
-2. the worker imports the task and preload modules and answers `{"ready": true, ...}`
-   (or `{"ready": false, "error": ...}` and exits);
+2. the worker imports the task and preload modules, calls the task module's `warm_up()` if
+   it has one (its own code on fixed inputs), reads its `SETTRACE_POLICY` if it has one (see
+   `guard.make_audit_hook`), and answers `{"ready": true, ...}` (or `{"ready": false,
+   "error": ...}` and exits);
 3. then, for each payload frame it receives, it forks a child that applies the guards
-   (`guard.enter_child`) and runs `task(payload)`, enforces the wall-clock limit, reaps the
-   child and answers with a reply (meta frame + body frame).
+   (`guard.enter_child`), runs `task(payload)` and leaves its reply (meta frame + body frame)
+   in the worker's result file; the worker waits for the child to exit (enforcing the
+   wall-clock limit), reaps it, and answers the pool with the reply.
 
 The worker itself never runs user code.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import importlib
 import json
@@ -30,15 +32,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from codecot.sandbox.guard import (
-    CappedWriter,
+    ChildPlan,
+    SettracePolicy,
     enter_child,
     fork_function,
     make_audit_hook,
+    plan_child,
     prepare_worker,
     prepare_worker_guards,
 )
 from codecot.sandbox.limits import MB_BYTES, Limits
-from codecot.sandbox.protocol import FrameReader, dumps, frame, write_all
+from codecot.sandbox.protocol import FrameReader, compact_encoder, dumps, frame, write_all
 
 Task = Callable[[dict[str, Any]], Any]
 
@@ -59,6 +63,52 @@ def load_task(spec: str) -> Task:
     if not callable(func):
         raise TypeError(f"task {spec!r} is not callable")
     return func
+
+
+def warm_up(spec: str) -> None:
+    """Call the task module's `warm_up()`, if it has one, before the first fork.
+
+    A task module may define `warm_up()` to run its own code on fixed, trusted inputs, so that
+    CPython's adaptive interpreter has specialised that code and filled its caches in the
+    worker once, instead of in every child (where each page written is a page copied).
+    """
+    hook = getattr(sys.modules[spec.partition(":")[0]], "warm_up", None)
+    if callable(hook):
+        hook()
+
+
+_POOL_SIZE = 16 * 1024  # CPython 3.10+ obmalloc pools (16 KiB, in 1 MiB arenas)
+_POOL_HEADER = 48
+_FILLERS: list[bytes] = []
+
+
+def fill_pools(limit: int = 5_000) -> int:
+    """Fill the free slots of the allocator's partly used pools with objects kept forever.
+
+    A child's new objects then go to fresh pools, whose pages are new to the child (a zeroed
+    page each), instead of to free slots scattered over pages it shares with the worker (a
+    page copy each, for a few objects per page).  One size class (16 bytes each, 48..512) at a
+    time, `bytes` objects are made until one lands at the start of a pool; at most `limit` per
+    class.  Returns how many objects were kept.  Harmless where the allocator differs.
+    """
+    before = len(_FILLERS)
+    for size in range(48, 513, 16):
+        length = size - 33  # bytes objects take 33 bytes plus their length
+        for _ in range(limit):
+            blob = b"\0" * length
+            _FILLERS.append(blob)
+            if id(blob) % _POOL_SIZE == _POOL_HEADER:
+                break
+    return len(_FILLERS) - before
+
+
+def settrace_policy_for(spec: str) -> SettracePolicy | None:
+    """The task module's `SETTRACE_POLICY` (see `guard.make_audit_hook`), if it has one."""
+    policy = getattr(sys.modules[spec.partition(":")[0]], "SETTRACE_POLICY", None)
+    if policy is None:
+        return None
+    off, on, function = policy
+    return (off, on, function)
 
 
 def trusted_dirs_for(spec: str) -> tuple[str, ...]:
@@ -93,44 +143,40 @@ class ChildSpec:
     """Everything a forked child needs, fixed per worker."""
 
     task: Task
-    limits: Limits
-    private_dir: str
-    capture_fd: int
-    hook: Callable[[str, tuple[Any, ...]], None]
+    plan: ChildPlan
+    result_fd: int
     encode: Callable[[Any], str]
+    max_result: int
 
 
-def run_child(
-    spec: ChildSpec, payload: dict[str, Any], result_fd: int, close_fds: tuple[int, ...]
-) -> None:
+def run_child(spec: ChildSpec, payload: dict[str, Any]) -> None:
     """Body of a forked child.
 
-    Apply the guards, run the task on `payload`, send meta+body frames to `result_fd`.
+    Apply the guards, run the task on `payload`, append the reply (a meta frame and a body
+    frame) to the worker's result file.
     """
-    write, encode, limits = os.write, spec.encode, spec.limits
     body = b""
-    dropped = 0
-    writer: CappedWriter | None = None
     try:
-        writer = enter_child(limits, spec.private_dir, spec.capture_fd, close_fds, spec.hook)
+        writer = enter_child(spec.plan)
     except BaseException as exc:  # reported as the job's result
         meta: dict[str, Any] = {"error_kind": "crash", "error": f"sandbox setup failed: {exc}"}
+        dropped = 0
     else:
         meta = {}
         try:
             result = spec.task(payload)
-            if not isinstance(result, dict):
+            if type(result) is not dict:
                 meta = {
                     "error_kind": "crash",
                     "error": f"task returned {type(result).__name__}, not a dict",
                 }
             else:
-                body = encode(result).encode("ascii")
-                if len(body) > limits.result_mb * MB_BYTES:
+                body = spec.encode(result).encode("ascii")
+                if len(body) > spec.max_result:
                     meta = {
                         "error_kind": "crash",
                         "error": f"result too large ({len(body)} bytes; limit "
-                        f"{limits.result_mb} MB)",
+                        f"{spec.max_result} bytes)",
                     }
                     body = b""
         except MemoryError:
@@ -140,25 +186,38 @@ def run_child(
             body = b""
             meta = {"error_kind": "crash", "error": f"task raised {_describe(exc)}"}
         dropped = writer.dropped
-    meta["dropped"] = dropped
-    data = frame(encode(meta).encode("ascii")) + frame(body)
-    view = memoryview(data)
-    while view:
-        view = view[write(result_fd, view) :]
+    if meta or dropped:
+        meta["dropped"] = dropped
+        head = frame(spec.encode(meta).encode("ascii"))
+    else:
+        head = _CLEAN_HEAD
+    parts = [head, len(body).to_bytes(4, "big"), body]
+    written = os.writev(spec.result_fd, parts)
+    if written < len(head) + 4 + len(body):  # a short write: finish it byte by byte
+        view = memoryview(b"".join(parts))[written:]
+        while view:
+            view = view[os.write(spec.result_fd, view) :]
 
 
-@dataclass(frozen=True)
-class _Child:
-    pid: int
-    result_fd: int
-    private_dir: str
+_CLEAN_HEAD = frame(b'{"dropped":0}')
+
+
+def result_limit(limits: Limits) -> int:
+    """The largest task result (JSON bytes) a child may send: it goes through a file, so the
+    file-size limit caps it as well as `result_mb`."""
+    return min(limits.result_mb, limits.file_size_mb) * MB_BYTES - 65_536
 
 
 class Worker:
     """Runs jobs one at a time, each in a fresh guarded child.
 
+    Every page of the worker's memory that the worker writes while a child is alive is copied
+    (the child shares it); after the child has exited the page is only made writable again,
+    which costs far less.  So while a child runs the worker only waits for it to exit
+    (`_wait_exit`); the child leaves its reply in the worker's result file, which the worker
+    reads after reaping it.
     (Forking the next child ahead, while the current job runs, was measured: it costs more
-    CPU than it saves, since every page the worker then touches is copied on write.)
+    CPU than it saves, for the same reason.)
     """
 
     def __init__(
@@ -168,27 +227,29 @@ class Worker:
         base_dir: str,
         trusted: tuple[str, ...],
         protocol_fds: tuple[int, ...] = (),
+        settrace: SettracePolicy | None = None,
     ) -> None:
         self.limits = limits
         self.fork = fork_function()
-        capture_fd = os.open(
-            os.path.join(base_dir, "capture"),
-            os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
-            0o600,
-        )
-        self.capture_fd = capture_fd
+        flags = os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+        self.capture_fd = os.open(os.path.join(base_dir, "capture"), flags, 0o600)
+        self.result_fd = _result_file(base_dir)
         self.max_reply = limits.result_mb * MB_BYTES + (1 << 20)
-        encode = json.JSONEncoder(separators=(",", ":")).encode
-        encode({"warm": [1, 2.5, None, True, "x"]})
-        private_dir = os.path.join(base_dir, "job")
-        self.spec = ChildSpec(
-            task, limits, private_dir, capture_fd, make_audit_hook(private_dir, trusted), encode
-        )
+        encode = compact_encoder()
+        self.private_dir = os.path.join(base_dir, "job")
         prepare_worker_guards()
-        # Descriptors open in the worker now (the protocol pipes among them); children close them.
-        self.inherited_fds = frozenset(
-            {int(n) for n in os.listdir("/proc/self/fd") if int(n) > 2} | set(protocol_fds)
+        # Descriptors open in the worker now (the protocol pipes among them); children close
+        # them all but the result file.
+        inherited = {int(n) for n in os.listdir("/proc/self/fd") if int(n) > 2}
+        close_fds = tuple(
+            fd for fd in sorted((inherited | set(protocol_fds)) - {self.result_fd}) if _is_open(fd)
         )
+        hook = make_audit_hook(self.private_dir, trusted, settrace)
+        plan = plan_child(limits, self.private_dir, self.capture_fd, close_fds, hook)
+        self.spec = ChildSpec(task, plan, self.result_fd, encode, result_limit(limits))
+        self.pidfd_open: Callable[[int], int] | None = getattr(os, "pidfd_open", None)
+        self.poller = select.poll()
+        self.monotonic = time.monotonic
 
     def run_job(self, raw_payload: bytes) -> bytes:
         """Run one job in a fresh child; returns the reply frames for the pool."""
@@ -196,106 +257,78 @@ class Worker:
             payload = json.loads(raw_payload)
         except ValueError as exc:
             return self._reply({"error_kind": "bad_record", "error": f"bad payload: {exc}"}, b"")
-        deadline = time.monotonic() + self.limits.wall_seconds
-        child = self._spawn(payload)
-        if child is None:
-            return self._reply({"error_kind": "crash", "error": "fork failed"}, b"")
-        try:
-            meta, body = self._collect(child.pid, child.result_fd, deadline)
-        finally:
-            os.close(child.result_fd)
-        meta.update(self._take_output(int(meta.pop("dropped", 0) or 0)))
-        _remove_dir(child.private_dir)
-        return self._reply(meta, body)
-
-    def stop(self) -> None:
-        """Release the worker's capture file."""
-        os.close(self.capture_fd)
-
-    def _spawn(self, payload: dict[str, Any]) -> _Child | None:
-        """Fork a child that guards itself and runs `payload`; None if fork fails."""
-        spec = self.spec
-        os.mkdir(spec.private_dir, 0o700)
-        result_r, result_w = os.pipe()
-        held = (set(self.inherited_fds) | {result_r, self.capture_fd}) - {result_w}
+        deadline = self.monotonic() + self.limits.wall_seconds
+        os.mkdir(self.private_dir, 0o700)
         try:
             pid = self.fork()
         except OSError:
-            for fd in (result_r, result_w):
-                os.close(fd)
-            _remove_dir(spec.private_dir)
-            return None
+            _remove_dir(self.private_dir)
+            return self._reply({"error_kind": "crash", "error": "fork failed"}, b"")
         if pid == 0:  # the child
             try:
-                run_child(spec, payload, result_w, tuple(held))
+                run_child(self.spec, payload)
             finally:
                 os._exit(0)
-        os.close(result_w)
-        return _Child(pid, result_r, spec.private_dir)
-
-    def _collect(self, pid: int, read_fd: int, deadline: float) -> tuple[dict[str, Any], bytes]:
-        """Wait for the child's reply until `deadline`, reap it, classify how it ended."""
-        reader = FrameReader(read_fd)
-        frames: list[bytes] = []
-        poller = select.poll()
-        poller.register(read_fd, select.POLLIN)
-        timed_out = too_large = False
-        while len(frames) < 2:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            if not poller.poll(remaining * 1000):
-                continue
-            if not reader.read_some():
-                break
-            while len(frames) < 2:
-                data = reader.next_frame()
-                if data is None:
-                    break
-                frames.append(data)
-            pending = reader.pending_size()
-            if pending is not None and pending > self.max_reply:
-                too_large = True
-                break
-        if len(frames) < 2 and not timed_out and not too_large:
-            timed_out = not self._wait_exit(pid, deadline)
+        exited = self._wait_exit(pid, deadline)
         _kill_group(pid)
         _, status, usage = os.wait4(pid, 0)
-        if len(frames) == 2:
-            try:
-                meta = json.loads(frames[0])
-            except ValueError:
-                meta = None
-            if isinstance(meta, dict):
-                return meta, frames[1]
-            return {"error_kind": "crash", "error": "child sent a malformed reply"}, b""
-        if too_large:
-            return {"error_kind": "crash", "error": "result too large"}, b""
-        return self._failure(status, usage, timed_out), b""
+        meta, body = self._result()
+        if meta is None:
+            meta = self._failure(status, usage, not exited)
+        meta.update(self._take_output(int(meta.pop("dropped", 0) or 0)))
+        _remove_dir(self.private_dir)
+        return self._reply(meta, body)
+
+    def stop(self) -> None:
+        """Release the worker's capture and result files."""
+        os.close(self.capture_fd)
+        os.close(self.result_fd)
 
     def _wait_exit(self, pid: int, deadline: float) -> bool:
-        """Wait for `pid` to exit until `deadline`; False if it is still running."""
-        try:
-            pidfd = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            pidfd = -1
+        """Wait for `pid` to exit until `deadline` without reaping it; False if it is still
+        running.  Touches as little of the worker's memory as it can (see the class)."""
+        pidfd = -1
+        if self.pidfd_open is not None:
+            try:
+                pidfd = self.pidfd_open(pid)
+            except OSError:
+                pidfd = -1
+        if pidfd < 0:
+            return _poll_exit(pid, deadline)
+        poller, monotonic = self.poller, self.monotonic
+        poller.register(pidfd, select.POLLIN)
         try:
             while True:
-                remaining = deadline - time.monotonic()
+                remaining = deadline - monotonic()
                 if remaining <= 0:
                     return False
-                if pidfd >= 0:
-                    ready, _, _ = select.select([pidfd], [], [], remaining)
-                    if ready:
-                        return True
-                else:  # no pidfd_open: poll without reaping (the caller reaps)
-                    if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
-                        return True
-                    time.sleep(min(remaining, 0.005))
+                if poller.poll(remaining * 1000 + 1):
+                    return True
         finally:
-            if pidfd >= 0:
-                os.close(pidfd)
+            poller.unregister(pidfd)
+            os.close(pidfd)
+
+    def _result(self) -> tuple[dict[str, Any] | None, bytes]:
+        """The reply the child left in the result file (None if there is no whole one); empties
+        the file."""
+        fd = self.result_fd
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, size, 0) if 0 < size <= self.max_reply else b""
+        _rewind(fd)
+        if size > self.max_reply:
+            return {"error_kind": "crash", "error": "result too large"}, b""
+        reader = FrameReader(-1)
+        reader.feed(data)
+        head, body = reader.next_frame(), reader.next_frame()
+        if head is None or body is None:
+            return None, b""
+        try:
+            meta = json.loads(head)
+        except ValueError:
+            meta = None
+        if not isinstance(meta, dict):
+            return {"error_kind": "crash", "error": "child sent a malformed reply"}, b""
+        return meta, body
 
     def _failure(self, status: int, usage: Any, timed_out: bool) -> dict[str, Any]:
         """Classify a child that sent no reply."""
@@ -340,6 +373,44 @@ class Worker:
         return frame(dumps(meta)) + frame(body)
 
 
+def _result_file(base_dir: str) -> int:
+    """The file children leave their replies in: an anonymous memory file where Linux has them
+    (so that a job that fills its scratch space can still reply), else a file in `base_dir`.
+    Its offset is shared with the children; the worker rewinds it after each job."""
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is not None:
+        try:
+            return int(memfd_create("codecot-result", 0))
+        except OSError:
+            pass
+    flags = os.O_RDWR | os.O_CREAT | os.O_TRUNC
+    return os.open(os.path.join(base_dir, "result"), flags, 0o600)
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _rewind(fd: int) -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+
+
+def _poll_exit(pid: int, deadline: float) -> bool:
+    """`Worker._wait_exit` where pidfd_open is missing: poll without reaping."""
+    while True:
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(remaining, 0.002))
+
+
 def _remove_dir(path: str) -> None:
     try:
         os.rmdir(path)
@@ -349,9 +420,11 @@ def _remove_dir(path: str) -> None:
 
 def _kill_group(pid: int) -> None:
     """SIGKILL the child's process group (it is its own session leader) and the child."""
-    for kill, target in ((os.killpg, pid), (os.kill, pid)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            kill(target, signal.SIGKILL)
+    for kill in (os.killpg, os.kill):
+        try:  # noqa: SIM105 - cheaper than contextlib.suppress, which runs on every job
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def main() -> int:
@@ -375,8 +448,14 @@ def main() -> int:
         task = load_task(config["task"])
         for name in config.get("preload", ()):
             importlib.import_module(name)
+        warm_up(config["task"])
         worker = Worker(
-            task, limits, base_dir, trusted_dirs_for(config["task"]), (proto_in, proto_out)
+            task,
+            limits,
+            base_dir,
+            trusted_dirs_for(config["task"]),
+            (proto_in, proto_out),
+            settrace_policy_for(config["task"]),
         )
     except BaseException as exc:  # reported to the pool, which raises
         write_all(proto_out, frame(dumps({"ready": False, "error": _describe(exc)})))
@@ -384,6 +463,7 @@ def main() -> int:
     # Keep the warm heap out of the collector's way so children copy fewer pages.
     gc.collect()
     gc.freeze()
+    fill_pools()
     write_all(proto_out, frame(dumps({"ready": True, "pid": os.getpid(), **status})))
     while True:
         payload = reader.read_frame()

@@ -153,9 +153,10 @@ class _Usage(ast.NodeVisitor):
 
     def _iter(self, target: ast.expr, it: ast.expr) -> None:
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.args:
-            if it.func.id == "enumerate" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            fname = it.func.id
+            if fname == "enumerate" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
                 target, it = target.elts[1], it.args[0]
-            elif it.func.id in ("sorted", "reversed", "set", "list"):
+            elif fname in ("sorted", "reversed", "set", "list"):
                 it = it.args[0]
         if isinstance(it, ast.Name):
             self.vote(it, "seq", 2)

@@ -159,7 +159,7 @@ def mine(code: str, output: str) -> Pools:
     for n in pools.ints[:20]:
         pools.add_float(float(n))
     _add(pools.strs, "", MAX_POOL + 1)
-    for ch in "a b A 1 ab abc".split(" ") + [" "]:
+    for ch in ["a", "b", "A", "1", "ab", "abc", " "]:
         pools.add_str(ch)
     return pools
 

@@ -96,10 +96,19 @@ def run_concolic(code: str, input_src: str, entry: str | None = None, *,
 
 def concolic_payload(code: str, input_src: str, entry: str | None = None, *,
                      lines: Sequence[int] | None = None, record_id: object = None,
-                     ) -> dict[str, Any]:
-    """The sandbox payload for one concolic run (for batching with ``pool.map``)."""
+                     tags: dict[str, str] | None = None) -> dict[str, Any]:
+    """The sandbox payload for one concolic run (for batching with ``pool.map``).
+
+    ``tags`` gives parameter types to use when a value does not show its own (an empty list
+    explored from a seed whose list was ``list[int]``).
+    """
     return {"id": record_id, "code": code, "input": input_src, "entry": entry,
-            "lines": None if lines is None else sorted(set(lines))}
+            "lines": None if lines is None else sorted(set(lines)), "tags": tags or {}}
+
+
+def param_tags(run: ConcolicRun) -> dict[str, str]:
+    """Type tags of the symbolic parameters of ``run`` (for :func:`concolic_payload`)."""
+    return {n: str(run.params[n].type) for n in run.symbolic_params}
 
 
 def input_source(values: Sequence[object]) -> str:

@@ -46,6 +46,19 @@ _SKIP_FLAGS = 0x20 | 0x80 | 0x100 | 0x200  # generator, coroutine, iterable coro
 _Tracefunc = Any
 
 
+def trace_off() -> None:
+    """Stop tracing.  With :func:`trace_on`, the only code allowed to call ``sys.settrace`` in
+    the sandbox (see ``SETTRACE_POLICY`` in :mod:`codecot.trace.tracer`)."""
+    _settrace(None)
+
+
+def trace_on(run: Run) -> None:
+    """Trace with ``run``'s global trace function (the sandbox checks that ``fn`` is a bound
+    :meth:`Run._global_trace` with its original code)."""
+    fn = run.global_trace
+    _settrace(fn)
+
+
 def statement_line(codemap: CodeMap, line: int) -> int:
     """The first line of the statement that ``line`` belongs to."""
     return codemap.statements.get(line, line)
@@ -108,11 +121,13 @@ class Run:
             self.events.append(event)
         elif not self.truncated:
             self.truncated = True
-            _settrace(None)
+            trace_off()
 
     def _global_trace(self, frame: FrameType, event: str, arg: object) -> _Tracefunc:
         code = frame.f_code
-        if code.co_filename != self.filename:
+        # The literal prefix keeps every real file (the sandbox's own code) untraced, whatever
+        # a program does to this object or module.
+        if code.co_filename[:9] != "<codecot:" or code.co_filename != self.filename:
             return None
         self.entered = True
         if self.truncated or code.co_flags & _SKIP_FLAGS or code.co_name.startswith("<"):

@@ -27,7 +27,13 @@ from types import CodeType, ModuleType
 from typing import Any
 
 from codecot.trace.analysis import CodeMap, analyze
-from codecot.trace.frames import Run, exception_message, statement_line
+from codecot.trace.frames import (
+    Run,
+    exception_message,
+    statement_line,
+    trace_off,
+    trace_on,
+)
 from codecot.trace.values import encode_frozen, is_literal_tag
 
 # Builtin names used in this module resolve in a private snapshot taken at import (functions
@@ -64,6 +70,10 @@ _BUILTINS = builtins.__dict__
 
 _sys = sys
 _str_join = str.join
+
+SETTRACE_POLICY = (trace_off, trace_on, Run._global_trace)
+"""Read by the sandbox worker: only these two functions may call ``sys.settrace`` in a child,
+and ``trace_on`` only to install a bound ``Run._global_trace`` (``codecot.sandbox.guard``)."""
 
 _CAPTURE = "__codecot_capture__"
 _INPUT_FUNCTION = "__codecot_input__"
@@ -232,7 +242,10 @@ def _run_once(
     except _MemoryError:
         outcome = _Outcome().fail("memory", "MemoryError while tracing")
     finally:
-        _settrace(previous)
+        if previous is None:
+            trace_off()
+        else:  # in-process only: the sandbox never has a tracer here before ours
+            _settrace(previous)
         _sys.stdout, _sys.stderr = saved
         _restore_builtins(clean)
     outcome.stdout = sink.text()
@@ -277,7 +290,7 @@ def _execute(
     tracer = run.global_trace
     result: object = None
     error: BaseException | None = None
-    _settrace(tracer)
+    trace_on(run)
     try:
         result = function(*captured.args, **captured.kwargs)
     except _KeyboardInterrupt:
@@ -286,7 +299,7 @@ def _execute(
         error = exc
     finally:
         interfered = _gettrace() is not tracer
-        _settrace(None)
+        trace_off()
     outcome.events = run.events
     outcome.truncated = run.truncated
     if run.entry_args is not None:
@@ -437,6 +450,29 @@ def trace_job(payload: dict[str, Any]) -> dict[str, Any]:
     chosen = _decide(first, second)
     chosen.stdout = first.stdout
     return _record(record_id, chosen, entry, started)
+
+
+_WARM_UP = (
+    ("def f(xs, k):\n    seen = {}\n    out = []\n    for i, x in enumerate(xs):\n"
+     "        if x in seen:\n            continue\n        elif x > k:\n            out.append(x * 2)\n"
+     "        else:\n            seen[x] = i\n    n = 0\n    while n < 3:\n        n += 1\n"
+     "    try:\n        n = n // (k - k)\n    except ZeroDivisionError as e:\n        n = -1\n"
+     "    s = ''.join(str(v) for v in out)\n    print(s)\n    return sorted(out), s, n, (1.5, None, True)",
+     "[3, 1, 4, 1, 5, 9, 2, 6], 3"),
+    ("def g(n):\n    return n if n < 2 else g(n - 1) + g(n - 2)\n\ndef f(n, w='ab'):\n"
+     "    if n < 0: return None\n    words = [w * i for i in range(n)]\n"
+     "    return {'fib': g(n), 'words': words, 'set': {1, 2}}", "6"),
+    ("def f(s):\n    raise ValueError(s)", "'x'"),
+)
+
+
+def warm_up() -> None:
+    """Trace a few fixed programs in this process: a sandbox worker calls this once before it
+    forks any child, so that the tracer's code is already specialised (see
+    ``codecot.sandbox.worker.warm_up``)."""
+    for _ in range(3):
+        for n, (code, args) in enumerate(_WARM_UP):
+            trace_job({"id": f"warm{n}", "code": code, "input": args})
 
 
 def trace_in_process(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import math
 import sys
 from types import ModuleType
@@ -214,6 +215,47 @@ def _flat(value: Any, t: type, name: str, chars: int) -> tuple[str, str, bool] |
     return text, tag, t is tuple or t is frozenset
 
 
+_repeat = itertools.repeat
+_chain = itertools.chain.from_iterable
+_TUPLE_ONLY = frozenset({tuple})
+_TUPLE_TAGS: dict[tuple[type, ...], str] = {}
+
+
+def _tuple_tag(signature: tuple[type, ...]) -> str:
+    tag = _TUPLE_TAGS.get(signature)
+    if tag is None:
+        tag = _TUPLE_TAGS[signature] = "tuple[" + _str_join(", ", _names(signature)) + "]"
+    return tag
+
+
+def _tuples(value: Any, t: type, name: str, budget: _Budget) -> tuple[str, str, bool] | None:
+    """Fast path for a list, set or frozenset of tuples of scalars (as in ``_flat_ok``), such
+    as ``[(1, 'a'), (2, 'b')]``: builtin ``repr`` gives the literal repr in C.  Declines (None)
+    values near the limits, so that the general path decides exactly where they are cut; one
+    clearly over the character limit raises as the general path would."""
+    if t is dict or t is tuple or _frozenset(_map(_type, value)) != _TUPLE_ONLY:
+        return None
+    inner = _sum(_map(_len, value))
+    if inner > budget.elems:
+        return None
+    if _flat_ok(_list(_chain(value)), budget.chars) is None:
+        return None
+    signatures = _set(_map(_tuple, _map(_map, _repeat(_type), value)))
+    try:
+        text = _repr(value)
+    except _ValueError:  # an int past the int -> str limit the program set
+        raise _TooBig("int") from None
+    if _len(text) > budget.chars:
+        # the general path counts at least one character per character of the repr
+        raise _TooBig("chars")
+    if _len(text) + 4 * (_len(value) + 1) > budget.chars:
+        return None
+    budget.elems -= inner
+    budget.chars -= _len(text)
+    tag = name + "[" + _union(_list(_map(_tuple_tag, signatures))) + "]"
+    return text, tag, t is frozenset
+
+
 def _encode(value: Any, budget: _Budget, depth: int) -> tuple[str, str, bool]:
     """(repr, tag, frozen): ``frozen`` says the repr cannot change while the value lives."""
     t = _type(value)
@@ -240,6 +282,10 @@ def _encode(value: Any, budget: _Budget, depth: int) -> tuple[str, str, bool]:
         if budget.chars < 0:
             raise _TooBig("chars")
         return flat
+    if n and depth + 1 < MAX_DEPTH:
+        nested = _tuples(value, t, name, budget)
+        if nested is not None:
+            return nested
     key = _id(value)
     if key in budget.active:
         raise _TooBig("recursive")

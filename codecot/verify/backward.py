@@ -1,16 +1,23 @@
-"""Backward checking by execution (the part that needs no path condition).
+"""Backward checking: execution for goals, choices, checks and inputs; the concolic engine
+for necessities.
 
-What this module decides: the goal restates the record's output (``proved``); a choice
-(``let``) holds at the rationale's final input, which reproduces the output, so it is
-satisfiable with the goal (``consistent``); the check and the final input are re-executed in the
-sandbox and must reproduce the output exactly (``proved``).  Necessities (``must``, ``then
-must``) need the path condition of the backward engine and are ``unknown`` here.
+* the goal restates the record's output (``proved``);
+* a choice (``let``) holds at the rationale's final input, which reproduces the output, so it is
+  satisfiable with the goal and the earlier steps (``consistent``); else ``refuted``;
+* a necessity (``must``, ``then ... must``) given the choices so far: anchored to a ``return E``
+  line and stating ``E == V``, it is ``proved`` when ``V`` is the output (every path returning
+  there returns ``E``); otherwise :class:`codecot.symbolic.session.BackwardSession` decides it
+  on the explored paths (``proved`` / ``proved_on_path`` / ``refuted`` with a re-executed
+  counterexample / ``unknown``);
+* the check and the final input are re-executed in the sandbox and must reproduce the output
+  exactly (``proved``).
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codecot.claims import expr as E
 from codecot.claims import model as M
@@ -19,7 +26,13 @@ from codecot.solver import Truth, decide_expr, encode
 from codecot.trace.values import decode, same_value
 from codecot.verify.verdicts import Verdict
 
+if TYPE_CHECKING:
+    from codecot.symbolic.session import BackwardSession
+
 Outcome = tuple[Verdict, str]
+_VERDICTS = {"proved": Verdict.PROVED, "proved_on_path": Verdict.PROVED_ON_PATH,
+             "refuted": Verdict.REFUTED, "unknown": Verdict.UNKNOWN,
+             "consistent": Verdict.CONSISTENT}
 LITERAL_NODES = (E.Const, E.ListExpr, E.TupleExpr, E.SetExpr, E.DictExpr)
 
 
@@ -54,16 +67,40 @@ def check_sources(claims: Sequence[M.Claim]) -> list[str | None]:
     return out
 
 
+def returned_expr(code: str | None, line: int | None) -> E.Expr | None:
+    """The expression of a ``return E`` statement on ``line`` of ``code``, if there is one."""
+    if code is None or line is None:
+        return None
+    from codecot.narrate.pyexpr import expr_from_ast_or_none
+    from codecot.narrate.source import source_of
+
+    try:
+        stmt = source_of(code).statement(line)
+    except (SyntaxError, ValueError):
+        return None
+    if isinstance(stmt, ast.Return) and stmt.value is not None:
+        return expr_from_ast_or_none(stmt.value)
+    return None
+
+
 class BackwardChecker:
-    """Checks backward claims given the record, and traces of the final input and checks."""
+    """Checks backward claims given the record, and traces of the final input and checks.
+
+    ``session`` (optional) decides necessities symbolically; without it they are ``unknown``
+    unless the return-line rule proves them.
+    """
 
     def __init__(self, entry: str, params: list[str], output: str,
-                 final_trace: dict[str, Any] | None, check_traces: list[dict[str, Any] | None]) -> None:
+                 final_trace: dict[str, Any] | None, check_traces: list[dict[str, Any] | None],
+                 *, code: str | None = None, session: BackwardSession | None = None) -> None:
         self.entry = entry
         self.params = params
         self.output = output
         self.final = final_trace
         self.checks = list(check_traces)
+        self.code = code
+        self.session = session
+        self.choices: list[E.Expr] = []
 
     def _reproduces(self, trace: dict[str, Any] | None) -> Outcome:
         if trace is None:
@@ -79,8 +116,10 @@ class BackwardChecker:
             return self._goal(claim)
         if isinstance(claim, M.ConditionOnInputClaim):
             if claim.modality is M.Modality.CHOICE:
-                return self._choice(claim)
-            return Verdict.UNKNOWN, "necessities are decided by the backward engine (not built yet)"
+                outcome = self._choice(claim)
+                self.choices.append(claim.condition)
+                return outcome
+            return self._necessity(claim)
         if isinstance(claim, M.CheckClaim):
             trace = self.checks.pop(0) if self.checks else None
             if not isinstance(claim.call, E.Call) or claim.call.func != self.entry:
@@ -107,6 +146,27 @@ class BackwardChecker:
         if not self._same(c.value):
             return Verdict.REFUTED, f"the output to reach is {self.output}, not {render_expr(c.value)}"
         return Verdict.PROVED, ""
+
+    def _necessity(self, c: M.ConditionOnInputClaim) -> Outcome:
+        returned = returned_expr(self.code, c.line)
+        cond = c.condition
+        if returned is not None and isinstance(cond, E.Compare) and cond.ops == ("==",):
+            sides = (cond.left, cond.comparators[0])
+            for subject, value in (sides, sides[::-1]):
+                if render_expr(subject) == render_expr(returned) and is_literal(value):
+                    if self._same(value):
+                        return Verdict.PROVED, (f"every path that returns at line {c.line} "
+                                                f"returns {render_expr(returned)}, which is "
+                                                f"{self.output}")
+                    return Verdict.REFUTED, (f"line {c.line} returns {render_expr(returned)}, "
+                                             f"which must be the output {self.output}")
+        if self.session is None:
+            return Verdict.UNKNOWN, "no symbolic engine was given to decide the necessity"
+        try:
+            out = self.session.necessity(cond, c.line, c.iteration, list(self.choices))
+        except Exception as exc:  # noqa: BLE001 - an engine failure is an unknown step
+            return Verdict.UNKNOWN, f"the backward engine failed: {type(exc).__name__}: {exc}"
+        return _VERDICTS.get(out.word, Verdict.UNKNOWN), out.detail
 
     def _choice(self, c: M.ConditionOnInputClaim) -> Outcome:
         if self.final is None or not self.final.get("ok"):

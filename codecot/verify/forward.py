@@ -19,7 +19,7 @@ from codecot.claims.render import render_expr
 from codecot.narrate.source import Source, source_of
 from codecot.solver import Truth, Unsupported, decide_expr, encode
 from codecot.trace.values import decode, same_value
-from codecot.verify.tracepoints import Point, TraceView
+from codecot.verify.tracepoints import Point, TraceView, decoded
 from codecot.verify.verdicts import Verdict
 
 Outcome = tuple[Verdict, str]
@@ -256,7 +256,7 @@ class ForwardChecker:
         names = E.free_names(claimed)
         env = self.view.env(point, names) if names else {}
         try:
-            env[_TRACED] = encode(decode(repr_text))
+            env[_TRACED] = encode(decoded(repr_text))
         except (ValueError, SyntaxError, Unsupported):
             return Truth.UNKNOWN, "the traced value cannot be encoded"
         decision = decide_expr(E.Compare(E.Name(_TRACED), ("==",), (claimed,)), env)
@@ -266,7 +266,7 @@ class ForwardChecker:
         from codecot.verify.reference import evaluate
 
         try:
-            return same_value(decode(repr_text), evaluate(expr, {}))
+            return same_value(decoded(repr_text), evaluate(expr, {}))
         except Exception:
             return False
 

@@ -9,8 +9,9 @@ step once those executions' traces are available.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codecot.claims.model import Claim, kind_of
 from codecot.claims.parse import StepParseError, parse_rationale
@@ -19,6 +20,9 @@ from codecot.verify.backward import BackwardChecker, check_sources, final_input_
 from codecot.verify.forward import ForwardChecker
 from codecot.verify.policy import Policy, get_policy
 from codecot.verify.verdicts import StepVerdict, Verdict
+
+if TYPE_CHECKING:
+    from codecot.symbolic.session import BackwardSession
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,13 @@ def _step_text(step: Claim | StepParseError) -> str:
 
 
 def verdict_record(p: Plan, traces: list[dict[str, Any] | None], policy: Policy | None = None,
+                   *, backward: Callable[[Plan], BackwardSession | None] | None = None,
                    ) -> dict[str, Any]:
-    """Decide every step of ``p`` given the traces of ``p.inputs`` (same order)."""
+    """Decide every step of ``p`` given the traces of ``p.inputs`` (same order).
+
+    ``backward`` makes the symbolic session that decides a backward rationale's necessities
+    (see :mod:`codecot.symbolic.session`); without it they are unknown.
+    """
     policy = policy or get_policy("strict")
     record = p.record
     direction = p.rationale.get("direction")
@@ -57,7 +66,9 @@ def verdict_record(p: Plan, traces: list[dict[str, Any] | None], policy: Policy 
         checker = None
         if record.output is not None:
             checker = BackwardChecker(record.entry_name, [], record.output,
-                                      traces[0] if traces else None, list(traces[1:]))
+                                      traces[0] if traces else None, list(traces[1:]),
+                                      code=record.code,
+                                      session=backward(p) if backward is not None else None)
     else:
         trace = traces[0] if traces else None
         checker = ForwardChecker(record.code, trace) if trace and trace.get("ok") else None
@@ -79,6 +90,18 @@ def verdict_record(p: Plan, traces: list[dict[str, Any] | None], policy: Policy 
         out["reason"] = reason
     out["policy"] = policy.name
     return out
+
+
+def claim_lines(p: Plan) -> list[int]:
+    """Lines that the rationale's claims refer to (the points a concolic run must record)."""
+    return sorted({s.line for s in p.steps if isinstance(s, Claim) and s.line is not None})
+
+
+def seed_input(p: Plan) -> str:
+    """The input whose path a backward rationale is checked around: its final input, else the
+    record's own input."""
+    final = p.inputs[0] if p.inputs else None
+    return final if final is not None else p.record.input
 
 
 @dataclass

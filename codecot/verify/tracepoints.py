@@ -10,15 +10,16 @@ solver lazily, once per (point, name).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from codecot.solver import SymValue, Unsupported, encode
 from codecot.trace.values import decode
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Point:
-    """One depth-0 event with its context."""
+    """One depth-0 event with its context (treat as read-only)."""
 
     pos: int
     event: dict[str, Any]
@@ -84,8 +85,8 @@ class TraceView:
             finished.extend((func, args, None) for func, args in reversed(open_calls))
             open_calls.clear()  # calls still open at a depth-0 event ended by raising
             if ev.get("event") == "line":
-                vars_ = dict(ev.get("vars") or {})
-                types = dict(ev.get("types") or {})
+                vars_ = ev.get("vars") or {}
+                types = ev.get("types") or {}
                 loops = ev.get("loops") or []
                 iteration = int(loops[-1]["iteration"]) if loops else None
                 before = last_line
@@ -112,10 +113,10 @@ class TraceView:
         out: SymValue | None = None
         if name in reprs and not reprs[name].startswith("<"):
             try:
-                out = encode(decode(reprs[name]), types.get(name))
+                out = encode(decoded(reprs[name]), types.get(name))
             except (ValueError, SyntaxError, Unsupported, RecursionError):
                 try:
-                    out = encode(decode(reprs[name]))
+                    out = encode(decoded(reprs[name]))
                 except (ValueError, SyntaxError, Unsupported, RecursionError):
                     out = None
         self._cache[key] = out
@@ -165,3 +166,9 @@ class TraceView:
 
     def lines_run(self) -> set[int]:
         return {p.line for p in self.points if p.kind == "line"}
+
+
+@lru_cache(maxsize=4096)
+def decoded(repr_text: str) -> Any:
+    """``decode`` with a cache; callers must not mutate the value they get."""
+    return decode(repr_text)

@@ -69,7 +69,7 @@ class _FreeStop:
                             if "\n" in tokenizer.convert_tokens_to_string([t])}
         self.done = [False] * len(directions)
 
-    def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
+    def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
         last = input_ids[:, -1].tolist()
         for row, token in enumerate(last):
             if self.done[row] or token not in self.newline_ids:
@@ -92,7 +92,7 @@ class _Progress:
         self.eos = eos
         self.first = True
 
-    def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
+    def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
         last = input_ids[:, -1].tolist()
         self.on_tokens(sum(self.alive))
         for row, token in enumerate(last):

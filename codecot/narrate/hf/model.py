@@ -157,6 +157,6 @@ def load_model(model: str | None = None, *, device: str = "cpu",
     tokenizer.padding_side = "left"
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    lm.to(device)
+    lm = lm.to(device)  # type: ignore[arg-type]
     lm.eval()
     return LoadedModel(lm, tokenizer, label, device)

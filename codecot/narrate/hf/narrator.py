@@ -133,3 +133,48 @@ def progress_bar(total: int, desc: str) -> Any:
 
     return tqdm(total=total, desc=desc, unit="rat", file=sys.stderr, dynamic_ncols=True,
                 disable=None, mininterval=0.5)
+
+
+def narrate_records_batched(records: Sequence[Any], traces: Any, narrator: HFNarrator,
+                            directions: tuple[str, ...], sink: Callable[[dict[str, Any]], None],
+                            error_sink: Callable[[dict[str, Any]], None],
+                            bar: Any = None) -> Any:
+    """The ``narrate`` stage for a batching narrator: same records out as
+    :func:`codecot.pipeline.narrate_stage.narrate_records`, in input order.
+
+    ``bar`` (a tqdm bar) counts rationales and shows generated tokens per second.
+    """
+    import time
+
+    from codecot.corpus import RecordError
+    from codecot.pipeline.narrate_stage import NarrateSummary
+
+    summary = NarrateSummary()
+    items: list[Item] = []
+    for rec, trace in zip(records, traces, strict=True):
+        if isinstance(rec, RecordError) or not trace.get("ok"):
+            kind = "bad_record" if isinstance(rec, RecordError) else str(trace.get("error_kind"))
+            summary.errors[kind] += 1
+            error_sink({"id": rec.id, "error_kind": kind, "error": trace.get("error")})
+            continue
+        items.extend((rec, trace, d) for d in directions)
+    started = time.perf_counter()
+    count = [0]
+
+    def on_tokens(n: int) -> None:
+        count[0] += n
+        if bar is not None:
+            bar.set_postfix_str(f"{count[0] / max(time.perf_counter() - started, 1e-9):.1f} tok/s",
+                                refresh=False)
+
+    results = narrator.narrate_many(items, on_tokens=on_tokens,
+                                    on_done=(bar.update if bar is not None else None))
+    for (rec, _, direction), result in zip(items, results, strict=True):
+        if isinstance(result, NarrationError):
+            summary.errors["narration"] += 1
+            error_sink({"id": rec.id, "direction": direction, "error_kind": "narration",
+                        "error": str(result)})
+        else:
+            summary.rationales += 1
+            sink(result.to_json())
+    return summary

@@ -1,0 +1,1 @@
+"""Error-mode analysis and the HTML report of a run directory (``codecot report``)."""

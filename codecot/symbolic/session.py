@@ -1,0 +1,180 @@
+"""Backward checking of one rationale with the concolic engine (used by the verifier).
+
+A :class:`BackwardSession` holds the record (code, entry, the output to reach), the seed input
+(the rationale's final input, else the record's input), a runner for concolic runs and one for
+re-executing inputs under the tracer.  :meth:`BackwardSession.necessity` decides a ``must``
+claim given the choices so far:
+
+* ``refuted`` -- some explored path has an input giving the output and violating the claim,
+  and re-executing that input confirms both (output reproduced, claim false on the trace);
+* ``proved`` -- no explored path has such an input and the exploration was exhaustive within
+  its bounds (stated in the detail);
+* ``proved_on_path`` -- no counterexample on the paths explored, including the seed's, but the
+  exploration was not exhaustive;
+* ``unknown`` -- the claim could not be compiled on the seed's path, or a solver counterexample
+  did not survive re-execution.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from codecot.claims import expr as E
+from codecot.claims.render import render_expr
+from codecot.solver import Unsupported, encode
+from codecot.symbolic.api import ConcolicRun, input_source
+from codecot.symbolic.claims import (
+    HOLDS,
+    UNKNOWN,
+    VIOLATED,
+    PathCheck,
+    check_on_run,
+    compile_choice,
+)
+from codecot.symbolic.explore import Bounds, Exploration, explore
+from codecot.trace.values import decode, same_value
+
+ConcolicRunner = Callable[[list[str], dict[str, str]], list[ConcolicRun]]
+TraceRunner = Callable[[list[str]], list[dict[str, Any]]]
+MAX_COUNTEREXAMPLES = 3
+#: Solving time per necessity after the seed's path (the rest is left unexplored).
+CHECK_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A verdict word (``proved`` ...) and its detail."""
+
+    word: str
+    detail: str = ""
+    counterexample: str | None = None
+
+
+def evaluate_on_trace(trace: dict[str, Any], condition: E.Expr, line: int | None) -> bool | None:
+    """The truth of ``condition`` on an executed trace: over the arguments, or over the state
+    just before the last run of ``line``; None when it cannot be evaluated there."""
+    from codecot.verify.reference import evaluate
+    from codecot.verify.tracepoints import TraceView
+
+    view = TraceView(trace)
+    reprs: dict[str, str] = {**view.globals, **view.args}
+    if line is not None:
+        hits = [p for p in view.points if p.line == line]
+        if not hits:
+            return None
+        before = view.state_before(hits[-1])
+        if before is not None:
+            reprs = {**view.globals, **before.vars}
+    try:
+        env = {n: decode(reprs[n]) for n in E.free_names(condition) if n in reprs}
+        return bool(evaluate(condition, env))
+    except Exception:  # noqa: BLE001 - Python raises: the condition does not hold
+        return False
+
+
+@dataclass
+class BackwardSession:
+    """Symbolic backward checking of one rationale (see the module doc)."""
+
+    code: str
+    entry: str
+    output: str
+    seed_input: str
+    concolic: ConcolicRunner
+    retrace: TraceRunner
+    bounds: Bounds = field(default_factory=Bounds)
+    _seed: ConcolicRun | None = None
+    _explorations: dict[tuple[str, ...], Exploration | str] = field(default_factory=dict)
+
+    def seed(self) -> ConcolicRun:
+        if self._seed is None:
+            self._seed = self.concolic([self.seed_input], {})[0]
+        return self._seed
+
+    def _goal(self) -> Any:
+        return encode(decode(self.output))
+
+    def exploration(self, choices: Sequence[E.Expr]) -> Exploration | str:
+        """The exploration restricted by ``choices`` (cached), or why there is none."""
+        key = tuple(render_expr(c) for c in choices)
+        found = self._explorations.get(key)
+        if found is None:
+            seed = self.seed()
+            try:
+                extra = [compile_choice(seed, c) for c in choices]
+            except Unsupported as exc:
+                found = f"a choice cannot be expressed: {exc}"
+            else:
+                found = explore(seed, self.concolic, extra=extra, bounds=self.bounds)
+            self._explorations[key] = found
+        return found
+
+    def necessity(self, condition: E.Expr, line: int | None, iteration: int | None,
+                  choices: Sequence[E.Expr]) -> Outcome:
+        seed = self.seed()
+        if not seed.ok:
+            return Outcome(UNKNOWN, f"the input {self.seed_input} does not run: {seed.error}")
+        ex = self.exploration(choices)
+        if isinstance(ex, str):
+            return Outcome(UNKNOWN, ex)
+        goal = self._goal()
+        try:
+            extra = [compile_choice(seed, c) for c in choices]
+        except Unsupported as exc:
+            return Outcome(UNKNOWN, f"a choice cannot be expressed: {exc}")
+        assumptions = [*ex.domain, *extra]
+        checks = []
+        deadline = time.monotonic() + CHECK_SECONDS
+        for i, r in enumerate(ex.runs):
+            if i and time.monotonic() > deadline:
+                checks.append(PathCheck(UNKNOWN, reason=f"more than {CHECK_SECONDS:g} s of "
+                                        "solving"))
+                break
+            checks.append(check_on_run(r, condition, goal, line=line, iteration=iteration,
+                                       assumptions=assumptions, timeout_ms=1000 if i == 0 else 300))
+        violated = [c for c in checks if c.status == VIOLATED and c.inputs is not None]
+        if violated:
+            return self._confirm(condition, line, choices, violated)
+        first = checks[0]
+        if first.status == UNKNOWN:
+            return Outcome(UNKNOWN, first.reason)
+        unknown = [c for c in checks if c.status == UNKNOWN]
+        paths = sum(1 for r in ex.runs if r.ok)
+        given = " given the choices" if choices else ""
+        if ex.exhaustive and not unknown:
+            return Outcome("proved", f"holds{given} on all {paths} paths that run, with "
+                           f"{ex.bounds}")
+        why = "; ".join(x for x in (ex.reason, unknown[0].reason if unknown else "") if x)
+        if first.status == HOLDS:
+            return Outcome("proved_on_path", f"holds{given} on the path of {self.seed_input} and "
+                           f"{paths - 1} other paths; not exhaustive: {why}")
+        return Outcome(UNKNOWN, f"{first.reason}; not exhaustive: {why}")
+
+    def _confirm(self, condition: E.Expr, line: int | None, choices: Sequence[E.Expr],
+                 violated: list[Any]) -> Outcome:
+        sources = list(dict.fromkeys(input_source(c.inputs) for c in violated))
+        sources = sources[:MAX_COUNTEREXAMPLES]
+        traces = self.retrace(sources)
+        want = decode(self.output)
+        for src, trace in zip(sources, traces, strict=True):
+            if not trace.get("ok") or trace.get("output") is None:
+                continue
+            try:
+                same = same_value(decode(str(trace["output"])), want)
+            except Exception:  # noqa: BLE001
+                same = False
+            if not same:
+                continue
+            if any(evaluate_on_trace(trace, c, None) is not True for c in choices):
+                continue
+            truth = evaluate_on_trace(trace, condition, line)
+            if truth is False:
+                where = f" at line {line}" if line is not None else ""
+                return Outcome("refuted", f"counterexample: {self.entry}({src}) also returns "
+                               f"{self.output}, but {render_expr(condition)} is false{where}",
+                               src)
+        return Outcome(UNKNOWN, "the solver's counterexample did not survive re-execution: "
+                       + ", ".join(sources))

