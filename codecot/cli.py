@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -36,9 +36,15 @@ def _err(msg: str) -> None:
     typer.echo(msg, err=True)
 
 
+def _usage(message: str) -> NoReturn:
+    """Report a usage error and exit with status 2."""
+    _err(f"error: {message}")
+    raise typer.Exit(2)
+
+
 def _need_file(path: Path, what: str) -> None:
     if not path.is_file():
-        raise InvalidArgument(f"{what} {path} does not exist or is not a file")
+        _usage(f"{what} {path} does not exist or is not a file")
 
 
 def _progress(total: int, desc: str, unit: str = "rec") -> Any:
@@ -94,7 +100,7 @@ def narrate(
     max_new_tokens: Annotated[int, typer.Option(help="hf: most tokens per rationale.")] = 384,
     temperature: Annotated[float, typer.Option(help="hf: sampling temperature (0: greedy).")] = 0.0,
     device: Annotated[str, typer.Option(help="hf: cpu or cuda.")] = "cpu",
-    threads: Annotated[int | None, typer.Option(help="hf: torch threads (default 2; 0: torch's default).")] = 2,
+    threads: Annotated[int | None, typer.Option(help="hf: torch threads (0: torch's default; 1 is fastest on a busy small machine).")] = 1,
     examples: Annotated[int, typer.Option(help="hf: few-shot examples per prompt.")] = 2,
 ) -> None:
     """Write rationales (one step per line) for each record, forward and/or backward.
@@ -110,9 +116,9 @@ def narrate(
     try:
         dirs = directions_of(direction)
     except ValueError as exc:
-        raise InvalidArgument(str(exc)) from exc
+        _usage(str(exc))
     if narrator not in ("template", "hf"):
-        raise InvalidArgument(f"--narrator {narrator}: choose template or hf")
+        _usage(f"--narrator {narrator}: choose template or hf")
     hf_narrator: Any = None
     if narrator == "hf":
         from codecot.narrate.hf import HFNarrator, HFSettings
@@ -179,7 +185,7 @@ def verify(
     try:
         chosen = get_policy(policy)
     except ValueError as exc:
-        raise InvalidArgument(str(exc)) from exc
+        _usage(str(exc))
     by_id = {r.id: r for r in load_records(corpus) if isinstance(r, CorpusRecord)}
     rats: list[dict[str, Any]] = []
     for _, obj in iter_jsonl(rationales):
@@ -268,7 +274,7 @@ def mutate(
     ops = tuple(o.strip() for o in operators.split(",") if o.strip()) or OPERATORS
     unknown = [o for o in ops if o not in OPERATORS]
     if unknown:
-        raise InvalidArgument(f"unknown operator(s) {', '.join(unknown)}; choose from {', '.join(OPERATORS)}")
+        _usage(f"unknown operator(s) {', '.join(unknown)}; choose from {', '.join(OPERATORS)}")
     rats = [o for _, o in iter_jsonl(rationales) if isinstance(o, dict)][:limit]
     ids = {str(r.get("id")) for r in rats}
     records = [r for r in load_records(corpus) if isinstance(r, CorpusRecord) and r.id in ids]
@@ -316,8 +322,17 @@ def bench(
     sample: Annotated[int | None, typer.Option(help="solve: a seeded random sample of N records.")] = None,
     seed: Annotated[int, typer.Option(help="solve: seed of the sample.")] = 0,
     hint: Annotated[str, typer.Option(help="solve: types or none.")] = "types",
+    records: Annotated[int, typer.Option(help="narrate: records to generate for.")] = 30,
+    direction: Annotated[str, typer.Option(help="narrate: forward or backward.")] = "forward",
+    grounded: Annotated[bool, typer.Option("--grounded/--blind", help="narrate: show the trace.")] = True,
+    model: Annotated[str | None, typer.Option(help="narrate: model (default: embedded SmolLM2).")] = None,
+    batch_size: Annotated[int, typer.Option(help="narrate: prompts per batch.")] = 4,
+    max_new_tokens: Annotated[int, typer.Option(help="narrate: most tokens per rationale.")] = 256,
+    threads: Annotated[int | None, typer.Option(help="narrate: torch threads (0: torch's default).")] = 1,
+    device: Annotated[str, typer.Option(help="narrate: cpu or cuda.")] = "cpu",
 ) -> None:
-    """Measure a stage and print its figures as JSON."""
+    """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
+    against free decoding)."""
     from codecot import bench as benchmod
 
     _need_file(corpus, "corpus")
@@ -332,13 +347,21 @@ def bench(
         from codecot.bench_solve import bench_solve
 
         if against not in (None, "crosshair"):
-            raise InvalidArgument(f"--against {against}: only 'crosshair' is supported")
+            _usage(f"--against {against}: only 'crosshair' is supported")
         if hint not in ("types", "none"):
-            raise InvalidArgument(f"--hint {hint}: choose types or none")
+            _usage(f"--hint {hint}: choose types or none")
         figures = bench_solve(corpus, timeout=timeout, against=against, jobs=jobs,
                               sample=sample, seed=seed, hint=hint)
+    elif what in ("narrate", "hf"):
+        from codecot.bench_hf import bench_narrate
+
+        if direction not in ("forward", "backward"):
+            _usage("--direction must be forward or backward")
+        figures = bench_narrate(corpus, records=records, direction=direction, grounded=grounded,
+                                model=model, batch_size=batch_size, max_new_tokens=max_new_tokens,
+                                threads=threads or None, seed=seed, device=device)
     else:
-        raise InvalidArgument(f"codecot bench {what}: choose trace, verify or solve")
+        _usage(f"codecot bench {what}: choose trace, verify, solve or narrate")
     typer.echo(json.dumps(figures, indent=2))
 
 

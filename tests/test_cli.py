@@ -72,8 +72,10 @@ def test_bad_lines_become_error_records(tmp_path: Path) -> None:
 def test_usage_errors_exit_nonzero(tmp_path: Path) -> None:
     res = runner.invoke(app, ["trace", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o")])
     assert res.exit_code != 0
-    res = runner.invoke(app, ["solve", "x"])
-    assert res.exit_code == 2 and "not available yet" in res.output
+    res = runner.invoke(app, ["verify", str(packaged_corpus("demo")), "--corpus",
+                              str(packaged_corpus("demo")), "-o", str(tmp_path / "o"),
+                              "--policy", "lenient-ish"])
+    assert res.exit_code == 2
     res = runner.invoke(app, ["narrate", str(packaged_corpus("demo")), "-o", str(tmp_path / "o"),
                               "--direction", "sideways"])
     assert res.exit_code != 0

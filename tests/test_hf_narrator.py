@@ -54,9 +54,11 @@ def test_derived_grammars_drop_lookaheads_and_fix_the_final_step() -> None:
     # the forward final step is the answer; backward it is the input
     assert "f_body:" in fwd and "T__ANSWER" in fwd.split("f_body:")[1].split("\n\n")[0]
     middle_fwd = fwd.split("m_body:")[1].split("f_body:")[0]
-    assert "T__MUST" not in middle_fwd and "T__ANSWER" not in middle_fwd
+    assert "T__LET" not in middle_fwd and "T__ANSWER" not in middle_fwd
+    assert "r_requirement" not in middle_fwd
     middle_bwd = bwd.split("m_body:")[1].split("f_body:")[0]
-    assert "T__MUST" in middle_bwd and "T__INPUT" not in middle_bwd
+    assert "T__LET" in middle_bwd and "r_requirement" in middle_bwd
+    assert "T__INPUT " not in middle_bwd
     with pytest.raises(ValueError):
         rationale_grammar("sideways")
 
@@ -89,6 +91,13 @@ def _corpus_text() -> list[str]:
     ("forward", "Call f with x = 4.\nLet x be 4.", False),
     ("forward", "So f(4) returns 5.\nCall f with x = 4.", False),
     ("backward", "So the input is 4.\nLet x be 4.", False),
+    # narrowed to what parse_step accepts in claims: no keyword arguments or comprehensions,
+    # and a branch outcome follows True or False
+    ("forward", "Call f with x = 4.\nSo f(x=4) returns 5.", False),
+    ("forward", "Call f with x = [i for i in y].\nSo f(4) returns 5.", False),
+    ("forward", "Line 2: x > 1 is True, so the branch is taken.\nSo f(4) returns 5.", True),
+    ("forward", "Line 2: x > 1 is 4 > 1 = True, so the branch is taken.\nSo f(4) returns 5.", True),
+    ("forward", "Line 2: x[0] is 1, so the branch is taken.\nSo f(4) returns 5.", False),
 ])
 def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text: str,
                                                            complete: bool) -> None:
@@ -225,25 +234,42 @@ def _narrate(folder: Path, constrain: bool) -> list[Any]:
     from codecot.narrate.hf import HFNarrator, HFSettings
 
     settings = HFSettings(model=str(folder), constrain=constrain, batch_size=2,
-                          max_new_tokens=80, temperature=1.0, seed=1, max_steps=6,
+                          max_new_tokens=60, temperature=1.0, seed=1, max_steps=6,
                           examples=1, threads=1)
     return HFNarrator(settings).narrate_many(_demo_items())
 
 
 def test_constrained_generation_with_a_tiny_random_model_parses(tiny_model: Path) -> None:
-    from codecot.claims.grammar import get_parser
+    import llguidance
 
-    results = _narrate(tiny_model, constrain=True)
-    assert len(results) == 4
+    from codecot.claims.grammar import get_parser
+    from codecot.narrate.hf import HFNarrator, HFSettings
+    from codecot.narrate.hf.generate import generate_batch
+
+    narrator = HFNarrator(HFSettings(model=str(tiny_model), batch_size=2, max_steps=6,
+                                     examples=1, threads=1))
+    items = _demo_items()
+    prompts = [narrator.prompt(*item) for item in items]
+    directions = [d for *_, d in items]
+    assert narrator.constraint is not None
     lines = 0
-    for rationale in results:
-        assert rationale.narrator == "hf" and rationale.extra["constrained"] is True
-        steps = rationale.text.split("\n") if rationale.text else []
-        assert len(steps) <= 6
-        for step in steps:
-            get_parser().parse(step)  # raises if a step is outside the grammar
-            lines += 1
-    assert lines > 0
+    for seed in range(3):
+        gens = generate_batch(narrator.loaded.model, narrator.loaded.tokenizer, prompts,
+                              directions, constraint=narrator.constraint, max_new_tokens=60,
+                              temperature=1.0, seed=seed, max_steps=6)
+        for gen, direction in zip(gens, directions, strict=True):
+            # every generated token was allowed: the whole output is a prefix of the language
+            matcher = narrator.constraint.matcher(direction)
+            assert matcher.validate_tokens(list(gen.token_ids)) == len(gen.token_ids)
+            assert gen.grammar_failures == 0 and not matcher.is_error()
+            for step in filter(None, gen.text.split("\n")):
+                get_parser().parse(step)  # raises if a complete step is outside the grammar
+                lines += 1
+    assert isinstance(narrator.constraint.tokenizer, llguidance.LLTokenizer)
+    # the narrator API gives rationale records with complete steps only
+    results = narrator.narrate_many(items[:2])
+    assert [r.direction for r in results] == ["forward", "backward"]
+    assert all(r.narrator == "hf" and r.extra["constrained"] for r in results)
 
 
 def test_free_generation_with_a_tiny_random_model_does_not_parse(tiny_model: Path) -> None:

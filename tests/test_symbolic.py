@@ -19,7 +19,6 @@ from codecot.symbolic.api import (
     ConcolicRun,
     concolic_payload,
     input_source,
-    model_to_inputs,
     run_concolic,
 )
 from codecot.symbolic.claims import HOLDS, VIOLATED, check_on_run

@@ -12,6 +12,7 @@ the final step.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,7 @@ class GrammarLogitsProcessor:
         self.constraint = constraint
         self.matchers = matchers
         self.failures = 0
+        self.seconds = 0.0  # time spent in this processor (masking overhead)
         self._started = False
         words = (constraint.vocab_size + 31) // 32
         self._bitmask = torch.full((len(matchers), words), -1, dtype=torch.int32)
@@ -99,6 +101,7 @@ class GrammarLogitsProcessor:
         return bool(matcher.is_stopped() or matcher.is_error())
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        started = time.perf_counter()
         llg = _llguidance()
         if self._started:
             for matcher, token in zip(self.matchers, input_ids[:, -1].tolist(), strict=True):
@@ -118,4 +121,6 @@ class GrammarLogitsProcessor:
         if allowed.shape[1] < vocab:
             pad = torch.zeros((allowed.shape[0], vocab - allowed.shape[1]), dtype=torch.bool)
             allowed = torch.cat([allowed, pad], dim=1)
-        return scores.masked_fill(~allowed.to(scores.device), float("-inf"))
+        masked = scores.masked_fill(~allowed.to(scores.device), float("-inf"))
+        self.seconds += time.perf_counter() - started
+        return masked

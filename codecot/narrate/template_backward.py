@@ -21,6 +21,7 @@ from codecot.claims import model as M
 from codecot.narrate.pyexpr import expr_from_ast_or_none, value_to_expr
 from codecot.narrate.source import Source
 from codecot.narrate.template_forward import call_args
+from codecot.symbolic.explore import Bounds
 from codecot.trace.values import decode
 
 #: decides whether ``condition`` (over the parameters) is necessary given the choices
@@ -32,7 +33,7 @@ def _literal(repr_text: str) -> E.Expr:
 
 
 def backward_claims(code: str, trace: dict[str, Any],
-                    necessary: Necessity | None | bool = True) -> list[M.Claim]:
+                    necessary: Necessity | bool | None = True) -> list[M.Claim]:
     """Claims of a backward rationale for a successful trace.
 
     ``necessary`` decides parameter necessities; ``True`` (the default) uses the concolic
@@ -85,6 +86,9 @@ def _final_return(trace: dict[str, Any]) -> dict[str, Any] | None:
 # --- the engine, in pools shared by every narration of this process -------------------------
 
 _POOLS: dict[str, Any] = {}
+#: The narrator's exploration budget (smaller than the verifier's: it only claims what it
+#: proves, and the verifier, with more room, proves at least as much on the same paths).
+NARRATOR_BOUNDS = Bounds(max_runs=16, max_queries=60, max_seconds=1.5)
 
 
 def _pool(task: str) -> Any:
@@ -124,12 +128,13 @@ def engine_oracle(code: str, trace: dict[str, Any]) -> Necessity | None:
         payloads = [{"id": None, "code": code, "input": s, "entry": entry} for s in srcs]
         return list(_pool("codecot.trace.tracer:trace_job").map(payloads))
 
-    session = BackwardSession(code, entry, str(trace["output"]), seed, concolic, retrace)
+    session = BackwardSession(code, entry, str(trace["output"]), seed, concolic, retrace,
+                              bounds=NARRATOR_BOUNDS, check_seconds=1.5)
 
     def necessary(condition: E.Expr, choices: list[E.Expr]) -> bool:
         try:
             return session.necessity(condition, None, None, choices).word == "proved"
-        except Exception:  # noqa: BLE001 - no proof: the step stays a choice
+        except Exception:
             return False
 
     return necessary

@@ -14,10 +14,10 @@ from typing import Any
 
 from codecot.corpus import CorpusRecord
 from codecot.sandbox import Limits, SandboxPool
-from codecot.verify.policy import Policy
 from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload
 from codecot.symbolic.rebuild import rebuild
 from codecot.symbolic.session import BackwardSession
+from codecot.verify.policy import Policy
 from codecot.verify.record import (
     Plan,
     VerifySummary,
@@ -67,7 +67,7 @@ def verify_rationales(
     with contextlib.ExitStack() as stack:
         factory = None
         if backward:
-            factory = _session_factory(stack, jobs, limits or Limits())
+            factory = session_factory(stack, jobs, limits or Limits())
         for item in items:
             _finish(item, results, known_traces, policy, factory, sink, summary)
             if on_done:
@@ -75,7 +75,7 @@ def verify_rationales(
     return summary
 
 
-def _session_factory(stack: contextlib.ExitStack, jobs: int | None, limits: Limits,
+def session_factory(stack: contextlib.ExitStack, jobs: int | None, limits: Limits,
                      ) -> Callable[[Plan], BackwardSession | None]:
     """Sessions for backward plans, sharing one concolic pool and one trace pool (opened on
     first use)."""

@@ -85,6 +85,6 @@ def check_on_run(run: ConcolicRun, condition: Expr, goal: SymValue, *, line: int
     if r == z3.sat:
         try:
             return PathCheck(VIOLATED, model_to_inputs(run, s.model()))
-        except Exception as exc:  # noqa: BLE001 - a model value with no Python form
+        except Exception as exc:
             return PathCheck(UNKNOWN, reason=f"counterexample not decodable: {exc}")
     return PathCheck(UNKNOWN, reason=f"solver: {s.reason_unknown()}")

@@ -40,8 +40,6 @@ from codecot.trace.values import decode, same_value
 ConcolicRunner = Callable[[list[str], dict[str, str]], list[ConcolicRun]]
 TraceRunner = Callable[[list[str]], list[dict[str, Any]]]
 MAX_COUNTEREXAMPLES = 3
-#: Solving time per necessity after the seed's path (the rest is left unexplored).
-CHECK_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ def evaluate_on_trace(trace: dict[str, Any], condition: E.Expr, line: int | None
     try:
         env = {n: decode(reprs[n]) for n in E.free_names(condition) if n in reprs}
         return bool(evaluate(condition, env))
-    except Exception:  # noqa: BLE001 - Python raises: the condition does not hold
+    except Exception:
         return False
 
 
@@ -86,6 +84,8 @@ class BackwardSession:
     concolic: ConcolicRunner
     retrace: TraceRunner
     bounds: Bounds = field(default_factory=Bounds)
+    #: solving time per necessity after the seed's path (the rest is left unchecked)
+    check_seconds: float = 3.0
     _seed: ConcolicRun | None = None
     _explorations: dict[tuple[str, ...], Exploration | str] = field(default_factory=dict)
 
@@ -127,10 +127,10 @@ class BackwardSession:
             return Outcome(UNKNOWN, f"a choice cannot be expressed: {exc}")
         assumptions = [*ex.domain, *extra]
         checks = []
-        deadline = time.monotonic() + CHECK_SECONDS
+        deadline = time.monotonic() + self.check_seconds
         for i, r in enumerate(ex.runs):
             if i and time.monotonic() > deadline:
-                checks.append(PathCheck(UNKNOWN, reason=f"more than {CHECK_SECONDS:g} s of "
+                checks.append(PathCheck(UNKNOWN, reason=f"more than {self.check_seconds:g} s of "
                                         "solving"))
                 break
             checks.append(check_on_run(r, condition, goal, line=line, iteration=iteration,
@@ -164,7 +164,7 @@ class BackwardSession:
                 continue
             try:
                 same = same_value(decode(str(trace["output"])), want)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 same = False
             if not same:
                 continue

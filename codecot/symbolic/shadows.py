@@ -27,7 +27,7 @@ def plain_int(x: int) -> int:
 
 
 def is_sym(x: object) -> bool:
-    return isinstance(x, SymInt) or type(x).__name__ == "SymStr" and hasattr(x, "_t")
+    return isinstance(x, SymInt) or (type(x).__name__ == "SymStr" and hasattr(x, "_t"))
 
 
 def pin(x: Any) -> Any:
@@ -158,7 +158,8 @@ class SymInt(int):
             return pow(pin(self), pin(o), pin(mod))
         return self._arith(o, "**")
 
-    def __rpow__(self, o: object) -> Any: return self._arith(o, "**", True)
+    def __rpow__(self, o: object, mod: object = None) -> Any:
+        return self._arith(o, "**", True)
 
     def __truediv__(self, o: object) -> Any: return pin(self) / pin(o)
     def __rtruediv__(self, o: object) -> Any: return pin(o) / pin(self)

@@ -75,18 +75,31 @@ def int_to_str(x: SymInt) -> Any:
     return mk_str(str(v), tm.ite(app(BOOL, ">=", t, int_lit(0)), from_int, neg))
 
 
+def _between(code: T, lo: str, hi: str) -> T:
+    return tm.and_(app(BOOL, "<=", int_lit(ord(lo)), code), app(BOOL, "<=", code, int_lit(ord(hi))))
+
+
+def _shift(c: T, lo: str, hi: str, delta: int) -> T:
+    """The character ``c`` moved by ``delta`` code points when it lies in ``lo``..``hi``
+    (integer code arithmetic: easier for the solver than regular expressions)."""
+    code = tm.code_of(c)
+    return app(STR, "str.from_code", tm.ite(_between(code, lo, hi),
+                                           app(INT, "+", code, int_lit(delta)), code))
+
+
 def _upper_c(c: T) -> T:
-    return tm.ite(tm.in_re(c, _LOWER), app(STR, "str.from_code",
-                                         app(INT, "-", tm.code_of(c), int_lit(32))), c)
+    return _shift(c, "a", "z", -32)
 
 
 def _lower_c(c: T) -> T:
-    return tm.ite(tm.in_re(c, _UPPER), app(STR, "str.from_code",
-                                         app(INT, "+", tm.code_of(c), int_lit(32))), c)
+    return _shift(c, "A", "Z", 32)
 
 
 def _swap_c(c: T) -> T:
-    return tm.ite(tm.in_re(c, _UPPER), _lower_c(c), _upper_c(c))
+    code = tm.code_of(c)
+    moved = tm.ite(_between(code, "A", "Z"), app(INT, "+", code, int_lit(32)),
+                   tm.ite(_between(code, "a", "z"), app(INT, "-", code, int_lit(32)), code))
+    return app(STR, "str.from_code", moved)
 
 
 def _norm_bound(x: T, length: T) -> T:
@@ -151,13 +164,13 @@ class SymStr(str):
         tb = str_term(o)
         if tb is None:
             return NotImplemented
-        return mk_str(_plain(self) + _plain(o), tm.concat(self._t, tb))  # type: ignore[arg-type]
+        return mk_str(_plain(self) + _plain(o), tm.concat(self._t, tb))
 
     def __radd__(self, o: object) -> Any:
         ta = str_term(o)
         if ta is None:
             return NotImplemented
-        return mk_str(_plain(o) + _plain(self), tm.concat(ta, self._t))  # type: ignore[arg-type]
+        return mk_str(_plain(o) + _plain(self), tm.concat(ta, self._t))
 
     def __mul__(self, n: object) -> Any:
         if not isinstance(n, int):
@@ -183,7 +196,7 @@ class SymStr(str):
         tb = str_term(o)
         if tb is None:
             return NotImplemented
-        a, b = _plain(self), _plain(o)  # type: ignore[arg-type]
+        a, b = _plain(self), _plain(o)
         if op == "==":
             return REC.branch(tm.eq(self._t, tb), a == b)
         if op == "!=":
@@ -225,7 +238,7 @@ class SymStr(str):
         tb = str_term(o)
         if tb is None:
             return str.__contains__(_plain(self), o)  # type: ignore[operator]  # raises
-        result = str.__contains__(_plain(self), _plain(o))  # type: ignore[arg-type]
+        result = str.__contains__(_plain(self), _plain(o))
         return REC.branch(app(BOOL, "str.contains", self._t, tb), result)
 
     def __getitem__(self, key: Any) -> Any:

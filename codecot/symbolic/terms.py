@@ -51,7 +51,7 @@ def quote_str(s: str) -> str:
         if 0x20 <= code <= 0x7E and ch not in '"\\':
             out.append(ch)
         else:
-            out.append("\\u{%x}" % code)
+            out.append(f"\\u{{{code:x}}}")
     return '"' + "".join(out) + '"'
 
 

@@ -164,7 +164,7 @@ class BackwardChecker:
             return Verdict.UNKNOWN, "no symbolic engine was given to decide the necessity"
         try:
             out = self.session.necessity(cond, c.line, c.iteration, list(self.choices))
-        except Exception as exc:  # noqa: BLE001 - an engine failure is an unknown step
+        except Exception as exc:
             return Verdict.UNKNOWN, f"the backward engine failed: {type(exc).__name__}: {exc}"
         return _VERDICTS.get(out.word, Verdict.UNKNOWN), out.detail
 

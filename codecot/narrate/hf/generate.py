@@ -31,6 +31,8 @@ class Generated:
     tokens: int
     finished: bool  # ended with its final step (not cut by the token or step limit)
     grammar_failures: int = 0
+    token_ids: tuple[int, ...] = ()  # every generated token, end-of-sequence excluded
+    mask_seconds: float = 0.0  # the batch's time in the grammar processor
 
 
 def is_final_line(line: str, direction: str) -> bool:
@@ -150,7 +152,8 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
         else:
             body, finished = cut_text(text, direction, max_steps)
         results.append(Generated(body, len(new) + (1 if ended else 0), finished,
-                                 processor.failures if processor is not None else 0))
+                                 processor.failures if processor is not None else 0,
+                                 tuple(new), processor.seconds if processor is not None else 0.0))
     return results
 
 

@@ -15,9 +15,12 @@ them out in the Lark dialect that llguidance reads (an Earley parser with a gree
 * ``FLOAT`` also matches a number with a trailing dot (``3.``): llguidance's lexer is greedy
   and would otherwise read ``returns 3.`` as an unfinished float and refuse to end the step.
 
-Two differences from the LALR parser remain and are measured, not hidden: terminal priorities
-(llguidance lets a keyword also read as a name) and the claim-level checks ``parse_step`` adds
-after parsing (e.g. no comprehension inside a claim).
+* the language is narrowed to what ``parse_step`` accepts in a claim: no keyword arguments,
+  comprehensions, lambdas or starred arguments (:data:`CLAIM_REJECTED`; echoed statements
+  holding them cannot be written), and a branch condition's value ends in True or False.
+
+One difference from the LALR parser remains and is measured, not hidden: terminal priorities
+(llguidance lets a keyword also read as a name where the contextual lexer would not).
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ EXCLUDED_MIDDLE: dict[str, frozenset[str]] = {
                           "let_satisfy", "check"}),
     "backward": frozenset({"answer", "input_step"}),
 }
+
+#: Expression forms the grammar has only so that echoed statements parse; ``parse_step``
+#: rejects a claim holding one, so generation leaves them out everywhere.
+CLAIM_REJECTED = frozenset({"kwarg", "star_arg", "genexp", "listcomp", "setcomp", "dictcomp",
+                            "lambdef"})
+
+#: Step forms whose value chain must end in True or False (a branch outcome).
+BOOLEAN_OUTCOME = frozenset({"condition", "condition_explicit"})
 
 #: Most steps a generated rationale may have (the final step included).
 DEFAULT_MAX_STEPS = 40
@@ -141,12 +152,25 @@ def _expansion(symbols: list[Any], rename: dict[str, str]) -> str:
 
 
 def _rules_text(lark: Any) -> tuple[list[str], dict[str, list[tuple[list[Any], str | None]]]]:
-    """The grammar's rules as llguidance lines, and the raw alternatives of each rule."""
+    """The grammar's rules as llguidance lines, and the alternatives of each rule (narrowed
+    to what ``parse_step`` accepts in a claim, see :data:`CLAIM_REJECTED`)."""
+    from lark.grammar import NonTerminal
+
     alternatives: dict[str, list[tuple[list[Any], str | None]]] = {}
     for rule in lark.rules:
-        alternatives.setdefault(rule.origin.name, []).append(
-            (list(rule.expansion), str(rule.alias) if rule.alias else None))
-    lines = []
+        alias = str(rule.alias) if rule.alias else None
+        if alias in CLAIM_REJECTED:
+            continue
+        expansion = list(rule.expansion)
+        if alias in BOOLEAN_OUTCOME:
+            expansion = [NonTerminal("tf_chain") if not s.is_term and s.name == "chain" else s
+                         for s in expansion]
+        alternatives.setdefault(rule.origin.name, []).append((expansion, alias))
+    equal = next(t.name for t in lark.terminals if t.pattern.value == "=")
+    true, false = (next(t.name for t in lark.terminals if t.pattern.value == word)
+                   for word in ("True", "False"))
+    lines = [f"r_tf_chain: ({_rule_name('ttest')} {_term_name(equal)})* "
+             f"({_term_name(true)} | {_term_name(false)})"]
     for name, alts in alternatives.items():
         body = "\n    | ".join(_expansion(exp, {}) for exp, _ in alts)
         lines.append(f"{_rule_name(name)}: {body}")

@@ -25,7 +25,7 @@ class HFSettings:
     temperature: float = 0.0  # 0: greedy
     seed: int = 0
     device: str = "cpu"
-    threads: int | None = 2
+    threads: int | None = 1  # one thread is fastest on a busy 2-core machine
     examples: int = 2
     max_steps: int = DEFAULT_MAX_STEPS
     progress: bool = True

@@ -1,0 +1,145 @@
+"""``codecot bench narrate``: constrained against free decoding with the HF narrator.
+
+One model load, the same prompts, seed and batches for both modes, run alternately (free
+first on even batches, constrained first on odd ones) so that load on the machine hits both
+alike.  Reported per mode: decoded tokens and seconds after each batch's first step (which
+holds the prompt's prefill, the same for both modes), the median tokens/s over batches, and
+the parse rate of the generated steps (``parse_step``, the claim parser; and the bare Lark
+grammar).
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _tick(ticks: list[tuple[float, int]], n: int) -> None:
+    ticks.append((time.perf_counter(), n))
+
+
+def _parse_counts(texts: list[str]) -> dict[str, int]:
+    from lark.exceptions import LarkError
+
+    from codecot.claims import StepParseError, parse_rationale
+    from codecot.claims.grammar import get_parser
+
+    steps = claims = grammar = 0
+    for text in texts:
+        for claim in parse_rationale(text):
+            steps += 1
+            claims += not isinstance(claim, StepParseError)
+        for line in filter(str.strip, text.split("\n")):
+            try:
+                get_parser().parse(line.strip())
+                grammar += 1
+            except LarkError:
+                pass
+    return {"steps": steps, "claim_parsed": claims, "grammar_parsed": grammar}
+
+
+def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward",
+                  grounded: bool = True, model: str | None = None, batch_size: int = 4,
+                  max_new_tokens: int = 256, threads: int | None = 1, seed: int = 0,
+                  device: str = "cpu") -> dict[str, Any]:
+    """Measure both modes on the first ``records`` traced records of ``corpus``."""
+    from codecot.corpus import CorpusRecord, load_records
+    from codecot.narrate.hf import HFNarrator, HFSettings
+    from codecot.narrate.hf.generate import generate_batch
+    from codecot.pipeline.trace_stage import trace_records
+
+    recs = [r for r in load_records(corpus) if isinstance(r, CorpusRecord)]
+    traces = list(trace_records(recs))
+    good = [(r, t) for r, t in zip(recs, traces, strict=True) if t.get("ok")][:records]
+    settings = HFSettings(model=model, grounded=grounded, constrain=True, batch_size=batch_size,
+                          max_new_tokens=max_new_tokens, seed=seed, device=device,
+                          threads=threads)
+    narrator = HFNarrator(settings)
+    lm, tok = narrator.loaded.model, narrator.loaded.tokenizer
+    prompts = sorted(((narrator.prompt(r, t, direction), r.id) for r, t in good),
+                     key=lambda p: len(tok(p[0], add_special_tokens=False)["input_ids"]))
+    modes: dict[str, dict[str, Any]] = {m: {"tokens": 0, "seconds": 0.0, "rates": [],
+                                            "texts": [], "finished": 0,
+                                            "mask_seconds": 0.0}
+                                        for m in ("constrained", "free")}
+    batches = [prompts[i:i + batch_size] for i in range(0, len(prompts), batch_size)]
+    for index, batch in enumerate(batches):
+        order = ("free", "constrained") if index % 2 == 0 else ("constrained", "free")
+        for mode in order:
+            ticks: list[tuple[float, int]] = []
+            gens = generate_batch(
+                lm, tok, [p for p, _ in batch], [direction] * len(batch),
+                constraint=narrator.constraint if mode == "constrained" else None,
+                max_new_tokens=max_new_tokens, temperature=0.0, seed=seed,
+                max_steps=settings.max_steps,
+                on_tokens=functools.partial(_tick, ticks))
+            end = time.perf_counter()
+            # decoding rate: tokens after the first decoding step over the time they took
+            # (the first step includes the prompt's prefill, identical for both modes)
+            tokens = sum(n for _, n in ticks[1:])
+            seconds = end - ticks[0][0] if ticks else 0.0
+            stats = modes[mode]
+            stats["tokens"] += tokens
+            stats["seconds"] += seconds
+            stats["rates"].append(tokens / seconds if seconds else 0.0)
+            stats["mask_seconds"] += gens[0].mask_seconds if gens else 0.0
+            stats["texts"] += [g.text for g in gens]
+            stats["finished"] += sum(g.finished for g in gens)
+        print(f"batch {index + 1}/{len(batches)}: " + ", ".join(
+            f"{m} {modes[m]['rates'][-1]:.1f} tok/s" for m in modes), file=sys.stderr)
+    out: dict[str, Any] = {"corpus": str(corpus), "records": len(prompts),
+                           "direction": direction, "grounded": grounded,
+                           "model": narrator.loaded.name, "batch_size": batch_size,
+                           "max_new_tokens": max_new_tokens, "threads": threads}
+    for mode, stats in modes.items():
+        counts = _parse_counts(stats["texts"])
+        steps = max(counts["steps"], 1)
+        out[mode] = {
+            "tokens": stats["tokens"], "seconds": round(stats["seconds"], 1),
+            "tokens_per_s_median": round(statistics.median(stats["rates"]), 2),
+            "tokens_per_s_overall": round(stats["tokens"] / stats["seconds"], 2),
+            "rationales_finished": stats["finished"],
+            "grammar_mask_seconds": round(stats["mask_seconds"], 2),
+            **counts,
+            "claim_parse_rate": round(counts["claim_parsed"] / steps, 4),
+            "grammar_parse_rate": round(counts["grammar_parsed"] / steps, 4),
+        }
+    c, f = out["constrained"]["tokens_per_s_median"], out["free"]["tokens_per_s_median"]
+    out["constrained_slowdown"] = round(1 - c / f, 4) if f else None
+    return out
+
+
+def summarize_verdicts(path: Path, top: int = 5) -> dict[str, Any]:
+    """Acceptance and the most common refuted claim kinds/details of a verdicts file, per
+    direction (for reporting the hf narrator's runs)."""
+    import re
+    from collections import Counter
+
+    from codecot.pipeline.jsonl import iter_jsonl
+
+    per: dict[str, dict[str, Any]] = {}
+    for _, obj in iter_jsonl(path):
+        if not isinstance(obj, dict):
+            continue
+        d = per.setdefault(str(obj.get("direction")), {
+            "rationales": 0, "accepted": 0, "verdicts": Counter(), "refuted_kinds": Counter(),
+            "refuted_details": Counter(), "unparsed": 0})
+        d["rationales"] += 1
+        d["accepted"] += bool(obj.get("accepted"))
+        for step in obj.get("steps", []):
+            verdict = str(step.get("verdict"))
+            d["verdicts"][verdict] += 1
+            if verdict == "refuted":
+                d["refuted_kinds"][str(step.get("kind"))] += 1
+                detail = re.sub(r"\d+|'[^']*'", "_", str(step.get("detail", "")))[:70]
+                d["refuted_details"][detail] += 1
+    return {direction: {"rationales": d["rationales"], "accepted": d["accepted"],
+                        "acceptance": round(d["accepted"] / max(d["rationales"], 1), 4),
+                        "step_verdicts": dict(d["verdicts"]),
+                        "top_refuted_kinds": d["refuted_kinds"].most_common(top),
+                        "top_refuted_details": d["refuted_details"].most_common(top)}
+            for direction, d in per.items()}

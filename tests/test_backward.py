@@ -1,0 +1,140 @@
+"""Backward checking with the concolic engine: necessities proved or refuted, choices, checks.
+
+Includes the backward mutation test: choices rewritten as necessities that do not hold are
+refuted with a re-executed counterexample; wrong ``must`` values are refuted; wrong final
+inputs fail the check; true necessities are proved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from codecot.corpus import CorpusRecord
+from codecot.narrate.template import TemplateNarrator
+from codecot.pipeline.verify_stage import session_factory
+from codecot.sandbox import Limits
+from codecot.trace.tracer import trace_in_process
+from codecot.verify.record import plan, verdict_record
+
+CONCAT = "def f(text, value):\n    text_list = list(text)\n    text_list.append(value)\n    return ''.join(text_list)\n"
+
+
+@pytest.fixture(scope="module")
+def factory() -> Iterator[Any]:
+    with contextlib.ExitStack() as stack:
+        yield session_factory(stack, 2, Limits())
+
+
+def check(factory: Any, code: str, output: str, text: str, input_src: str = "") -> dict[str, Any]:
+    rec = CorpusRecord(id="b", code=code, input=input_src, output=output)
+    p = plan({"id": "b", "direction": "backward", "narrator": "test", "text": text}, rec)
+    traces = [None if s is None else trace_in_process(code, s, None, id="b") for s in p.inputs]
+    return verdict_record(p, traces, backward=factory)
+
+
+def steps(out: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(s["kind"], s["verdict"]) for s in out["steps"]]
+
+
+GOOD = """We need f(text, value) to return 'bcksrutq'.
+Line 4 returns ''.join(text_list), so ''.join(text_list) must be 'bcksrutq'.
+Let value be 'q'.
+Then text must be 'bcksrut'.
+Check: f('bcksrut', 'q') returns 'bcksrutq'.
+So the input is 'bcksrut', 'q'."""
+
+
+def test_design_example_is_accepted_with_proofs(factory: Any) -> None:
+    out = check(factory, CONCAT, "'bcksrutq'", GOOD)
+    assert out["accepted"], out["steps"]
+    assert steps(out) == [("goal", "proved"), ("must", "proved"), ("let", "consistent"),
+                          ("then-must", "proved"), ("check", "proved"), ("input", "proved")]
+    assert "len(text) <= 8" in out["steps"][3]["detail"]
+
+
+def test_choice_rewritten_as_necessity_is_refuted_with_a_counterexample(factory: Any) -> None:
+    text = GOOD.replace("Let value be 'q'.", "value must be 'q'.")
+    out = check(factory, CONCAT, "'bcksrutq'", text)
+    assert not out["accepted"]
+    step = out["steps"][2]
+    assert step["verdict"] == "refuted"
+    assert "counterexample: f(" in step["detail"] and "also returns 'bcksrutq'" in step["detail"]
+    # the counterexample really gives the output and really violates the claim
+    src = step["detail"].split("f(", 1)[1].split(") also", 1)[0]
+    args = eval(f"({src},)")  # literal reprs written by the checker
+    assert args[0] + args[1] == "bcksrutq" and args[1] != "q"
+
+
+def test_wrong_must_value_is_refuted(factory: Any) -> None:
+    out = check(factory, CONCAT, "'bcksrutq'", GOOD.replace("Then text must be 'bcksrut'.",
+                                                            "Then text must be 'bcksru'."))
+    assert out["steps"][3]["verdict"] == "refuted"
+    out = check(factory, CONCAT, "'bcksrutq'", GOOD.replace("must be 'bcksrutq'.", "must be 'x'."))
+    assert out["steps"][1]["verdict"] == "refuted"
+
+
+def test_wrong_final_input_fails_the_check(factory: Any) -> None:
+    text = GOOD.replace("f('bcksrut', 'q')", "f('bcksru', 'q')").replace(
+        "input is 'bcksrut', 'q'", "input is 'bcksru', 'q'")
+    out = check(factory, CONCAT, "'bcksrutq'", text)
+    assert not out["accepted"]
+    verdicts = dict(steps(out))
+    assert verdicts["check"] == "refuted" and verdicts["input"] == "refuted"
+
+
+def test_true_necessity_without_choices_is_proved(factory: Any) -> None:
+    code = "def f(x):\n    y = x * 3 + 1\n    if y > 10:\n        return y - 10\n    return -y\n"
+    text = """We need f(x) to return 6.
+x must be 5.
+Check: f(5) returns 6.
+So the input is 5."""
+    out = check(factory, code, "6", text)
+    assert out["accepted"], out["steps"]
+    assert steps(out)[1] == ("must", "proved")
+    assert "paths" in out["steps"][1]["detail"]
+    # a necessity that only holds on one of two branches is refuted (x = -3 gives 8 too)
+    code2 = "def f(x):\n    if x > 0:\n        return x + 3\n    return -x + 5\n"
+    text2 = "We need f(x) to return 8.\nx must be 5.\nCheck: f(5) returns 8.\nSo the input is 5."
+    out2 = check(factory, code2, "8", text2)
+    assert steps(out2)[1] == ("must", "refuted")
+    assert "f(-3)" in out2["steps"][1]["detail"]
+
+
+def test_case_mapping_necessity(factory: Any) -> None:
+    code = "def f(s):\n    if s.isupper():\n        return s.lower()\n    return s.upper()\n"
+    # 'ab' comes from 'AB' (upper branch) and only from it: 'ab'.upper() is 'AB', not 'ab'
+    text = "We need f(s) to return 'ab'.\ns must be 'AB'.\nCheck: f('AB') returns 'ab'.\nSo the input is 'AB'."
+    out = check(factory, code, "'ab'", text)
+    assert steps(out)[1] == ("must", "proved"), out["steps"][1]
+    text2 = text.replace("s must be 'AB'.", "s must be 'Ab'.")
+    assert steps(check(factory, code, "'ab'", text2))[1] == ("must", "refuted")
+
+
+def test_line_anchored_necessity_ignores_paths_not_reaching_the_line(factory: Any) -> None:
+    code = "def f(x):\n    if x > 100:\n        return 0\n    y = x * 2\n    return y\n"
+    text = "We need f(x) to return 8.\nLine 5: y must be 8.\nLet x be 4.\nCheck: f(4) returns 8.\nSo the input is 4."
+    out = check(factory, code, "8", text)
+    assert out["accepted"], out["steps"]
+    assert out["steps"][1]["verdict"] == "proved"
+
+
+def test_template_backward_rationale_marks_choices_and_necessities() -> None:
+    rec = CorpusRecord(id="t", code=CONCAT, input="'bcksrut', 'q'", output="'bcksrutq'")
+    trace = trace_in_process(rec.code, rec.input, None, id="t")
+    text = TemplateNarrator(variety=False).narrate(rec, trace, "backward").text
+    lines = text.splitlines()
+    # text alone is not determined by the output (a choice); given it, value is
+    assert "Let text be 'bcksrut'." in lines, text
+    assert "Then value must be 'q'." in lines, text
+    out = check_rationale(rec, text)
+    assert out["accepted"], out["steps"]
+    assert [s["verdict"] for s in out["steps"]][1:4] == ["proved", "consistent", "proved"]
+
+
+def check_rationale(rec: CorpusRecord, text: str) -> dict[str, Any]:
+    with contextlib.ExitStack() as stack:
+        return check(session_factory(stack, 2, Limits()), rec.code, str(rec.output), text)
