@@ -22,24 +22,28 @@ def _tick(ticks: list[tuple[float, int]], n: int) -> None:
     ticks.append((time.perf_counter(), n))
 
 
-def _parse_counts(texts: list[str]) -> dict[str, int]:
+def _parse_counts(texts: list[str]) -> dict[str, Any]:
     from lark.exceptions import LarkError
 
     from codecot.claims import StepParseError, parse_rationale
     from codecot.claims.grammar import get_parser
 
     steps = claims = grammar = 0
+    unparsed: list[str] = []
     for text in texts:
         for claim in parse_rationale(text):
             steps += 1
             claims += not isinstance(claim, StepParseError)
+            if isinstance(claim, StepParseError) and len(unparsed) < 8:
+                unparsed.append(f"{claim.text!r}: {claim.message}")
         for line in filter(str.strip, text.split("\n")):
             try:
                 get_parser().parse(line.strip())
                 grammar += 1
             except LarkError:
                 pass
-    return {"steps": steps, "claim_parsed": claims, "grammar_parsed": grammar}
+    return {"steps": steps, "claim_parsed": claims, "grammar_parsed": grammar,
+            "unparsed_examples": unparsed}
 
 
 def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward",
