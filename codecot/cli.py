@@ -30,6 +30,8 @@ JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker proces
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="Process only the first N records.")]
 OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Output JSONL file.")]
 CorpusArg = Annotated[Path, typer.Argument(help="Corpus JSONL file (CRUXEval-compatible records).")]
+CorpusOpt = Annotated[Path, typer.Option("--corpus", help="The corpus the rationales are about.")]
+TracesOpt = Annotated[Path | None, typer.Option(help="Reuse traces from `codecot trace`.")]
 
 
 def _err(msg: str) -> None:
@@ -88,7 +90,7 @@ def narrate(
     output: OutOpt,
     direction: Annotated[str, typer.Option(help="forward, backward or both.")] = "forward",
     narrator: Annotated[str, typer.Option(help="template or hf.")] = "template",
-    traces: Annotated[Path | None, typer.Option(help="Reuse traces from `codecot trace`.")] = None,
+    traces: TracesOpt = None,
     seed: Annotated[int, typer.Option(help="Seed for wording variety.")] = 0,
     max_iterations: Annotated[int, typer.Option(help="Loop iterations narrated before a summary.")] = 5,
     jobs: JobsOpt = None,
@@ -167,10 +169,10 @@ def narrate(
 @app.command()
 def verify(
     rationales: Annotated[Path, typer.Argument(help="Rationale JSONL from `codecot narrate`.")],
-    corpus: Annotated[Path, typer.Option("--corpus", help="The corpus the rationales are about.")],
+    corpus: CorpusOpt,
     output: OutOpt,
     policy: Annotated[str, typer.Option(help="Acceptance policy: strict, no-refuted, answer-only.")] = "strict",
-    traces: Annotated[Path | None, typer.Option(help="Reuse traces from `codecot trace`.")] = None,
+    traces: TracesOpt = None,
     jobs: JobsOpt = None,
     limit: LimitOpt = None,
 ) -> None:
@@ -253,11 +255,11 @@ def _not_yet(command: str, issue: str) -> None:
 @app.command()
 def mutate(
     rationales: Annotated[Path, typer.Argument(help="Rationale JSONL (forward rationales are mutated).")],
-    corpus: Annotated[Path, typer.Option("--corpus", help="The corpus the rationales are about.")],
+    corpus: CorpusOpt,
     output: OutOpt,
     seed: Annotated[int, typer.Option(help="Seed for choosing what to mutate.")] = 0,
     operators: Annotated[str, typer.Option(help="Comma-separated operators (default: all).")] = "",
-    traces: Annotated[Path | None, typer.Option(help="Reuse traces from `codecot trace`.")] = None,
+    traces: TracesOpt = None,
     jobs: JobsOpt = None,
     limit: LimitOpt = None,
 ) -> None:
