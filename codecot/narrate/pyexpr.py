@@ -97,7 +97,8 @@ def expr_from_ast(node: ast.expr, functions: frozenset[str] = frozenset()) -> E.
 
 
 def value_to_expr(value: Any) -> E.Expr:
-    """A literal tree whose rendering is ``repr(value)`` (sets keep their iteration order)."""
+    """A literal tree for ``value``; its rendering is ``repr(value)`` except that set elements are
+    sorted (by type name, then repr) so the text does not depend on the hash seed."""
     if value is None or isinstance(value, bool | int | str | bytes):
         return E.Const(value)
     if isinstance(value, float):
@@ -112,7 +113,8 @@ def value_to_expr(value: Any) -> E.Expr:
         return E.DictExpr(tuple(value_to_expr(k) for k in value),
                           tuple(value_to_expr(v) for v in value.values()))
     if isinstance(value, set | frozenset):
-        items = tuple(value_to_expr(v) for v in value)
+        # a stable order: iteration order depends on the process's hash seed
+        items = tuple(value_to_expr(v) for v in sorted(value, key=lambda v: (type(v).__name__, repr(v))))
         if isinstance(value, frozenset):
             return E.Call("frozenset", (E.SetExpr(items),) if items else ())
         return E.SetExpr(items) if items else E.Call("set", ())
