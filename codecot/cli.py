@@ -49,6 +49,14 @@ def _need_file(path: Path, what: str) -> None:
         _usage(f"{what} {path} does not exist or is not a file")
 
 
+def _traces_by_id(path: Path) -> dict[str, dict[str, Any]]:
+    """Trace records of a `codecot trace` file, by record id (bad lines are skipped)."""
+    from codecot.pipeline.jsonl import iter_jsonl
+
+    _need_file(path, "traces file")
+    return {str(o["id"]): o for _, o in iter_jsonl(path) if isinstance(o, dict) and "id" in o}
+
+
 def _progress(total: int, desc: str, unit: str = "rec") -> Any:
     from tqdm import tqdm
 
@@ -110,7 +118,7 @@ def narrate(
     ``--narrator hf`` uses a local causal LM (``--seed`` then seeds sampling)."""
     from codecot.corpus import load_records
     from codecot.narrate.template import TemplateNarrator
-    from codecot.pipeline.jsonl import iter_jsonl, write_line
+    from codecot.pipeline.jsonl import write_line
     from codecot.pipeline.narrate_stage import directions_of, narrate_records
     from codecot.pipeline.trace_stage import trace_records
 
@@ -131,8 +139,7 @@ def narrate(
             threads=threads or None, examples=examples))
     records = load_records(corpus, limit)
     if traces is not None:
-        _need_file(traces, "traces file")
-        by_id = {obj.get("id"): obj for _, obj in iter_jsonl(traces) if isinstance(obj, dict)}
+        by_id = _traces_by_id(traces)
         trace_iter: Any = (by_id.get(r.id, {"id": r.id, "ok": False, "error_kind": "missing_trace",
                                             "error": f"no trace for {r.id} in {traces}"})
                            for r in records)
@@ -199,8 +206,7 @@ def verify(
             break
     known = None
     if traces is not None:
-        _need_file(traces, "traces file")
-        known = {o["id"]: o for _, o in iter_jsonl(traces) if isinstance(o, dict) and "id" in o}
+        known = _traces_by_id(traces)
     with open(output, "w", encoding="utf-8") as fh, _progress(len(rats), "verify") as bar:
         summary = verify_rationales(rats, by_id, lambda rec: write_line(fh, rec), policy=chosen,
                                     jobs=jobs, known_traces=known, on_done=lambda: bar.update(1))
@@ -281,8 +287,7 @@ def mutate(
     ids = {str(r.get("id")) for r in rats}
     records = [r for r in load_records(corpus) if isinstance(r, CorpusRecord) and r.id in ids]
     if traces is not None:
-        _need_file(traces, "traces file")
-        by_id = {o["id"]: o for _, o in iter_jsonl(traces) if isinstance(o, dict) and "id" in o}
+        by_id = _traces_by_id(traces)
     else:
         by_id = {t["id"]: t for t in trace_records(records, jobs=jobs)}
     counts: Counter[str] = Counter()

@@ -24,6 +24,7 @@ from codecot.claims import model as M
 from codecot.claims.render import render_expr
 from codecot.solver import Truth, decide_expr, encode
 from codecot.trace.values import decode, same_value
+from codecot.verify.reference import evaluate
 from codecot.verify.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -133,8 +134,6 @@ class BackwardChecker:
 
     def _same(self, value: E.Expr) -> bool:
         """Whether a literal expression equals the output (same value and type)."""
-        from codecot.verify.reference import evaluate
-
         try:
             return same_value(evaluate(value, {}), decode(self.output))
         except Exception:

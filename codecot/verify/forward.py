@@ -19,6 +19,7 @@ from codecot.claims.render import render_expr
 from codecot.narrate.source import Source, source_of
 from codecot.solver import Truth, Unsupported, decide_expr, encode
 from codecot.trace.values import decode, same_value
+from codecot.verify.reference import evaluate
 from codecot.verify.tracepoints import Point, TraceView, decoded
 from codecot.verify.verdicts import Verdict
 
@@ -82,8 +83,6 @@ class ForwardChecker:
         reprs = {**self.view.globals, **(point.vars if point else self.view.args)}
         if isinstance(expr, E.Name):
             return reprs.get(expr.id)
-        from codecot.verify.reference import evaluate
-
         try:
             env = {n: decode(reprs[n]) for n in E.free_names(expr) if n in reprs}
             return repr(evaluate(expr, env))
@@ -244,8 +243,6 @@ class ForwardChecker:
 
     @staticmethod
     def _evaluate_literal(expr: E.Expr) -> Any:
-        from codecot.verify.reference import evaluate
-
         try:
             return evaluate(expr, {})
         except Exception:
@@ -263,8 +260,6 @@ class ForwardChecker:
         return decision.truth, decision.reason
 
     def _same_literal(self, repr_text: str, expr: E.Expr) -> bool:
-        from codecot.verify.reference import evaluate
-
         try:
             return same_value(decoded(repr_text), evaluate(expr, {}))
         except Exception:
