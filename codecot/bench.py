@@ -3,12 +3,15 @@
 ``bench_trace`` times ``codecot``'s sandboxed tracer over at least ``min_records`` records (the
 corpus repeated as needed) and, in alternating rounds, a baseline that runs each record in a
 fresh Python subprocess under PySnooper (the way public CoT pipelines trace), with the same
-number of concurrent workers.  Figures are medians over the rounds; the ratio is of medians.
+number of concurrent workers.  The baseline runs corpus code outside codecot's sandbox (the
+sandbox forbids spawning processes), confined only by rlimits, a private working directory and
+a minimal environment; use ``--baseline 0`` on corpora you do not trust.  Figures are medians over the rounds; the ratio is of medians.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,11 +56,21 @@ def _time_codecot(pool: SandboxPool, records: list[CorpusRecord]) -> tuple[float
     return time.perf_counter() - start, ok
 
 
+def _confine() -> None:
+    """Limits for a baseline subprocess (it runs corpus code outside codecot's sandbox)."""
+    resource.setrlimit(resource.RLIMIT_CPU, (10, 10))
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+
 def _time_pysnooper(records: list[CorpusRecord], jobs: int, script: Path) -> tuple[float, int]:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0"}
+
     def one(rec: CorpusRecord) -> bool:
         proc = subprocess.run(
             [sys.executable, str(script), rec.code, rec.input, rec.entry_name],
-            capture_output=True, timeout=60, check=False,
+            capture_output=True, timeout=60, check=False, cwd=script.parent, env=env,
+            preexec_fn=_confine,
         )
         return proc.returncode == 0
 
