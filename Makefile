@@ -27,7 +27,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/codecot run corpora/demo.jsonl -o $(OUT) --narrator template,hf --direction both
+	$(BIN)/codecot run corpora/demo.jsonl -o $(OUT) --narrator template,hf --direction both \
+		--max-new-tokens 160 --batch-size 8 --threads 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check codecot tests

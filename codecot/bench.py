@@ -6,6 +6,9 @@ fresh Python subprocess under PySnooper (the way public CoT pipelines trace), wi
 number of concurrent workers.  The baseline runs corpus code outside codecot's sandbox (the
 sandbox forbids spawning processes), confined only by rlimits, a private working directory and
 a minimal environment; use ``--baseline 0`` on corpora you do not trust.  Figures are medians over the rounds; the ratio is of medians.
+``cpu_ms_per_record`` adds the CPU time of the bench process, the sandbox workers and every
+record's child (from ``/proc``, Linux only) per traced record: unlike records/s it hardly
+depends on what else the machine is doing.
 """
 
 from __future__ import annotations
@@ -50,10 +53,37 @@ def _expand(records: list[CorpusRecord], n: int) -> list[CorpusRecord]:
     return out[: max(n, len(records))]
 
 
-def _time_codecot(pool: SandboxPool, records: list[CorpusRecord]) -> tuple[float, int]:
+def _time_codecot(
+    pool: SandboxPool, records: list[CorpusRecord]
+) -> tuple[float, int, float | None]:
+    """Seconds, records ok, and CPU seconds spent by this process, the workers and their
+    children (None where /proc cannot tell)."""
+    workers = pool.worker_pids()
+    cpu_before = _pool_cpu(workers)
     start = time.perf_counter()
     ok = sum(1 for res in pool.map(r.payload() for r in records) if res.get("ok"))
-    return time.perf_counter() - start, ok
+    seconds = time.perf_counter() - start
+    cpu_after = _pool_cpu(workers)
+    cpu = None
+    if cpu_before is not None and cpu_after is not None and pool.worker_pids() == workers:
+        cpu = cpu_after - cpu_before
+    return seconds, ok, cpu
+
+
+def _pool_cpu(workers: list[int]) -> float | None:
+    """CPU seconds of this process plus the workers and their reaped children (/proc/PID/stat
+    utime + stime + cutime + cstime), or None where that cannot be read."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    total = usage.ru_utime + usage.ru_stime
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for pid in workers:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / ticks  # fields 14..17
+    return total
 
 
 def _confine() -> None:
@@ -98,18 +128,22 @@ def bench_trace(
     have_snoop = baseline_records > 0 and _has_pysnooper()
 
     ours: list[float] = []
+    cpu_ms: list[float] = []
     theirs: list[float] = []
     ok_ours = ok_theirs = 0
     start = time.perf_counter()
     with SandboxPool(jobs=jobs, limits=Limits(), task=TRACE_TASK) as pool:
         startup = time.perf_counter() - start
         _time_codecot(pool, records[: min(50, len(records))])  # warm the workers
+        sandbox_layers = pool.confinement()
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "snoop_one.py"
             script.write_text(_SNOOP_SCRIPT)
             for _ in range(rounds):
-                secs, ok_ours = _time_codecot(pool, records)
+                secs, ok_ours, cpu = _time_codecot(pool, records)
                 ours.append(len(records) / secs)
+                if cpu is not None:
+                    cpu_ms.append(1000 * cpu / len(records))
                 if have_snoop:
                     secs, ok_theirs = _time_pysnooper(sample, jobs, script)
                     theirs.append(len(sample) / secs)
@@ -122,10 +156,16 @@ def bench_trace(
         "records": len(records),
         "records_ok": ok_ours,
         "pool_startup_s": round(startup, 3),
+        "sandbox": sandbox_layers,
         "codecot_records_per_s_median": round(statistics.median(ours), 1),
         "codecot_records_per_s_rounds": [round(x, 1) for x in ours],
         "ms_per_record_per_core": round(1000 * jobs / statistics.median(ours), 3),
     }
+    if cpu_ms:
+        # CPU of the pool process, its workers and every record's child, per record: a figure
+        # that depends far less than records/s on what else the machine is doing.
+        figures["cpu_ms_per_record_median"] = round(statistics.median(cpu_ms), 3)
+        figures["cpu_ms_per_record_rounds"] = [round(x, 3) for x in cpu_ms]
     if theirs:
         figures.update({
             "baseline": "fresh python subprocess per record under pysnooper.snoop",

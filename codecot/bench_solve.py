@@ -97,7 +97,8 @@ def bench_solve(corpus: str | Path, *, timeout: float = 10.0, against: str | Non
     figures: dict[str, Any] = {
         "corpus": str(corpus), "records": len(records), "sample": sample, "seed": seed,
         "timeout": timeout, "hint": hint, "jobs": workers,
-        "codecot": {**_split(ours, records), "wall_seconds": round(ours_wall, 1)},
+        "codecot": {**_split(ours, records), "wall_seconds": round(ours_wall, 1),
+                    "unsolved": {r["id"]: r["status"] for r in ours if r["status"] != "solved"}},
     }
     if against == "crosshair":
         from codecot.solve.crosshair_compare import crosshair_available, run_crosshair

@@ -90,6 +90,7 @@ def trace(
 
         summary = run_trace_stage(records, sink, jobs=jobs, limits=limits)
     typer.echo(summary.line() + f" -> {output}")
+    typer.echo(summary.sandbox)
 
 
 @app.command()

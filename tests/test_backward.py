@@ -138,3 +138,35 @@ def test_template_backward_rationale_marks_choices_and_necessities() -> None:
 def check_rationale(rec: CorpusRecord, text: str) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         return check(session_factory(stack, 2, Limits()), rec.code, str(rec.output), text)
+
+
+PREFIX = "def f(s):\n    return s[:3] + s[-1]\n"
+
+
+def test_template_writes_proved_properties_of_inputs() -> None:
+    rec = CorpusRecord(id="p", code=PREFIX, input="'abcdez'", output="'abcz'")
+    trace = trace_in_process(rec.code, rec.input, None, id="p")
+    lines = TemplateNarrator(variety=False).narrate(rec, trace, "backward").text.splitlines()
+    assert "s must satisfy s.startswith('abc')." in lines, lines
+    assert "s must satisfy s.endswith('z')." in lines, lines
+    assert "Let s be 'abcdez'." in lines and not any("len(s)" in x for x in lines), lines
+    out = check_rationale(rec, "\n".join(lines))
+    assert out["accepted"], out["steps"]
+    assert [s["verdict"] for s in out["steps"]][2:4] == ["proved", "proved"]
+
+
+def test_false_properties_of_inputs_are_refuted(factory: Any) -> None:
+    base = ("We need f(s) to return 'abcz'.\n{claim}\nLet s be 'abcdez'.\n"
+            "Check: f('abcdez') returns 'abcz'.\nSo the input is 'abcdez'.")
+    for claim in ("len(s) must be 6.", "s must start with 'abcd'.", "s must end with 'ez'."):
+        out = check(factory, PREFIX, "'abcz'", base.format(claim=claim))
+        step = out["steps"][1]
+        assert step["verdict"] == "refuted", (claim, step)
+        src = step["detail"].split("f(", 1)[1].split(") also", 1)[0]
+        s = eval(src)  # a literal written by the checker
+        assert s[:3] + s[-1] == "abcz"
+        assert not (len(s) == 6 if "len" in claim else s.startswith("abcd")
+                    if "start" in claim else s.endswith("ez"))
+    for claim in ("len(s) must be at least 4.", "s must start with 'abc'."):
+        out = check(factory, PREFIX, "'abcz'", base.format(claim=claim))
+        assert out["steps"][1]["verdict"] == "proved", (claim, out["steps"][1])

@@ -23,6 +23,9 @@ def test_trace_narrate_verify_mutate(tmp_path: Path) -> None:
     res = runner.invoke(app, ["trace", demo, "-o", str(traces), "--jobs", "2"])
     assert res.exit_code == 0, res.output
     assert "traced 8 records: 8 ok" in res.output
+    # the confinement layers in force are named, Landlock's presence or absence included
+    assert "sandbox: rlimits, private dir, wall clock" in res.output
+    assert "landlock ABI" in res.output or "NO landlock" in res.output
     assert [t["id"] for t in read(traces)] == [f"demo_0{i}" for i in range(1, 9)]
 
     rats = tmp_path / "r.jsonl"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import record, verdicts, verify_text
+from codecot.verify.tracepoints import Point, TraceView
+from tests.helpers import record, trace_of, verdicts, verify_text
 
 ACC = "def f(nums):\n    total = 0\n    for n in nums:\n        if n > 2:\n            total += n\n    return total\n"
 
@@ -99,3 +100,44 @@ def test_rationale_without_answer_is_rejected() -> None:
     out = verify_text(record(ACC, "[3, 1, 4]"), "Line 2: total is 0.")
     assert verdicts(out) == ["verified"]
     assert out["accepted"] is False and out["reason"] == "no final answer or input"
+
+
+def _linear_find(view: TraceView, start: int, kinds: tuple[str, ...], line: int | None,
+                 iteration: int | None, head_iteration: int | None) -> Point | None:
+    for p in view.points[start:]:
+        if (p.kind in kinds and (line is None or p.line == line)
+                and (iteration is None or p.iteration == iteration)
+                and (head_iteration is None or p.event.get("iteration") == head_iteration)):
+            return p
+    return None
+
+
+def test_trace_view_find_matches_a_linear_scan() -> None:
+    view = TraceView(trace_of(record(ACC, "[3, 1, 4, 5]")))
+    assert [p.pos for p in view.points] == list(range(len(view.points)))
+    assert {p.kind for p in view.points} >= {"line", "branch", "loop_iter", "loop_end", "return"}
+    kind_sets = [("line",), ("branch",), ("loop_iter",), ("loop_end",), ("return",),
+                 ("line", "branch"), ("exception",)]
+    found = 0
+    for start in range(len(view.points) + 1):
+        for kinds in kind_sets:
+            for line in (None, 3, 4, 5):
+                for iteration in (None, 1, 3):
+                    expected = _linear_find(view, start, kinds, line, iteration, None)
+                    assert view.find(start, kinds, line, iteration) is expected
+                    found += expected is not None
+            for head in (1, 4, 5):
+                expected = _linear_find(view, start, ("loop_iter",), 3, None, head)
+                assert view.find(start, ("loop_iter",), 3, head_iteration=head) is expected
+    assert found > 100
+
+
+def test_trace_view_values_are_shared_per_repr_and_tag() -> None:
+    code = "def f(xs):\n    ys = []\n    zs = list(xs)\n    return len(ys) + len(zs)\n"
+    view = TraceView(trace_of(record(code, "[1, 2]")))
+    lines = [p for p in view.points if p.kind == "line"]
+    assert view.value(lines[0], "xs") is view.value(lines[-1], "xs")
+    empty, full = view.value(lines[-1], "ys"), view.value(lines[-1], "zs")
+    assert empty is not None and full is not None
+    assert (str(empty.type), str(full.type)) == ("list[]", "list[int]")
+    assert view.value(lines[-1], "missing") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import pickle
@@ -51,7 +52,13 @@ from codecot.claims.model import (
     ReturnClaim,
     StateClaim,
 )
-from codecot.claims.parse import _fast_parser, _parser
+from codecot.claims.parse import (
+    CACHE_MAX_CHARS,
+    _fast_parser,
+    _parser,
+    cache_hits,
+    clear_cache,
+)
 
 N, C = Name, Const
 NEC, COND, CHOICE = Modality.NECESSARY, Modality.CONDITIONAL, Modality.CHOICE
@@ -482,3 +489,49 @@ def test_grammar_loading() -> None:
     assert "LINE_REF" in load_grammar()
     tree = build_parser(cache=False).parse("x is 1")
     assert tree.data == "state_or_condition"
+
+
+# ---- the step cache ------------------------------------------------------------------------
+
+
+def test_cached_steps_get_their_own_index_span_and_text() -> None:
+    clear_cache()
+    text = "Line 2: text_list = list(text), so text_list is ['b', 'c']."
+    first = parse_step(text, index=0, offset=0)
+    hits = cache_hits()
+    second = parse_step("  3. " + text + " ", index=7, offset=100)
+    assert cache_hits() == hits + 1
+    assert isinstance(second, StateClaim)
+    assert (second.index, second.span, second.text) == (7, (105, 105 + len(text)), text)
+    assert second.code == "text_list = list(text)"
+    assert second == StateClaim(index=7, span=(105, 105 + len(text)), line=2,
+                                target=N("text_list"), chain=(ListExpr((C("b"), C("c"))),),
+                                code="text_list = list(text)")
+    assert (first.index, first.span) == (0, (0, len(text)))
+
+
+@pytest.mark.parametrize(("text", "claim"), VALID)
+def test_cache_hits_equal_fresh_parses(text: str, claim: Claim) -> None:
+    clear_cache()
+    fresh = parse_step(text, index=3, offset=10)
+    again = parse_step(text, index=3, offset=10)
+    assert again == fresh == _placed(claim, fresh)
+    assert again.text == fresh.text
+
+
+def _placed(claim: Claim, like: Claim) -> Claim:
+    return dataclasses.replace(claim, index=like.index, span=like.span)
+
+
+def test_failed_and_long_steps_are_not_cached() -> None:
+    clear_cache()
+    bad = "Line 3: total becomes becomes 4."
+    for _ in range(2):
+        with pytest.raises(StepParseError):
+            parse_step(bad)
+    long_list = "[" + ", ".join(str(i) for i in range(CACHE_MAX_CHARS)) + "]"
+    long_step = f"Line 1: xs is {long_list}."
+    assert len(long_step) > CACHE_MAX_CHARS
+    one, two = parse_step(long_step), parse_step(long_step)
+    assert one == two and isinstance(one, StateClaim)
+    assert cache_hits() == 0

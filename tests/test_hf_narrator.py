@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 
 from codecot.corpus import CorpusRecord, load_records
-from codecot.narrate.hf.grammar import rationale_grammar, step_grammar
+from codecot.narrate.hf.grammar import (
+    STEP_START,
+    keyword_conflicts,
+    rationale_grammar,
+    step_grammar,
+)
 from codecot.narrate.prompts import (
     Example,
     build_messages,
@@ -50,7 +55,7 @@ def test_derived_grammars_drop_lookaheads_and_fix_the_final_step() -> None:
     fwd, bwd = rationale_grammar("forward", 5), rationale_grammar("backward", 5)
     for text in (fwd, bwd, step_grammar()):
         assert "(?!" not in text and "(?=" not in text
-    assert "start: m_line{0,4} f_step" in fwd
+    assert "start: m_line{0,4} f_line" in fwd
     # the forward final step is the answer; backward it is the input
     assert "f_body:" in fwd and "T__ANSWER" in fwd.split("f_body:")[1].split("\n\n")[0]
     middle_fwd = fwd.split("m_body:")[1].split("f_body:")[0]
@@ -61,6 +66,13 @@ def test_derived_grammars_drop_lookaheads_and_fix_the_final_step() -> None:
     assert "T__INPUT " not in middle_bwd
     with pytest.raises(ValueError):
         rationale_grammar("sideways")
+
+
+def test_keyword_conflicts_come_from_the_parse_table() -> None:
+    conflicts = keyword_conflicts()
+    assert {"the", "then", "so", "let"} <= conflicts[STEP_START]
+    assert "now" in conflicts["T__IS"] and "even" in conflicts["T__BE"]
+    assert "now" not in conflicts[STEP_START] and "even" not in conflicts["T__IS"]
 
 
 def _ll_tokenizer() -> Any:
@@ -98,6 +110,17 @@ def _corpus_text() -> list[str]:
     ("forward", "Line 2: x > 1 is True, so the branch is taken.\nSo f(4) returns 5.", True),
     ("forward", "Line 2: x > 1 is 4 > 1 = True, so the branch is taken.\nSo f(4) returns 5.", True),
     ("forward", "Line 2: x[0] is 1, so the branch is taken.\nSo f(4) returns 5.", False),
+    # a step may end in a whole number and its full stop, but "42." is no float mid-step
+    ("forward", "Call f with x = 4.\nLine 2: x = x + 1, so x is 5.\nSo f(4) returns 5.", True),
+    ("forward", "Call f with x = 4.\nLine 2: y is 42. in z.\nSo f(4) returns 5.", False),
+    ("forward", "Call f with x = 4.\nLine 2: y is 4.5.\nSo f(4) returns 5.", True),
+    # where the LALR lexer reads a keyword, a name may not be spelled like it ...
+    ("backward", "We need f(x) to return 5.\nthen is now 3.\nSo the input is 4.", False),
+    ("backward", "We need f(x) to return 5.\nx is now 3.\nSo the input is 4.", True),
+    ("backward", "We need f(x) to return 5.\nThen x must be 4.\nSo the input is 4.", True),
+    # ... elsewhere it may: an exception class Empty, a variable even at the start of a step
+    ("forward", "Call f with x = 4.\nLine 2 raises Empty.\nSo f(4) returns 5.", True),
+    ("forward", "Call f with x = 4.\nLine 2: even is now 3.\nSo f(4) returns 5.", True),
 ])
 def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text: str,
                                                            complete: bool) -> None:

@@ -290,3 +290,38 @@ def test_throughput_of_trivial_jobs() -> None:
     assert figures["failures"] == 0
     # The target is >= 800 jobs/s on an idle 2-core machine; shared CI machines vary.
     assert figures["jobs_per_second"] > 200, figures
+
+
+# -- the reply path and the children's settings ----------------------------------------
+
+
+def test_large_result_arrives_intact(pool: SandboxPool) -> None:
+    # The body goes from the worker's result file to the pool by sendfile, past the part the
+    # worker reads itself: every byte must arrive, in order, followed by the next reply.
+    code = "def f(n):\n    return [str(i) * 3 for i in range(n)]"
+    big, small = pool.map([job("big", code, "60000"), job("small", code, "3")])
+    assert big["ok"] is True and big["output"] == repr([str(i) * 3 for i in range(60000)])
+    assert small["output"] == "['000', '111', '222']"
+
+
+def test_children_inherit_cheap_settings(pool: SandboxPool) -> None:
+    code = (
+        "import gc, os\n"
+        "def f():\n    return gc.get_threshold()[0], os.environ.get('LD_BIND_NOW')"
+    )
+    from codecot.sandbox.worker import YOUNG_GC_THRESHOLD
+
+    assert pool.run(job("s", code))["output"] == repr((YOUNG_GC_THRESHOLD, "1"))
+
+
+def test_compact_decoder_matches_json_loads() -> None:
+    import json
+
+    from codecot.sandbox.protocol import compact_decoder, dumps
+
+    decode = compact_decoder()
+    for value in [{"a": [1, 2.5, None, True, "é\n"]}, [], "x", 3, {"n": float("inf")}]:
+        assert decode(dumps(value)) == json.loads(dumps(value))
+    for bad in [b"{", b'{"a": 1} x', b"", b"\xff"]:
+        with pytest.raises(ValueError):
+            decode(bad)

@@ -257,6 +257,28 @@ def test_ctypes(pool: SandboxPool, alone: dict[str, dict[str, Any]]) -> None:
     assert pool.worker_pids() == workers
 
 
+def test_libc_write_through_ctypes_changes_nothing_outside(
+    pool: SandboxPool, alone: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Writing, truncating and deleting through libc: the audit hook refuses ctypes, and where
+    a program got past it (e.g. by patching memory), Landlock refuses the calls themselves."""
+    sentinel = tmp_path / "sentinel.txt"
+    sentinel.write_text("keep me")
+    path = str(sentinel).encode()
+    code = (
+        "import ctypes, os\n"
+        "def f():\n"
+        "    libc = ctypes.CDLL(None)\n"
+        f"    fd = libc.open({path!r}, os.O_WRONLY | os.O_TRUNC)\n"
+        "    libc.write(fd, b'pwned', 5)\n"
+        f"    libc.unlink({path!r})\n"
+        f"    libc.creat({str(tmp_path / 'new.txt').encode()!r}, 0o644)"
+    )
+    assert_kind(hostile(pool, alone, code), "exception", "PermissionError")
+    assert sentinel.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sentinel.txt"]
+
+
 # -- files and processes ----------------------------------------------------------------
 
 

@@ -220,3 +220,79 @@ def test_crosshair_finds_and_is_confirmed(pool: SandboxPool) -> None:
     assert res.status == "solved" and res.input is not None
     pair = decode(f"({res.input})")
     assert isinstance(pair, tuple) and pair[0] * 3 + pair[1] == 14
+
+
+# -- strategies added for HumanEval failures (each general, none keyed to a record) ----------
+
+
+def test_bracketing_search_finds_a_large_int(solver: Solver, pool: SandboxPool) -> None:
+    code = ("def f(n):\n    c = 0\n    for i in range(n):\n        if i % 7 == 0:\n"
+            "            c += 1\n    return c\n")
+    r = rec(code, "4000", "1")
+    out = solver.solve(r)
+    assert out["status"] == "solved", out
+    n = decode(out["input"])
+    assert isinstance(n, int) and n > 20000
+    assert reproduces_in_sandbox(pool, r, out["input"])
+    assert not reproduces_in_sandbox(pool, r, str(n + 7))
+
+
+def test_split_separators_and_joined_outputs_seed_strings(solver: Solver) -> None:
+    parse = ("def f(x, n):\n    a, b = x.split('/')\n    c, d = n.split('/')\n"
+             "    return (int(a) * int(c)) % (int(b) * int(d)) == 0\n")
+    out = solver.solve(rec(parse, "True", "'1/2', '3/4'"))
+    assert out["status"] == "solved", out
+    a, b = (decode(p) for p in out["input"].split(", "))
+    assert a.count("/") == 1 and b.count("/") == 1
+    words = "def f(s):\n    return s.replace(',', ' ').split()\n"
+    out = solver.solve(rec(words, "['Hi', 'my', 'name', 'is', 'John']", "'x'"))
+    assert out["status"] == "solved", out
+    assert decode(out["input"]).replace(",", " ").split() == ["Hi", "my", "name", "is", "John"]
+
+
+def test_a_batch_killed_by_a_hung_candidate_loses_only_that_candidate() -> None:
+    import time
+
+    from codecot.sandbox import Limits
+
+    # sum(range(n)) runs in C, where the per-call alarm cannot stop it: the child is killed
+    code = "def f(n):\n    return sum(range(n))\n"
+    with SandboxPool(jobs=1, task=SOLVE_TASK, limits=Limits(wall_seconds=0.5)) as short:
+        ev = Evaluator(short, code, None, "3")
+        batch = ["10**13", "0", "1", "2", "3", "4", "5", "6"]
+        outs = ev.run(batch, time.monotonic() + 20)
+    assert {o.src for o in outs} >= {"3"}
+    assert any(o.match and o.src == "3" for o in outs)
+    assert all(o.src != "10**13" for o in outs)
+
+
+def test_dicts_are_built_from_keys_listed_in_the_output(solver: Solver) -> None:
+    code = "def f(d):\n    return [k for k, _ in sorted(d.items(), key=lambda kv: kv[1])]\n"
+    out = solver.solve(rec(code, "['a', 'c', 'b']", "{'x': 1}"))
+    assert out["status"] == "solved", out
+    d = decode(out["input"])
+    assert sorted(d, key=d.__getitem__) == ["a", "c", "b"]
+
+
+def test_huge_int_outputs_do_not_break_the_search(solver: Solver) -> None:
+    code = "def f(n):\n    return 10 ** 400 if n == 3 else -1\n"
+    out = solver.solve(rec(code, repr(10 ** 400), "1"))
+    assert out["status"] == "solved" and decode(out["input"]) == 3
+
+
+def test_output_split_at_the_codes_literals_seeds_parts(solver: Solver) -> None:
+    code = ("def f(name, exts):\n    best = max(exts, key=lambda e: sum(c.isupper() for c in e))\n"
+            "    return name + '.' + best\n")
+    out = solver.solve(rec(code, "'myClass.WoW'", "'a', ['b']"))
+    assert out["status"] == "solved", out
+    name, exts = decode(f"({out['input']})")
+    assert name == "myClass" and "WoW" in exts
+
+
+def test_int_inputs_guessed_from_factor_lists_and_written_numbers(solver: Solver) -> None:
+    factor = ("def f(n):\n    out, p = [], 2\n    while n > 1:\n        while n % p == 0:\n"
+              "            out.append(p)\n            n //= p\n        p += 1\n    return out\n")
+    out = solver.solve(rec(factor, "[3, 3, 19, 19]", "12"))
+    assert out["status"] == "solved" and decode(out["input"]) == 3249, out
+    out = solver.solve(rec("def f(n):\n    return bin(n)\n", "'0b1011000010'", "1"))
+    assert out["status"] == "solved" and decode(out["input"]) == 706, out

@@ -21,7 +21,9 @@ from codecot.solver import (
     fresh,
     infer,
     parse_tag,
+    raw,
 )
+from codecot.solver.context import ctx
 from codecot.solver.semantics import equal, to_term
 from codecot.solver.values import MAX_CODE_POINT, string_term
 
@@ -66,7 +68,7 @@ def test_scalar_round_trip(value: object) -> None:
         st.lists(st.tuples(st.integers(), z3_text)),
     )
 )
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_list_round_trip(value: list[object]) -> None:
     assert same(round_trip(value), value)
 
@@ -171,3 +173,51 @@ def test_encode_env_marks_unencodable_variables_opaque() -> None:
     env = encode_env({"x": 1, "o": object(), "xs": []}, {"xs": "list[int]", "o": "object:T"})
     assert env["x"].py == 1 and str(env["xs"].type) == "list[int]"
     assert env["o"].type.kind == "opaque"
+
+
+# ---- direct C-API term building (codecot.solver.raw) ----------------------------------------
+
+_OPS = {"==": lambda x, y: x == y, "!=": lambda x, y: x != y, "<": lambda x, y: x < y,
+        "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(-10**30, 10**30), st.integers(-5, 5), st.sampled_from(sorted(_OPS)))
+def test_raw_int_compare_builds_what_z3_builds(a: int, b: int, op: str) -> None:
+    c = ctx().z3
+    x, y = z3.IntVal(a, c), z3.IntVal(b, c)
+    term = raw.int_compare(op, x, y)
+    assert term.eq(_OPS[op](x, y))
+    assert raw.simplified_truth(term) is _OPS[op](a, b)
+
+
+def test_raw_terms_match_the_z3_wrappers() -> None:
+    c = ctx().z3
+    p, q, r = z3.Bools("p q r", c)
+    s, t = z3.String("s", c), z3.StringVal("ab", c)
+    assert raw.and_terms([p, q, r]).eq(z3.And(p, q, r))
+    assert raw.not_term(p).eq(z3.Not(p))
+    assert raw.same_sort_eq(s, t).eq(s == t)
+    n, m = z3.Int("n", c), z3.Int("m", c)
+    assert raw.int_compare("<", n, z3.IntVal(3, c)).eq(n < 3)
+    assert raw.int_arith("+", n, m).eq(n + m)
+    assert raw.int_arith("-", n, m).eq(n - m)
+    assert raw.int_arith("*", n, m).eq(n * m)
+    assert raw.int_arith("/", n, m).eq(n / m)
+    assert raw.int_neg(n).eq(-n)
+    assert raw.same_sort(n, m) and raw.same_sort(s, t)
+    assert not raw.same_sort(n, s) and not raw.same_sort(n, z3.Real("r", c))
+
+
+def test_simplified_truth_decides_ground_terms_only() -> None:
+    c = ctx().z3
+    n, s = z3.Int("n", c), z3.String("s", c)
+    assert raw.simplified_truth(z3.IntVal(2, c) + 2 == 4) is True
+    assert raw.simplified_truth(z3.StringVal("", c) < z3.StringVal("1", c)) is True
+    assert raw.simplified_truth(z3.Concat(z3.StringVal("a", c), z3.StringVal("b", c))
+                                == z3.StringVal("ba", c)) is False
+    assert raw.simplified_truth(n > 0) is None
+    assert raw.simplified_truth(n == n) is True
+    # simplify does not reason: unsatisfiable or valid but non-ground terms stay undecided
+    assert raw.simplified_truth(z3.And(n > 0, n < 0)) is None
+    assert raw.simplified_truth(z3.Length(s) >= 0) is None

@@ -155,18 +155,20 @@ Expr = (
 
 def free_names(expr: Expr) -> frozenset[str]:
     """Return the variable names an expression reads."""
+    if expr.__class__ is Name:
+        return frozenset((expr.id,))
     out: set[str] = set()
     stack: list[Any] = [expr]
     while stack:
         node = stack.pop()
-        if node is None or isinstance(node, str):
-            continue
-        if isinstance(node, Name):
+        cls = node.__class__
+        if cls is Name:
             out.add(node.id)
-        elif isinstance(node, Const):
+        elif cls is Const or node is None or cls is str:
             continue
-        elif isinstance(node, tuple):
+        elif cls is tuple:
             stack.extend(node)
         else:
-            stack.extend(getattr(node, field) for field in node.__slots__)
+            for field in node.__slots__:
+                stack.append(getattr(node, field))
     return frozenset(out)

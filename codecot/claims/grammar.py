@@ -86,25 +86,78 @@ def _is_pass_through(rule: Any) -> bool:
             and bool(rule.options.expand1) and not rule.alias)
 
 
+class _Spliced(list[Any]):
+    """The kept children of an inlined helper rule (``_name``, including Lark's ``__x_star_N``
+    repetitions), to be spliced into the parent's children.  ``children`` is the list itself,
+    so that a parent reduced by Lark's own child filter splices it like the Tree Lark builds."""
+
+    __slots__ = ()
+
+    @property
+    def children(self) -> list[Any]:
+        return self
+
+
+def _as_spliced(items: list[Any]) -> _Spliced:
+    # a left-recursive repetition arrives here as the _Spliced it extended: keep it (no copy)
+    return items if items.__class__ is _Spliced else _Spliced(items)
+
+
 def _direct_callback(rule: Any, transformer: Any) -> Any:
-    """The transformer method for ``rule``, called without Lark's wrappers when they would
-    only pick children by position (no inlined helper rules, no placeholders, no ``?``)."""
-    method = getattr(transformer, str(rule.alias or rule.origin.name), None)
-    if method is None or getattr(method, "visit_wrapper", None) is not None:
-        return None
+    """The callback for ``rule`` without Lark's wrappers: the transformer method (or, for an
+    inlined helper rule without one, :func:`_as_spliced`) called on the kept children, with
+    the children of inlined helper rules spliced in, as Lark's LALR child filter does; for a
+    ``?`` rule keeping one child, that child.  None (use Lark's callback) for rules with
+    placeholders, other ``?`` rules and wrapped methods."""
     options = rule.options
+    if options.expand1 and not rule.alias and not options.empty_indices:
+        kept = [i for i, sym in enumerate(rule.expansion) if options.keep_all_tokens
+                or not (sym.is_term and getattr(sym, "filter_out", False))]
+        if len(kept) == 1 and not _is_inlined(rule.expansion[kept[0]]):
+            only = kept[0]  # e.g. ``?step: core "."?``: the one kept child is the value
+            return lambda args: args[only]
+    name = str(rule.alias or rule.origin.name)
+    method = getattr(transformer, name, None)
+    if method is None:
+        if not name.startswith("_"):
+            return None
+        method = _as_spliced
+    elif getattr(method, "visit_wrapper", None) is not None:
+        return None
     if (options.expand1 and not rule.alias) or options.empty_indices:
         return None
-    keep: list[int] = []
+    include: list[tuple[int, bool]] = []
     for i, sym in enumerate(rule.expansion):
-        if not sym.is_term and sym.name.startswith("_"):
-            return None  # an inlined helper rule: Lark splices its children
         if options.keep_all_tokens or not (sym.is_term and getattr(sym, "filter_out", False)):
-            keep.append(i)
-    if len(keep) == len(rule.expansion):
+            include.append((i, _is_inlined(sym)))
+    if any(expand for _, expand in include):
+        return _splicing(method, tuple(include))
+    if len(include) == len(rule.expansion) and method is not _as_spliced:
         return method
-    picked = tuple(keep)
+    picked = tuple(i for i, _ in include)
     return lambda args: method([args[i] for i in picked])
+
+
+def _is_inlined(sym: Any) -> bool:
+    """Whether Lark splices this symbol's children into its parent's (a ``_rule``)."""
+    return not sym.is_term and str(sym.name).startswith("_")
+
+
+def _splicing(method: Any, include: tuple[tuple[int, bool], ...]) -> Any:
+    """A callback splicing the children of the inlined children in ``include``."""
+
+    def callback(args: list[Any]) -> Any:
+        kept: list[Any] = []
+        for i, expand in include:
+            if not expand:
+                kept.append(args[i])
+            elif kept:
+                kept += args[i].children
+            else:  # the first child: extend its list in place, as Lark does
+                kept = args[i].children
+        return method(kept)
+
+    return callback
 
 
 class FastParseFailed(Exception):
@@ -225,17 +278,18 @@ class FastParser:
         chains = self._chains
         kept = self._kept
         word = self._WORD
-        states = [self._start]
+        end = self._end
+        state = self._start
+        states = [state]
         values: list[Any] = []
+        row = actions[state]
         pos = 0
         n = len(text)
-        end = self._end
         while True:
             if pos >= n:
                 ttype = "$END"
                 token: Any = None
             else:
-                state = states[-1]
                 scanner = scanners.get(state) or self._scanner(state)
                 m = scanner[0].match(text, pos)
                 if m is None:
@@ -251,23 +305,27 @@ class FastParser:
                 if pos < n and text[pos] in " \t":
                     pos += 1
             while True:
-                act = actions[states[-1]].get(ttype)
+                act = row.get(ttype)
                 if act is None:
                     raise FastParseFailed(pos)
-                if act.__class__ is int:
-                    states.append(act)
+                cls = act.__class__
+                if cls is int:
+                    state = act
+                    states.append(state)
                     values.append(token)
+                    row = actions[state]
                     break
-                if act.__class__ is str:
+                if cls is str:
                     # an inlined one-child rule: its value passes through unchanged; follow
                     # the whole chain of such reductions with one memoised lookup
-                    key = (states[-2], states[-1], ttype)
+                    key = (states[-2], state, ttype)
                     top = chains.get(key)
                     if top is None:
-                        top = self._follow_chain(states[-2], states[-1], ttype)
+                        top = self._follow_chain(states[-2], state, ttype)
                         chains[key] = top
-                    states[-1] = top
-                    if token is None and top == end:
+                    state = states[-1] = top
+                    row = actions[state]
+                    if token is None and state == end:
                         return values[-1]
                     continue
                 size, origin, callback = act
@@ -278,6 +336,8 @@ class FastParser:
                 else:
                     args = []
                 values.append(callback(args))
-                states.append(actions[states[-1]][origin])
-                if token is None and states[-1] == end:
+                state = actions[states[-1]][origin]
+                states.append(state)
+                row = actions[state]
+                if token is None and state == end:
                     return values[-1]

@@ -4,8 +4,10 @@ Written from the output, the known input and its trace: the goal; what the retur
 must equal (anchored to the return line, a necessity on every path that returns there); then
 one step per parameter, in order: ``x must be V`` (or ``Then x must be V`` after choices) when
 the backward engine proves it necessary given the choices so far (see
-:class:`codecot.symbolic.session.BackwardSession`), else the choice ``Let x be V``; the
-check; the final input.  Without an engine every parameter step is a choice.
+:class:`codecot.symbolic.session.BackwardSession`), else the properties of ``V`` it does prove
+(``len(x) must be 7``, ``x must satisfy x.startswith('ab')``, ``x must be greater than 0``:
+:func:`property_candidates`) followed by the choice ``Let x be V``; the check; the final
+input.  Without an engine every parameter step is a choice.
 """
 
 from __future__ import annotations
@@ -65,15 +67,58 @@ def backward_claims(code: str, trace: dict[str, Any],
     choices: list[E.Expr] = []
     for name, rep in args.items():
         cond = E.Compare(E.Name(name), ("==",), (_literal(rep),))
+        necessity = M.Modality.CONDITIONAL if choices else M.Modality.NECESSARY
         if oracle is not None and oracle(cond, list(choices)):
-            modality = M.Modality.CONDITIONAL if choices else M.Modality.NECESSARY
-        else:
-            modality = M.Modality.CHOICE
-            choices.append(cond)
-        claims.append(M.ConditionOnInputClaim(modality=modality, condition=cond))
+            claims.append(M.ConditionOnInputClaim(modality=necessity, condition=cond))
+            continue
+        if oracle is not None:
+            for prop in proved_properties(name, decode(rep), oracle, list(choices)):
+                claims.append(M.ConditionOnInputClaim(modality=necessity, condition=prop))
+        choices.append(cond)
+        claims.append(M.ConditionOnInputClaim(modality=M.Modality.CHOICE, condition=cond))
     claims.append(M.CheckClaim(call=E.Call(entry, tuple(values)), value=out))
     claims.append(M.InputClaim(args=tuple(values)))
     return claims
+
+
+#: at most this many property necessities per parameter
+MAX_PROPERTIES = 3
+
+
+def property_candidates(name: str, value: object) -> list[list[E.Expr]]:
+    """Groups of properties of the value of parameter ``name`` worth stating as necessities,
+    most general first within a group: its length; for a string, growing prefixes and
+    suffixes; for an int, its sign.  A group is tried until one of its claims fails."""
+    subject = E.Name(name)
+    groups: list[list[E.Expr]] = []
+    if isinstance(value, str | list | tuple):
+        groups.append([E.Compare(E.Call("len", (subject,)), ("==",), (E.Const(len(value)),))])
+    if isinstance(value, str) and len(value) > 1:
+        sizes = sorted({1, 2, len(value) // 2, len(value) - 1} - {0})
+        for method, part in (("startswith", lambda k: value[:k]),
+                             ("endswith", lambda k: value[-k:])):
+            groups.append([E.MethodCall(subject, method, (E.Const(part(k)),)) for k in sizes])
+    if type(value) is int and value != 0:
+        groups.append([E.Compare(subject, (">" if value > 0 else "<",), (E.Const(0),))])
+    return groups
+
+
+def proved_properties(name: str, value: object, oracle: Necessity,
+                      choices: list[E.Expr]) -> list[E.Expr]:
+    """The properties of ``name``'s value that ``oracle`` proves necessary given ``choices``
+    (of each group of prefixes or suffixes only the longest proved one)."""
+    out: list[E.Expr] = []
+    for group in property_candidates(name, value):
+        best: E.Expr | None = None
+        for prop in group:
+            if not oracle(prop, choices):
+                break
+            best = prop
+        if best is not None:
+            out.append(best)
+        if len(out) >= MAX_PROPERTIES:
+            break
+    return out
 
 
 def _final_return(trace: dict[str, Any]) -> dict[str, Any] | None:
@@ -133,6 +178,9 @@ def engine_oracle(code: str, trace: dict[str, Any]) -> Necessity | None:
 
     def necessary(condition: E.Expr, choices: list[E.Expr]) -> bool:
         try:
+            ex = session.exploration(choices)
+            if isinstance(ex, str) or not ex.exhaustive:
+                return False  # "proved" needs an exhaustive exploration: spare the solver
             return session.necessity(condition, None, None, choices).word == "proved"
         except Exception:
             return False

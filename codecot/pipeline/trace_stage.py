@@ -27,6 +27,7 @@ class TraceSummary:
     ok: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    sandbox: str = ""  # the pool's confinement layers (SandboxPool.confinement_line)
 
     def add(self, rec: dict[str, Any]) -> None:
         self.total += 1
@@ -47,7 +48,8 @@ class TraceSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {"total": self.total, "ok": self.ok, "errors": dict(self.errors),
-                "seconds": round(self.seconds, 3), "records_per_s": round(self.rate, 1)}
+                "seconds": round(self.seconds, 3), "records_per_s": round(self.rate, 1),
+                "sandbox": self.sandbox}
 
 
 def trace_records(
@@ -98,8 +100,10 @@ def run_trace_stage(
     """Trace ``records`` and pass each trace record to ``sink(record)``; return the summary."""
     summary = TraceSummary()
     start = time.perf_counter()
-    for rec in trace_records(records, jobs=jobs, limits=limits):
-        sink(rec)
-        summary.add(rec)
+    with SandboxPool(jobs=jobs, limits=limits or Limits(), task=TRACE_TASK) as pool:
+        for rec in trace_records(records, pool=pool):
+            sink(rec)
+            summary.add(rec)
+        summary.sandbox = pool.confinement_line()
     summary.seconds = time.perf_counter() - start
     return summary

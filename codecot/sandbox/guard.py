@@ -528,6 +528,7 @@ class ChildPlan:
     writer: CappedWriter
     hooks: list[Callable[[str, tuple[Any, ...]], None]]
     death_signal: Callable[[], None] | None
+    landlock: Callable[[], None] | None = None
 
 
 def rlimits_for(limits: Limits) -> tuple[tuple[int, tuple[int, int]], ...]:
@@ -543,17 +544,19 @@ def rlimits_for(limits: Limits) -> tuple[tuple[int, tuple[int, int]], ...]:
 
 def death_signal_function(sig: int = signal.SIGKILL) -> Callable[[], None] | None:
     """A function that asks for `sig` when the parent dies (no-new-privileges is inherited
-    from the worker, see `prepare_worker`); None where libc cannot be reached."""
-    libc = _load_libc()
-    prctl = getattr(libc, "prctl", None) if libc is not None else None
-    if prctl is None:
+    from the worker, see `prepare_worker`); None where libc cannot be reached.
+
+    It calls `prctl` through a handle without errno swapping and without argument converters
+    (plain ints): each of those touches more of the worker's memory in the child."""
+    try:
+        prctl = ctypes.PyDLL(None).prctl
+    except (OSError, AttributeError):
         return None
     prctl.restype = ctypes.c_int
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    args = (PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    option, number = PR_SET_PDEATHSIG, int(sig)
 
     def ask() -> None:
-        prctl(*args)
+        prctl(option, number)
 
     ask()  # the first call resolves the symbol; let the worker pay for it
     return ask
@@ -564,13 +567,16 @@ def plan_child(
     private_dir: str,
     capture_fd: int,
     close_fds: tuple[int, ...],
-    hook: Callable[[str, tuple[Any, ...]], None],
+    hook: Callable[[str, tuple[Any, ...]], None] | None,
     death_signal: bool = True,
+    landlock: Callable[[], None] | None = None,
 ) -> ChildPlan:
     """Work out the guards `enter_child` applies; call in the worker, once.
 
-    Also sets `HOME` and `TMPDIR` to `private_dir` in the worker's environment, which every
-    child inherits.
+    `hook` is the audit hook (None only in tests that check the other layers on their own);
+    `landlock` confines the child's file-system writes (see `codecot.sandbox.landlock`), or
+    is None where Landlock is unavailable or off.  Also sets `HOME` and `TMPDIR` to
+    `private_dir` in the worker's environment, which every child inherits.
     """
     os.environ["HOME"] = os.environ["TMPDIR"] = private_dir
     return ChildPlan(
@@ -579,8 +585,9 @@ def plan_child(
         close_fds=tuple(close_fds),
         rlimits=rlimits_for(limits),
         writer=CappedWriter(1, limits.output_chars),
-        hooks=[hook],
+        hooks=[hook] if hook is not None else [],
         death_signal=death_signal_function() if death_signal else None,
+        landlock=landlock,
     )
 
 
@@ -590,7 +597,9 @@ def enter_child(plan: ChildPlan) -> CappedWriter:
     The worker has already made the settings of `prepare_worker_guards` (inherited) and built
     `plan` (from `plan_child`). Here: new session, parent-death signal, stdout and stderr to
     the capture file, the worker's descriptors closed, chdir to the private directory, rlimits,
-    the audit hook last (after it, ctypes and signals to other processes are gone for good).
+    the Landlock domain (if any: from then on the kernel refuses file-system changes outside
+    the scratch directory and signals to processes outside the domain), the audit hook last
+    (after it, ctypes and signals to other processes are gone for good).
     """
     os.setsid()
     if plan.death_signal is not None:
@@ -609,11 +618,14 @@ def enter_child(plan: ChildPlan) -> CappedWriter:
             setrlimit(which, pair)
         except (ValueError, OSError):
             _keep_stricter(which, pair)
+    if plan.landlock is not None:
+        plan.landlock()
     writer = plan.writer
     sys.stdout = sys.stderr = writer
     # Taken out of the (child's copy of the) plan: once installed, no Python object the program
     # can reach refers to the hook or its closure.
-    sys.addaudithook(plan.hooks.pop())
+    if plan.hooks:
+        sys.addaudithook(plan.hooks.pop())
     return writer
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codecot.sandbox.limits import Limits
-from codecot.sandbox.protocol import FrameReader, dumps, frame, write_all
+from codecot.sandbox.protocol import FrameReader, compact_decoder, dumps, frame, write_all
 from codecot.sandbox.worker import signal_name
 
 DEPTH = 2
@@ -41,6 +41,19 @@ _PASSED_ENV = frozenset(
     {"PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "PYTHONUTF8"}
 )
 _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+LANDLOCK_ENV = "CODECOT_LANDLOCK"
+"""Environment variable with the default Landlock mode (for benchmarks): one of
+`LANDLOCK_MODES`; unset means `once`."""
+LANDLOCK_MODES = ("once", "per-child", "off")
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(message, file=sys.stderr)
 
 
 class SandboxError(RuntimeError):
@@ -99,7 +112,17 @@ class SandboxPool:
         limits: Limits = Limits(),  # noqa: B008 - Limits is frozen
         task: str = "codecot.sandbox.tasks:exec_call",
         preload: tuple[str, ...] = (),
+        landlock: str | None = None,
+        *,
+        _audit_hook: bool = True,
     ) -> None:
+        if landlock is None:
+            landlock = os.environ.get(LANDLOCK_ENV, "once") or "once"
+        if landlock not in LANDLOCK_MODES:
+            raise ValueError(f"landlock must be one of {', '.join(LANDLOCK_MODES)}, got {landlock!r}")
+        self.landlock = landlock
+        # Tests only: run children without the audit hook, to check the kernel layers alone.
+        self._audit_hook = _audit_hook
         if jobs is None:
             jobs = os.cpu_count() or 1
         if jobs < 1:
@@ -117,6 +140,7 @@ class SandboxPool:
         self._retry: deque[_Job] = deque()
         self._next_index = 0
         self._selector = selectors.DefaultSelector()
+        self._decode = compact_decoder()
         try:
             started = [self._spawn() for _ in range(jobs)]
             for worker in started:
@@ -152,6 +176,49 @@ class SandboxPool:
     def worker_info(self) -> list[dict[str, Any]]:
         """What each worker reported at start (pid, whether the network namespace worked)."""
         return [dict(w.info) for w in self._workers]
+
+    def confinement(self) -> dict[str, Any]:
+        """Which confinement layers every current worker's children get.
+
+        Keys: `rlimits`, `private_dir`, `wall_clock` (always true), `audit_hook`, `netns`,
+        `tmpfs`, `landlock` (bools, true only if true for every worker); with Landlock, also
+        `landlock_abi`, `landlock_fs_rights` (the handled write rights), `landlock_net_denied`,
+        `landlock_scopes`; without it, `landlock_error` (why not)."""
+        infos = [w.info for w in self._workers]
+        layers: dict[str, Any] = {"rlimits": True, "private_dir": True, "wall_clock": True}
+        for key in ("audit_hook", "netns", "tmpfs", "landlock"):
+            layers[key] = bool(infos) and all(bool(i.get(key)) for i in infos)
+        first = infos[0] if infos else {}
+        if layers["landlock"]:
+            layers["landlock_abi"] = min(int(i.get("abi", 0)) for i in infos)
+            for key in ("fs_rights", "net_denied", "scopes"):
+                layers["landlock_" + key] = list(first.get(key, []))
+        else:
+            failed = next((i for i in infos if not i.get("landlock")), first)
+            layers["landlock_error"] = str(failed.get("landlock_error", "unknown"))
+        return layers
+
+    def confinement_line(self) -> str:
+        """`confinement()` in one line, e.g. `sandbox: rlimits, private dir, wall clock, audit
+        hook, netns, tmpfs, landlock ABI 7 (13 fs write rights, tcp denied, scopes: signal,
+        abstract_unix)`."""
+        layers = self.confinement()
+        names = [
+            name.replace("_", " ")
+            for name in ("rlimits", "private_dir", "wall_clock", "audit_hook", "netns", "tmpfs")
+            if layers[name]
+        ]
+        if layers["landlock"]:
+            scopes = ", ".join(layers["landlock_scopes"]) or "none"
+            tcp = "tcp denied, " if layers["landlock_net_denied"] else ""
+            rights = len(layers["landlock_fs_rights"])
+            names.append(
+                f"landlock ABI {layers['landlock_abi']} ({rights} fs write rights, {tcp}"
+                f"scopes: {scopes})"
+            )
+        else:
+            names.append(f"NO landlock ({layers['landlock_error']})")
+        return "sandbox: " + ", ".join(names)
 
     def run(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Run one payload and return its result."""
@@ -265,7 +332,7 @@ class SandboxPool:
     def _compose(self, record_id: Any, meta_raw: bytes, body: bytes) -> dict[str, Any]:
         """The result dict for one reply (meta + task body)."""
         try:
-            meta = json.loads(meta_raw)
+            meta = self._decode(meta_raw)
         except ValueError:
             return failure(record_id, "crash", "worker sent a malformed reply")
         cap = self.limits.output_chars
@@ -273,7 +340,7 @@ class SandboxPool:
         if meta.get("error_kind"):
             return failure(record_id, str(meta["error_kind"]), str(meta.get("error")), stdout)
         try:
-            result = json.loads(body)
+            result = self._decode(body)
         except ValueError:
             return failure(record_id, "crash", "task result is not valid JSON", stdout)
         if not isinstance(result, dict):
@@ -308,6 +375,8 @@ class SandboxPool:
         # Workers (and so the untrusted code) see only a minimal environment: no tokens.
         env = {k: v for k, v in os.environ.items() if k in _PASSED_ENV}
         env["PYTHONHASHSEED"] = "0"
+        # Bind every symbol at start: a lazy binding in a child writes (copies) a page each.
+        env["LD_BIND_NOW"] = "1"
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (_PROJECT_ROOT, env.get("PYTHONPATH", "")) if p
         )
@@ -326,6 +395,8 @@ class SandboxPool:
             "preload": list(self.preload),
             "limits": self.limits.to_dict(),
             "base_dir": os.path.join(self.base_dir, f"w{self._serial}"),
+            "landlock": self.landlock,
+            "audit_hook": self._audit_hook,
         }
         write_all(worker.stdin_fd, frame(dumps(config)))
         return worker
@@ -349,6 +420,9 @@ class SandboxPool:
             self._stop(worker, graceful=False)
             raise SandboxError(f"sandbox worker for {self.task!r} failed: {info.get('error')}")
         worker.info = info
+        if not info.get("landlock") and self.landlock != "off":
+            _warn_once(f"sandbox: Landlock unavailable ({info.get('landlock_error')}); file-system "
+                       "confinement falls back to the audit hook alone")
 
     def _add(self, worker: _WorkerProc) -> None:
         self._workers.append(worker)

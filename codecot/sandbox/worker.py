@@ -11,19 +11,24 @@ worker's stdin/stdout with length-prefixed frames (see `protocol`):
 3. then, for each payload frame it receives, it forks a child that applies the guards
    (`guard.enter_child`), runs `task(payload)` and leaves its reply (meta frame + body frame)
    in the worker's result file; the worker waits for the child to exit (enforcing the
-   wall-clock limit), reaps it, and answers the pool with the reply.
+   wall-clock limit), reaps it, and answers the pool with the reply: its own meta frame
+   (the child's, plus the captured output, or the failure it classified) and the child's body
+   frame, copied from the result file by `os.sendfile`.
 
-The worker itself never runs user code.
+The worker itself never runs user code.  After its warm-up it freezes its heap out of the
+collector's reach, raises the collector's first threshold (`YOUNG_GC_THRESHOLD`) and parses
+and writes protocol JSON with the C codec only: every page the worker or a child writes after
+a fork costs a page fault, so both touch as little as they can.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import importlib
 import json
 import os
 import select
-import shutil
 import signal
 import sys
 import time
@@ -41,8 +46,17 @@ from codecot.sandbox.guard import (
     prepare_worker,
     prepare_worker_guards,
 )
+from codecot.sandbox.landlock import build_ruleset, restrict_now, restrictor, set_no_new_privs
 from codecot.sandbox.limits import MB_BYTES, Limits
-from codecot.sandbox.protocol import FrameReader, compact_encoder, dumps, frame, write_all
+from codecot.sandbox.protocol import (
+    HEADER,
+    FrameReader,
+    compact_decoder,
+    compact_encoder,
+    dumps,
+    frame,
+    write_all,
+)
 
 Task = Callable[[dict[str, Any]], Any]
 
@@ -76,6 +90,11 @@ def warm_up(spec: str) -> None:
     if callable(hook):
         hook()
 
+
+YOUNG_GC_THRESHOLD = 10_000
+"""The collector's first threshold in the worker and so in its children (CPython's default is
+700): a child then runs few young collections, each of which touches pages it would not
+otherwise write, while a program making cyclic garbage still has it collected."""
 
 _POOL_SIZE = 16 * 1024  # CPython 3.10+ obmalloc pools (16 KiB, in 1 MiB arenas)
 _POOL_HEADER = 48
@@ -200,6 +219,9 @@ def run_child(spec: ChildSpec, payload: dict[str, Any]) -> None:
 
 
 _CLEAN_HEAD = frame(b'{"dropped":0}')
+_EMPTY_FRAME = frame(b"")
+_HEAD_READ = 4096
+"""Bytes of the result file read to find the reply's meta frame (larger metas are read whole)."""
 
 
 def result_limit(limits: Limits) -> int:
@@ -214,8 +236,8 @@ class Worker:
     Every page of the worker's memory that the worker writes while a child is alive is copied
     (the child shares it); after the child has exited the page is only made writable again,
     which costs far less.  So while a child runs the worker only waits for it to exit
-    (`_wait_exit`); the child leaves its reply in the worker's result file, which the worker
-    reads after reaping it.
+    (`_wait_exit`); the child leaves its reply in the worker's result file, of which the worker
+    reads only the meta frame after reaping it: the body goes to the pool by `os.sendfile`.
     (Forking the next child ahead, while the current job runs, was measured: it costs more
     CPU than it saves, for the same reason.)
     """
@@ -228,6 +250,8 @@ class Worker:
         trusted: tuple[str, ...],
         protocol_fds: tuple[int, ...] = (),
         settrace: SettracePolicy | None = None,
+        landlock_mode: str = "once",
+        audit_hook: bool = True,
     ) -> None:
         self.limits = limits
         self.fork = fork_function()
@@ -236,7 +260,11 @@ class Worker:
         self.result_fd = _result_file(base_dir)
         self.max_reply = limits.result_mb * MB_BYTES + (1 << 20)
         encode = compact_encoder()
+        self.decode = compact_decoder()
+        # One directory for the worker's life, emptied after each job: Landlock's rule names
+        # its inode, so it must not be made afresh per job.
         self.private_dir = os.path.join(base_dir, "job")
+        os.mkdir(self.private_dir, 0o700)
         prepare_worker_guards()
         # Descriptors open in the worker now (the protocol pipes among them); children close
         # them all but the result file.
@@ -244,26 +272,33 @@ class Worker:
         close_fds = tuple(
             fd for fd in sorted((inherited | set(protocol_fds)) - {self.result_fd}) if _is_open(fd)
         )
-        hook = make_audit_hook(self.private_dir, trusted, settrace)
-        plan = plan_child(limits, self.private_dir, self.capture_fd, close_fds, hook)
+        hook = make_audit_hook(self.private_dir, trusted, settrace) if audit_hook else None
+        confine, self.confinement = landlock_for(landlock_mode, self.private_dir)
+        self.confinement["audit_hook"] = audit_hook
+        plan = plan_child(
+            limits, self.private_dir, self.capture_fd, close_fds, hook, landlock=confine
+        )
         self.spec = ChildSpec(task, plan, self.result_fd, encode, result_limit(limits))
         self.pidfd_open: Callable[[int], int] | None = getattr(os, "pidfd_open", None)
         self.poller = select.poll()
         self.monotonic = time.monotonic
 
-    def run_job(self, raw_payload: bytes) -> bytes:
-        """Run one job in a fresh child; returns the reply frames for the pool."""
+    def run_job(self, raw_payload: bytes, out_fd: int) -> None:
+        """Run one job in a fresh child and write its reply frames for the pool to `out_fd`.
+
+        The task's result goes from the result file to `out_fd` without passing through the
+        worker's memory where the OS allows (`os.sendfile`)."""
         try:
-            payload = json.loads(raw_payload)
+            payload = self.decode(raw_payload)
         except ValueError as exc:
-            return self._reply({"error_kind": "bad_record", "error": f"bad payload: {exc}"}, b"")
+            self._refuse(out_fd, "bad_record", f"bad payload: {exc}")
+            return
         deadline = self.monotonic() + self.limits.wall_seconds
-        os.mkdir(self.private_dir, 0o700)
         try:
             pid = self.fork()
         except OSError:
-            _remove_dir(self.private_dir)
-            return self._reply({"error_kind": "crash", "error": "fork failed"}, b"")
+            self._refuse(out_fd, "crash", "fork failed")
+            return
         if pid == 0:  # the child
             try:
                 run_child(self.spec, payload)
@@ -272,12 +307,17 @@ class Worker:
         exited = self._wait_exit(pid, deadline)
         _kill_group(pid)
         _, status, usage = os.wait4(pid, 0)
-        meta, body = self._result()
+        meta, body_at, body_size = self._result()
         if meta is None:
             meta = self._failure(status, usage, not exited)
         meta.update(self._take_output(int(meta.pop("dropped", 0) or 0)))
-        _remove_dir(self.private_dir)
-        return self._reply(meta, body)
+        _empty_dir(self.private_dir)
+        if body_size:
+            write_all(out_fd, self._meta_frame(meta))
+            self._send_body(out_fd, body_at, body_size)
+        else:
+            write_all(out_fd, self._meta_frame(meta) + _EMPTY_FRAME)
+        _rewind(self.result_fd)
 
     def stop(self) -> None:
         """Release the worker's capture and result files."""
@@ -308,27 +348,57 @@ class Worker:
             poller.unregister(pidfd)
             os.close(pidfd)
 
-    def _result(self) -> tuple[dict[str, Any] | None, bytes]:
-        """The reply the child left in the result file (None if there is no whole one); empties
-        the file."""
+    def _result(self) -> tuple[dict[str, Any] | None, int, int]:
+        """The reply the child left in the result file: its meta (None if there is no whole
+        reply) and where its body frame (length prefix included) lies, as (offset, size); size
+        0 when there is no body to send."""
         fd = self.result_fd
-        size = os.fstat(fd).st_size
-        data = os.pread(fd, size, 0) if 0 < size <= self.max_reply else b""
-        _rewind(fd)
+        size = os.lseek(fd, 0, os.SEEK_END)
         if size > self.max_reply:
-            return {"error_kind": "crash", "error": "result too large"}, b""
-        reader = FrameReader(-1)
-        reader.feed(data)
-        head, body = reader.next_frame(), reader.next_frame()
-        if head is None or body is None:
-            return None, b""
+            return {"error_kind": "crash", "error": "result too large"}, 0, 0
+        head = os.pread(fd, min(size, _HEAD_READ), 0) if size >= 2 * HEADER.size else b""
+        if not head:
+            return None, 0, 0
+        (meta_size,) = HEADER.unpack_from(head)
+        body_at = HEADER.size + meta_size
+        if body_at + HEADER.size > size:
+            return None, 0, 0
+        if body_at + HEADER.size > len(head):
+            head = os.pread(fd, body_at + HEADER.size, 0)
+        (body_size,) = HEADER.unpack_from(head, body_at)
+        if body_at + HEADER.size + body_size > size:
+            return None, 0, 0
         try:
-            meta = json.loads(head)
+            meta = self.decode(head[HEADER.size : body_at])
         except ValueError:
             meta = None
         if not isinstance(meta, dict):
-            return {"error_kind": "crash", "error": "child sent a malformed reply"}, b""
-        return meta, body
+            return {"error_kind": "crash", "error": "child sent a malformed reply"}, 0, 0
+        if meta.get("error_kind"):
+            return meta, 0, 0
+        return meta, body_at, HEADER.size + body_size
+
+    def _meta_frame(self, meta: dict[str, Any]) -> bytes:
+        return frame(self.spec.encode(meta).encode("ascii"))
+
+    def _refuse(self, out_fd: int, kind: str, error: str) -> None:
+        """Reply that the job did not run."""
+        write_all(out_fd, self._meta_frame({"error_kind": kind, "error": error}) + _EMPTY_FRAME)
+
+    def _send_body(self, out_fd: int, offset: int, size: int) -> None:
+        """Copy `size` bytes at `offset` of the result file to `out_fd`."""
+        try:
+            while size > 0:
+                sent = os.sendfile(out_fd, self.result_fd, offset, size)
+                if sent <= 0:
+                    break
+                offset += sent
+                size -= sent
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+        if size > 0:  # sendfile is missing or stopped short: copy the rest by hand
+            write_all(out_fd, os.pread(self.result_fd, size, offset))
 
     def _failure(self, status: int, usage: Any, timed_out: bool) -> dict[str, Any]:
         """Classify a child that sent no reply."""
@@ -359,7 +429,7 @@ class Worker:
     def _take_output(self, dropped: int) -> dict[str, Any]:
         """The captured stdout+stderr of the finished child (capped), then reset the file."""
         cap = self.limits.output_chars
-        size = os.fstat(self.capture_fd).st_size
+        size = os.lseek(self.capture_fd, 0, os.SEEK_END)
         if not size:
             return {"stdout": "", "cut": dropped}
         data = os.pread(self.capture_fd, min(size, cap * 4 + 4), 0)
@@ -367,10 +437,6 @@ class Worker:
         text = data.decode("utf-8", "replace")
         cut = max(0, len(text) - cap) + (size - len(data)) + dropped
         return {"stdout": text[:cap], "cut": cut}
-
-    @staticmethod
-    def _reply(meta: dict[str, Any], body: bytes) -> bytes:
-        return frame(dumps(meta)) + frame(body)
 
 
 def _result_file(base_dir: str) -> int:
@@ -411,11 +477,54 @@ def _poll_exit(pid: int, deadline: float) -> bool:
         time.sleep(min(remaining, 0.002))
 
 
-def _remove_dir(path: str) -> None:
+def landlock_for(mode: str, private_dir: str) -> tuple[Callable[[], None] | None, dict[str, Any]]:
+    """The child's Landlock step for `mode` and what it enforces (for the ready message).
+
+    `once` builds the ruleset here, in the worker, and children only enforce it; `per-child`
+    builds it in every child (kept to measure the difference); `off` skips Landlock.  Where
+    the kernel cannot, the step is None and the reason is reported."""
+    if mode == "off":
+        return None, {"landlock": False, "landlock_error": "turned off"}
     try:
-        os.rmdir(path)
-    except OSError:
-        shutil.rmtree(path, ignore_errors=True)
+        set_no_new_privs()
+        if mode == "per-child":
+            ruleset = build_ruleset((private_dir,))
+            os.close(ruleset.fd)
+            dirs = (private_dir,)
+
+            def per_child() -> None:
+                restrict_now(dirs)
+
+            return per_child, ruleset.describe()
+        ruleset = build_ruleset((private_dir,))
+    except OSError as exc:
+        return None, {"landlock": False, "landlock_error": str(exc.strerror or exc)}
+    return restrictor(ruleset.fd), ruleset.describe()
+
+
+def _empty_dir(path: str) -> None:
+    """Remove whatever a job left in its private directory (which stays, with mode 0700).
+    Raises if that fails: the worker then dies and is replaced."""
+    os.chmod(path, 0o700)
+    left = os.listdir(path)
+    if not left:
+        return
+    for name in left:
+        full = os.path.join(path, name)
+        if os.path.isdir(full) and not os.path.islink(full):
+            _rmtree(full)
+        else:
+            os.unlink(full)
+    if os.listdir(path):
+        raise RuntimeError(f"cannot empty the job directory {path}")
+
+
+def _rmtree(path: str) -> None:
+    # shutil is imported only here: with it come zlib, bz2 and lzma, whose libraries would
+    # add to what every fork copies.
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _kill_group(pid: int) -> None:
@@ -456,6 +565,8 @@ def main() -> int:
             trusted_dirs_for(config["task"]),
             (proto_in, proto_out),
             settrace_policy_for(config["task"]),
+            landlock_mode=str(config.get("landlock", "once")),
+            audit_hook=bool(config.get("audit_hook", True)),
         )
     except BaseException as exc:  # reported to the pool, which raises
         write_all(proto_out, frame(dumps({"ready": False, "error": _describe(exc)})))
@@ -464,14 +575,16 @@ def main() -> int:
     gc.collect()
     gc.freeze()
     fill_pools()
-    write_all(proto_out, frame(dumps({"ready": True, "pid": os.getpid(), **status})))
+    gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
+    ready = {"ready": True, "pid": os.getpid(), **status, **worker.confinement}
+    write_all(proto_out, frame(dumps(ready)))
     while True:
         payload = reader.read_frame()
         if payload is None:
             break
-        write_all(proto_out, worker.run_job(payload))
+        worker.run_job(payload, proto_out)
     worker.stop()
-    shutil.rmtree(base_dir, ignore_errors=True)
+    _rmtree(base_dir)
     return 0
 
 

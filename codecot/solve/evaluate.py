@@ -22,6 +22,8 @@ BATCH_SECONDS = 1.0
 PER_CALL_SECONDS = 0.05
 """Per-candidate wall-clock limit at first; `Evaluator.per_call` may be raised later."""
 FAILED = 1e9
+FIRST_CHUNK = 24
+"""Candidates sent in the first, smaller batch of each `Evaluator.run`."""
 
 
 @dataclass(frozen=True)
@@ -62,30 +64,52 @@ class Evaluator:
         self.per_call = PER_CALL_SECONDS
 
     def run(self, inputs: Sequence[str], deadline: float) -> list[Outcome]:
-        """Try `inputs` (in batches over the pool's workers) until done or `deadline`."""
-        size = self.batch_size
-        chunks = [list(inputs[i:i + size]) for i in range(0, len(inputs), size)]
+        """Try `inputs` (in batches over the pool's workers) until done or `deadline`.
+
+        The run ends early with the batch that holds a match.  A batch that comes back
+        without results (a candidate hung in C code, where the
+        per-call alarm cannot interrupt it, and the sandbox killed the child) is split in two
+        and retried while the deadline leaves room for a batch killed at the sandbox's
+        wall-clock limit, so one slow candidate costs its neighbours only a retry.
+        """
+        size, head = self.batch_size, min(self.batch_size, FIRST_CHUNK)
+        # the first candidates are the most promising: a small chunk of their own keeps them
+        # clear of a slow candidate further down
+        queue = [list(inputs[:head])] if inputs else []
+        queue += [list(inputs[i:i + size]) for i in range(head, len(inputs), size)]
         out: list[Outcome] = []
+        first = True
+        while queue:
+            if not first and deadline - time.monotonic() <= self.pool.limits.wall_seconds:
+                break  # a retry could hang until the sandbox kills it, past the deadline
+            first = False
+            wave, queue = queue, []
 
-        def payloads() -> Any:
-            for chunk in chunks:
-                left = deadline - time.monotonic()
-                if left <= 0.02:
-                    return
-                yield {"id": self.record_id, "mode": "batch", "code": self.code,
-                       "entry": self.entry, "inputs": chunk, "target": self.target,
-                       "per_call": min(self.per_call, left), "budget": min(BATCH_SECONDS, left)}
+            def payloads(chunks: list[list[str]]) -> Any:
+                for chunk in chunks:
+                    left = deadline - time.monotonic()
+                    if left <= 0.02:
+                        return
+                    yield {"id": self.record_id, "mode": "batch", "code": self.code,
+                           "entry": self.entry, "inputs": chunk, "target": self.target,
+                           "per_call": min(self.per_call, left),
+                           "budget": min(BATCH_SECONDS, left), "deadline": deadline}
 
-        for chunk, res in zip(chunks, self.pool.map(payloads()), strict=False):
-            if not res.get("ok") or "outputs" not in res:
-                self.lost += len(chunk)
-                if res.get("error_kind") == "syntax_error":
-                    raise SyntaxError(str(res.get("error")))
-                continue
-            matches = set(res.get("matches", []))
-            for i, (o, e) in enumerate(zip(res["outputs"], res["errors"], strict=True)):
-                out.append(Outcome(chunk[i], o, e, i in matches))
-            self.tried += int(res.get("tried", 0))
+            for chunk, res in zip(wave, self.pool.map(payloads(wave)), strict=False):
+                if not res.get("ok") or "outputs" not in res:
+                    self.lost += len(chunk)
+                    if res.get("error_kind") == "syntax_error":
+                        raise SyntaxError(str(res.get("error")))
+                    if len(chunk) > 1:
+                        half = len(chunk) // 2
+                        queue += [chunk[:half], chunk[half:]]
+                    continue
+                matches = set(res.get("matches", []))
+                for i, (o, e) in enumerate(zip(res["outputs"], res["errors"], strict=True)):
+                    out.append(Outcome(chunk[i], o, e, i in matches))
+                self.tried += int(res.get("tried", 0))
+                if matches:
+                    return out  # a match ends the run: the caller verifies it at once
         return out
 
     def verify(self, src: str) -> bool:

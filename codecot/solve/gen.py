@@ -11,7 +11,7 @@ from __future__ import annotations
 import random as _random
 import string
 from collections.abc import Iterator, Sequence
-from itertools import islice
+from itertools import islice, product
 from typing import Any
 
 from codecot.solve.mine import Pools, interleave
@@ -125,10 +125,61 @@ class Generator:
                     out.append(v)
         return out
 
+    def _int_inverses(self) -> list[int]:
+        """Inverse guesses for an int input: the product and sum of a list of ints in the
+        output (factorisations, digit lists), and the number a string output writes
+        (``bin``/``hex``/``str``)."""
+        if not self.pools.has_target:
+            return []
+        tgt = self.pools.target
+        out: list[int] = []
+        if isinstance(tgt, list | tuple) and 0 < len(tgt) <= 40 and all(
+                type(x) is int for x in tgt):
+            prod = 1
+            for x in tgt:
+                prod *= x
+                if abs(prod) > 10 ** 12:
+                    break
+            else:
+                out.append(prod)
+            out.append(sum(tgt))
+        elif isinstance(tgt, str) and len(tgt) <= 40:
+            for base in (0, 10):
+                try:
+                    out.append(int(tgt.strip(), base))
+                except ValueError:
+                    continue
+        return list(dict.fromkeys(out))
+
+    def _split_joins(self) -> Iterator[str]:
+        """Strings of 2 to 4 small numbers or letters joined by a separator the code splits
+        on (``'1/2'``, ``'1-1-1'``), for programs that parse their input."""
+        tokens = ["1", "2", "3", "12", "10", "2000", "a", "ab"]
+        for sep in self.pools.split_seps:
+            for n in (2, 3, 4):
+                for combo in islice(product(tokens, repeat=n), 40):
+                    yield sep.join(combo)
+
+    def _joins(self, tgt: Any) -> list[str]:
+        """Inverse guesses of ``split`` and ``str``: the items of a list or tuple output joined
+        by whitespace, nothing, commas and the code's one-character strings; an int output
+        written out."""
+        if isinstance(tgt, int) and not isinstance(tgt, bool):
+            return [str(tgt)]
+        if not isinstance(tgt, list | tuple) or not tgt or len(tgt) > 200:
+            return []
+        if not all(isinstance(x, str) or (isinstance(x, int) and not isinstance(x, bool))
+                   for x in tgt):
+            return []
+        words = [str(x) for x in tgt]
+        seps = [" ", "", ",", ", ", *[c for c in self.pools.strs if len(c) == 1][:6]]
+        return list(dict.fromkeys(sep.join(words) for sep in seps))
+
     def _build(self, t: Ty) -> Iterator[Any]:
         p, k = self.pools, t.kind
         yield from self._target_parts(t)
         if k == "int":
+            yield from self._int_inverses()
             yield from p.ints
             yield from range(-10, 101)
             yield from (2**e for e in range(7, 40, 4))
@@ -142,7 +193,11 @@ class Generator:
         elif k == "bytes":
             yield from (s.encode() for s in p.strs if s.isascii())
         elif k == "str":
-            yield from p.strs
+            yield from p.strs[:20]
+            if p.has_target:
+                yield from self._joins(p.target)
+            yield from self._split_joins()
+            yield from p.strs[20:]
             yield from p.chars
             yield from (a + b for a in p.chars[:12] for b in p.chars[:12])
         elif k == "any":
@@ -176,6 +231,7 @@ class Generator:
     def _dicts(self, t: Ty) -> Iterator[Any]:
         keys, values = self.stream(t.args[0])[:20], self.stream(t.args[1])[:8]
         yield {}
+        yield from self._dicts_from_target(t)
         for k in keys:
             for v in values[:4]:
                 yield {k: v}
@@ -183,6 +239,30 @@ class Generator:
             for k2 in keys[:6]:
                 if k1 != k2:
                     yield {k1: values[0] if values else None, k2: values[-1] if values else None}
+
+    def _dicts_from_target(self, t: Ty) -> Iterator[Any]:
+        """Dicts whose keys are the items of a list in the output, in its order and reversed,
+        with ascending, descending or equal values (``[k for k, _ in sorted(d.items(), ...)]``
+        lists keys in value order)."""
+        if not self.pools.has_target:
+            return
+        tgt = self.pools.target
+        lists = [tgt] + (list(tgt) if isinstance(tgt, tuple) else [])
+        values = self.stream(t.args[1])
+        for items in lists:
+            if not isinstance(items, list | tuple) or not 0 < len(items) <= 12:
+                continue
+            if not all(conforms(k, t.args[0]) for k in items) or len(set(map(repr, items))) \
+                    != len(items):
+                continue
+            n = len(items)
+            if t.args[1].kind in ("int", "float"):
+                rows = [list(range(1, n + 1)), list(range(n, 0, -1)), [1] * n]
+            else:
+                rows = [[v] * n for v in values[:2]]
+            for keys in (list(items), list(items)[::-1]):
+                for row in rows:
+                    yield dict(zip(keys, row, strict=True))
 
     # -- random values ----------------------------------------------------------------------
 

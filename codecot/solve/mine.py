@@ -35,6 +35,8 @@ class Pools:
     strs: list[str] = field(default_factory=list)
     chars: list[str] = field(default_factory=list)
     replace_pairs: list[tuple[str, str]] = field(default_factory=list)
+    #: separators the code splits strings on (``s.split('/')``): inputs are likely joins
+    split_seps: list[str] = field(default_factory=list)
     target: Any = None
     has_target: bool = False
 
@@ -83,6 +85,23 @@ def _code_constants(code: str) -> tuple[list[Any], list[tuple[str, str]]]:
     return consts, pairs
 
 
+def split_separators(code: str) -> list[str]:
+    """The string constants the code passes to ``split``, ``rsplit`` or ``partition``."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("split", "rsplit", "partition", "rpartition") \
+                and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) and node.args[0].value \
+                and node.args[0].value not in out:
+            out.append(node.args[0].value)
+    return out[:4]
+
+
 def _walk_value(value: Any, pools: Pools, depth: int = 0) -> None:
     """Add `value` and its parts to the pools."""
     if depth > 4:
@@ -111,7 +130,8 @@ def _walk_value(value: Any, pools: Pools, depth: int = 0) -> None:
 
 
 def _peel(target: str, consts: list[Any], pools: Pools) -> None:
-    """Inverse guesses for a str output: undo ``replace`` pairs, drop literals the code adds."""
+    """Inverse guesses for a str output: undo ``replace`` pairs, drop literals the code adds,
+    split it where the code's literals occur."""
     bases = [target, target.lower(), target.swapcase()]
     for a, b in pools.replace_pairs:
         for base in bases:
@@ -123,6 +143,9 @@ def _peel(target: str, consts: list[Any], pools: Pools) -> None:
                             target.removesuffix(lit)):
                 for v in string_variants(variant)[:5]:
                     pools.add_str(v)
+            for piece in target.split(lit)[:8]:  # the parts the code glued with `lit`
+                if piece:
+                    pools.add_str(piece)
 
 
 def mine(code: str, output: str) -> Pools:
@@ -136,6 +159,7 @@ def mine(code: str, output: str) -> Pools:
     if pools.has_target:
         _walk_value(target, pools)
     consts, pools.replace_pairs = _code_constants(code)
+    pools.split_seps = split_separators(code)
     for c in consts:
         if isinstance(c, bool) or c is None or c is ...:
             continue

@@ -21,6 +21,8 @@ the code (``hint="none"``). Every reported input was re-executed with the sandbo
 from __future__ import annotations
 
 import ast
+import contextlib
+import itertools
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -85,6 +87,37 @@ def slot_type(p: Param) -> Ty:
     return p.types[0] if len(p.types) == 1 else Ty("union", p.types)
 
 
+class Bisect:
+    """Bracketing search on a function of one int with a numeric output: between two tried
+    inputs whose outputs lie on either side of the target, try the interpolated point, its
+    neighbours and the midpoint; with no such pair yet,
+    move away from the closest input by doubling (counting functions like ``fizz_buzz(n)``
+    reach large outputs only at large inputs)."""
+
+    def __init__(self, target: float) -> None:
+        self.target = target
+        self.points: dict[int, float] = {}
+
+    def add(self, x: int, y: float) -> None:
+        self.points[x] = y
+
+    def proposals(self, limit: int = 12) -> list[int]:
+        t = self.target
+        pts = sorted(self.points.items())
+        out: list[int] = []
+        for (x1, y1), (x2, y2) in itertools.pairwise(pts):
+            if (y1 - t) * (y2 - t) < 0 and x2 - x1 > 1:
+                # interpolate (outputs often grow about linearly), hedged by the midpoint
+                xi = x1 + round((t - y1) * (x2 - x1) / (y2 - y1))
+                step = max(1, (x2 - x1) // 64)
+                out += [v for v in (xi, xi - step, xi + step, (x1 + x2) // 2, xi - 1, xi + 1)
+                        if x1 < v < x2]
+        if not out and pts:
+            x, _ = min(pts, key=lambda p: (abs(p[1] - t), abs(p[0])))
+            out += [x * 2, x * 4, x * 2 + 1] if x else [1, -1]
+        return [x for x in dict.fromkeys(out) if x not in self.points][:limit]
+
+
 class _Search:
     """Enumeration and guided mutation over one record's parameter slots."""
 
@@ -92,6 +125,12 @@ class _Search:
         self.params = params
         self.types = [slot_type(p) for p in params]
         self.gen = gen
+        target = gen.pools.target if gen.pools.has_target else None
+        self.bisect: Bisect | None = None
+        if isinstance(target, int | float) and not isinstance(target, bool) \
+                and len(params) == 1 and self.types[0].kind == "int" and not params[0].keyword:
+            with contextlib.suppress(OverflowError):
+                self.bisect = Bisect(float(target))
         self.seen: set[str] = set()
         self.args_of: dict[str, tuple[Any, ...]] = {}
         self.elites: list[tuple[float, str]] = []
@@ -141,6 +180,9 @@ class _Search:
     def guided(self, n: int, target: Any) -> list[str]:
         out: list[str] = []
         gen = self.gen
+        if self.bisect is not None:
+            for x in self.bisect.proposals():
+                self._take((x,), out)
         for _ in range(n * 3):
             if len(out) >= n:
                 break
@@ -159,6 +201,18 @@ class _Search:
         return out
 
     def learn(self, outcomes: Sequence[Outcome], target: Any, has_target: bool) -> None:
+        if self.bisect is not None:
+            for o in outcomes:
+                args = self.args_of.get(o.src)
+                if args is None or o.output is None or type(args[0]) is not int:
+                    continue
+                try:
+                    y = decode(o.output)
+                except ValueError:
+                    continue
+                if isinstance(y, int | float) and not isinstance(y, bool) and y == y:
+                    with contextlib.suppress(OverflowError):
+                        self.bisect.add(args[0], float(y))
         for o in outcomes:
             d = distance(o.output, target, has_target)
             if d >= FAILED:

@@ -4,10 +4,12 @@ Runs inside a sandboxed child (`codecot.sandbox.SandboxPool` with task
 `codecot.solve.task:solve_job`); it must stay light to import (no z3).
 
 A batch payload is ``{"mode": "batch", "code", "entry", "inputs": [src, ...], "target": repr,
-"per_call": s, "budget": s}``. Every input is evaluated fresh in a fresh namespace of ``code``
+"per_call": s, "budget": s, "deadline": t?}`` (``t`` on the system-wide monotonic clock: a batch
+queued behind others stops there too). Every input is evaluated fresh in a fresh namespace of ``code``
 (so mutated arguments or globals never leak between candidates), the entry function is called
-under a per-call wall-clock alarm, and the result's repr is compared with ``target``. The child
-stops when ``budget`` seconds have passed; the reply says how many inputs it tried.
+under a per-call wall-clock alarm (cut so that no call runs past ``budget``), and the result's
+repr is compared with ``target``. The child stops when ``budget`` seconds have passed; the reply
+says how many inputs it tried.
 
 A verify payload (``"mode": "verify"``) is handed to the sandbox's own `exec_call` task.
 """
@@ -86,10 +88,17 @@ def try_batch(payload: dict[str, Any]) -> dict[str, Any]:
     outputs: list[str | None] = []
     errors: list[str | None] = []
     hits: list[int] = []
+    stop = start + budget
+    deadline = float(payload.get("deadline") or 0.0)
+    # time.monotonic() is system-wide on Linux; a deadline far off means another clock
+    shared_clock = abs(deadline - start) < 3600
+    if shared_clock:
+        stop = min(stop, deadline)
     for i, src in enumerate(payload.get("inputs", [])):
-        if i and time.monotonic() - start > budget:
+        now = time.monotonic()
+        if now > stop and (i or shared_clock):
             break
-        left = max(0.01, min(per_call, budget + per_call - (time.monotonic() - start)))
+        left = max(0.01, min(per_call, stop - now))
         out, err, hit = _run_one(code, entry, str(src), left, target_repr, target)
         outputs.append(out)
         errors.append(err)

@@ -17,7 +17,7 @@ from typing import Any
 
 import z3
 
-from codecot.solver import fp
+from codecot.solver import fp, raw
 from codecot.solver.context import ctx
 from codecot.solver.errors import PythonError, Unsupported
 from codecot.solver.fold import MAX_INT_BITS, apply, concrete_args
@@ -97,6 +97,8 @@ def _numeric(op: str, a: SymValue, b: SymValue) -> SymValue:
             term = fp.div(c.rne, x, y)
         return SymValue(FLOAT, raw=term, guards=tuple(guards))
     x, y = int_term(a), int_term(b)
+    if raw.same_sort(x, y):  # two Int terms: build without z3's coercion layer
+        return _int_numeric(op, x, y, b.py)
     if op == "+":
         return SymValue(INT, raw=x + y)
     if op == "-":
@@ -113,6 +115,36 @@ def _numeric(op: str, a: SymValue, b: SymValue) -> SymValue:
     else:
         nonzero = ()
         quotient = x / y if divisor > 0 else (-x) / (-y)
+    if op == "//":
+        return SymValue(INT, raw=quotient, guards=nonzero)
+    return SymValue(INT, raw=x - y * quotient, guards=nonzero)
+
+
+def _int_numeric(op: str, x: Any, y: Any, divisor: Any) -> SymValue:
+    """``x op y`` for Int terms ``x`` and ``y`` (``divisor``: the Python value of ``y`` or
+    MISSING), the same terms as the general case of :func:`_numeric` builds."""
+    if op in ("+", "-", "*"):
+        return SymValue(INT, raw=raw.int_arith(op, x, y))
+    if divisor is MISSING or divisor == 0:
+        return _numeric_division(op, x, y, divisor)
+    nonzero: tuple[Guard, ...] = ()
+    if divisor > 0:
+        quotient = raw.int_arith("/", x, y)
+    else:
+        quotient = raw.int_arith("/", raw.int_neg(x), raw.int_neg(y))
+    if op == "//":
+        return SymValue(INT, raw=quotient, guards=nonzero)
+    return SymValue(INT, raw=raw.int_arith("-", x, raw.int_arith("*", y, quotient)),
+                    guards=nonzero)
+
+
+def _numeric_division(op: str, x: Any, y: Any, divisor: Any) -> SymValue:
+    """``x // y`` or ``x % y`` when ``y`` is symbolic or zero (see :func:`_numeric`)."""
+    if divisor is MISSING:
+        nonzero: tuple[Guard, ...] = (new_guard(y != 0, "ZeroDivisionError"),)
+        quotient = z3.If(y > 0, x / y, (-x) / (-y))
+    else:
+        raise PythonError("ZeroDivisionError", "integer division or modulo by zero")
     if op == "//":
         return SymValue(INT, raw=quotient, guards=nonzero)
     return SymValue(INT, raw=x - y * quotient, guards=nonzero)

@@ -20,7 +20,7 @@ Policy:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import z3
 
@@ -49,15 +49,22 @@ def compile_expr(expr: E.Expr, env: Mapping[str, SymValue]) -> SymValue:
     return _Compiler(env).run(expr)
 
 
+#: compile method of each expression node class, filled on first use
+_METHODS: dict[type, Callable[[_Compiler, E.Expr], SymValue]] = {}
+
+
 class _Compiler:
     def __init__(self, env: Mapping[str, SymValue]) -> None:
         self.env = env
 
     def run(self, node: E.Expr) -> SymValue:
-        method = getattr(self, "c_" + type(node).__name__, None)
+        method = _METHODS.get(node.__class__)
         if method is None:
-            raise Unsupported(f"expression node {type(node).__name__}")
-        result: SymValue = method(node)
+            method = getattr(_Compiler, "c_" + type(node).__name__, None)
+            if method is None:
+                raise Unsupported(f"expression node {type(node).__name__}")
+            _METHODS[node.__class__] = method
+        result: SymValue = method(self, node)
         return result
 
     # --- leaves and literals ----------------------------------------------------------------

@@ -117,7 +117,7 @@ def decide(formula: Formula, bindings: Iterable[Binding] = (), *,
     bindings = list(bindings)
     if isinstance(formula, SymValue) and formula.py is not MISSING and not _open_guards(formula):
         return Decision(Truth.TRUE if formula.py else Truth.FALSE)
-    term = _substitute(holds(formula), bindings)
+    term = _substitute(holds(formula), bindings) if bindings else holds(formula)
     known = literal_bool(term)
     if known is True:
         return Decision(Truth.TRUE)

@@ -14,7 +14,7 @@ from typing import Any
 
 import z3
 
-from codecot.solver import fp
+from codecot.solver import fp, raw
 from codecot.solver.context import ctx
 from codecot.solver.errors import PythonError, Unsupported
 from codecot.solver.types import FLOAT, INT, NUMERIC_KINDS, PyType
@@ -44,7 +44,7 @@ def mk_and(parts: list[BoolTerm]) -> BoolTerm:
             terms.append(p)
     if not terms:
         return True
-    return terms[0] if len(terms) == 1 else z3.And(*terms)
+    return terms[0] if len(terms) == 1 else raw.and_terms(terms)
 
 
 def mk_or(parts: list[BoolTerm]) -> BoolTerm:
@@ -62,7 +62,7 @@ def mk_or(parts: list[BoolTerm]) -> BoolTerm:
 def mk_not(p: BoolTerm) -> BoolTerm:
     if isinstance(p, bool):
         return not p
-    return z3.Not(p)
+    return raw.not_term(p)
 
 
 def known_bool(p: BoolTerm) -> BoolTerm:
@@ -148,7 +148,10 @@ def numeric_compare(op: str, a: SymValue, b: SymValue) -> tuple[BoolTerm, list[G
     """``a op b`` for int/bool/float operands: exact int-float comparison, IEEE for floats."""
     fa, fb = a.type.kind == "float", b.type.kind == "float"
     if not fa and not fb:
-        return _cmp(op, int_term(a), int_term(b)), []
+        x, y = int_term(a), int_term(b)
+        if raw.same_sort(x, y):  # two Int terms: build without z3's coercion layer
+            return raw.int_compare(op, x, y), []
+        return _cmp(op, x, y), []
     if fa and fb:
         x, y = a.term, b.term
         if op == "==":
@@ -281,6 +284,8 @@ def equal(a: SymValue, b: SymValue) -> tuple[BoolTerm, list[Guard]]:
     if ka != kb:
         return False, []  # str, list, tuple and numbers never compare equal across kinds
     if ka == "str":
+        if a.py is not MISSING and b.py is not MISSING:
+            return raw.same_sort_eq(a.term, b.term), []  # two String literals
         return a.term == b.term, []
     if ka == "tuple":
         if len(a.type.args) != len(b.type.args):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from codecot.solver.errors import Unsupported
 
@@ -82,8 +83,15 @@ def join_all(types: list[PyType]) -> PyType:
     return out
 
 
+_SCALAR_TYPES: dict[type, PyType] = {int: INT, bool: BOOL, float: FLOAT, str: STR,
+                                     type(None): NONE}
+
+
 def infer(value: object) -> PyType:
     """Type of a concrete Python value (raises :class:`Unsupported` for other objects)."""
+    scalar = _SCALAR_TYPES.get(value.__class__)
+    if scalar is not None:
+        return scalar
     if value is None:
         return NONE
     if isinstance(value, bool):
@@ -112,8 +120,9 @@ def infer(value: object) -> PyType:
 _TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z_0-9]*)|(.))")
 
 
+@lru_cache(maxsize=1024)
 def parse_tag(tag: str) -> PyType:
-    """Parse a type tag such as ``list[int]`` or ``tuple[int, str]``."""
+    """Parse a type tag such as ``list[int]`` or ``tuple[int, str]`` (results are cached)."""
     tokens = [m.group(1) or m.group(2) for m in _TOKEN.finditer(tag) if m.group(1) or m.group(2)]
     pos = 0
 

@@ -31,6 +31,7 @@ import z3.z3core as z3core
 
 from codecot.solver.context import Z3Context, ctx
 from codecot.solver.errors import PythonError, Unsupported
+from codecot.solver.raw import simplified_truth
 from codecot.solver.types import ANY, PyType, infer, join, parse_tag
 
 MAX_CODE_POINT = 0x2FFFF
@@ -70,14 +71,7 @@ def literal_bool(cond: Any) -> bool | None:
 
     Two passes, since one can leave e.g. ``Not("" == "1")`` for ``"" < "1"``.
     """
-    q = cond
-    for _ in range(2):
-        q = z3.simplify(q)
-        if z3.is_true(q):
-            return True
-        if z3.is_false(q):
-            return False
-    return None
+    return simplified_truth(cond)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -141,6 +135,10 @@ def concrete_value(v: SymValue) -> Any:
         out: Any = tuple(vals)
     elif v.raw is None:
         return MISSING
+    elif kind == "bool":
+        out = simplified_truth(v.raw)
+        if out is None:
+            return MISSING
     else:
         simple = z3.simplify(v.raw)
         try:

@@ -7,14 +7,17 @@ of the solver layer's encoding (so :func:`codecot.solver.compile_expr` works ove
 ``params``, ``output`` and the locals of ``points``).
 
 Encoding of parameters (the names are the Z3 constants): ``int`` -> ``Int`` named after the
-parameter, ``str`` -> ``String``, ``list[E]`` -> ``Seq`` (its length is pinned by the first
-constraint of the run), a tuple -> one constant per item (``p[0]``, ...).  Parameters of other
-types (floats, bools, dicts, sets, empty or mixed lists) stay concrete: ``params`` holds their
-encoded concrete value and :attr:`ConcolicRun.symbolic_params` leaves them out.
+parameter, ``str`` -> ``String``, ``float`` -> an IEEE double, ``bool`` -> ``Bool`` (a bool
+cannot carry a shadow, so its value is recorded as a branch of the path: exploration flips it),
+``list[E]`` -> ``Seq`` (its length is pinned by the first constraint of the run), a tuple -> one
+constant per item (``p[0]``, ...).  Parameters of other types (dicts, sets, empty or mixed
+lists) stay concrete: ``params`` holds their encoded concrete value and
+:attr:`ConcolicRun.symbolic_params` leaves them out.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,8 +115,23 @@ def param_tags(run: ConcolicRun) -> dict[str, str]:
 
 
 def input_source(values: Sequence[object]) -> str:
-    """Argument-list source text for concrete values (their reprs, comma-separated)."""
-    return ", ".join(repr(v) for v in values)
+    """Argument-list source text for concrete values (their reprs, comma-separated; NaN and the
+    infinities as ``float('nan')`` ...)."""
+    return ", ".join(value_source(v) for v in values)
+
+
+def value_source(v: object) -> str:
+    """Python source text that evaluates to ``v`` (``repr`` except for non-finite floats)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return f"float('{v!r}')" if v == v else "float('nan')"
+    if type(v) is list:
+        return "[" + ", ".join(value_source(i) for i in v) + "]"
+    if type(v) is tuple:
+        inner = ", ".join(value_source(i) for i in v)
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
+    if type(v) is dict:
+        return "{" + ", ".join(f"{value_source(k)}: {value_source(x)}" for k, x in v.items()) + "}"
+    return repr(v)
 
 
 def model_to_inputs(run: ConcolicRun, model: Any) -> list[object]:

@@ -1,7 +1,7 @@
 """Replacements the rewritten user code calls instead of some builtins (in the child).
 
 :mod:`codecot.symbolic.rewrite` turns string literals into :func:`cc_lit`, calls of ``len``,
-``str``, ``int``, ``repr``, ``ord`` and ``chr`` into the functions here, ``a in b`` into
+``str``, ``int``, ``float``, ``repr``, ``ord`` and ``chr`` into the functions here, ``a in b`` into
 :func:`cc_in` and f-strings into :func:`cc_fstr`/:func:`cc_fmt`, so that values built from plain
 literals still carry shadow terms and symbolic operands are modelled rather than read directly
 by C code.
@@ -10,9 +10,12 @@ by C code.
 from __future__ import annotations
 
 import re
+import types
+from collections.abc import Callable
 from typing import Any
 
 from codecot.symbolic import terms as tm
+from codecot.symbolic.floats import FINITE_INT, SymFloat, as_float
 from codecot.symbolic.recorder import REC
 from codecot.symbolic.shadows import SymInt, mk_int, pin
 from codecot.symbolic.strings import SymStr, int_to_str, lit, mk_str
@@ -60,6 +63,8 @@ def cc_int(*args: Any, **kwargs: Any) -> Any:
     x = args[0]
     if isinstance(x, SymInt):
         return x
+    if isinstance(x, SymFloat):
+        return x.sym_int()
     if isinstance(x, SymStr):
         v = _plain(x)
         if x._t.lit:
@@ -69,6 +74,16 @@ def cc_int(*args: Any, **kwargs: Any) -> Any:
             return mk_int(int(v), app(INT, "str.to_int", x._t))
         return int(pin(x))
     return int(x)
+
+
+def cc_float(*args: Any) -> Any:
+    if len(args) == 1 and isinstance(args[0], SymFloat):
+        return args[0]
+    if len(args) == 1 and isinstance(args[0], SymInt):
+        found = as_float(args[0], FINITE_INT)
+        if found is not None:
+            return found
+    return float(*(pin(a) for a in args))
 
 
 def cc_ord(c: Any) -> Any:
@@ -122,8 +137,30 @@ def cc_fstr(*parts: Any) -> Any:
     return out
 
 
+_DESCRIPTORS = (types.MethodDescriptorType, types.WrapperDescriptorType)
+
+
+def cc_method(cls: type, name: str) -> Any:
+    """``cls.name`` (e.g. ``str.lower``), calling the shadow's own method on a shadowed
+    ``self`` so that the call is modelled (or pins) instead of reading the raw value."""
+    attr = getattr(cls, name)
+    if not isinstance(attr, _DESCRIPTORS):
+        return attr  # class and static methods (str.maketrans, int.from_bytes)
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(self, cls) and type(self) is not cls:
+            method: Callable[..., Any] = getattr(self, name)
+            return method(*args, **kwargs)
+        return attr(self, *args, **kwargs)
+
+    call.__name__ = name
+    call.__qualname__ = f"{cls.__name__}.{name}"
+    return call
+
+
 HELPERS = {
     "_cc_lit": cc_lit, "_cc_len": cc_len, "_cc_str": cc_str, "_cc_repr": cc_repr,
     "_cc_int": cc_int, "_cc_ord": cc_ord, "_cc_chr": cc_chr, "_cc_in": cc_in,
-    "_cc_fmt": cc_fmt, "_cc_fstr": cc_fstr,
+    "_cc_fmt": cc_fmt, "_cc_fstr": cc_fstr, "_cc_method": cc_method,
+    "_cc_float": cc_float,
 }

@@ -1,16 +1,22 @@
 """Rewriting user code so that literals and some builtins go through the shadow layer.
 
-String literals become ``_cc_lit('...')``; calls of ``len str int repr ord chr`` (unless the
+String literals become ``_cc_lit('...')``; calls of ``len str int float repr ord chr`` (unless the
 program binds those names) become the ``_cc_*`` helpers of :mod:`codecot.symbolic.builtins_`;
 ``a in b`` / ``a not in b`` become ``_cc_in(a, b)``; f-strings become ``_cc_fstr`` over
-``_cc_fmt`` parts.  Docstrings and ``match`` patterns are left alone.  Line numbers are kept.
+``_cc_fmt`` parts.  Unbound methods of ``str``, ``int`` and ``float`` (``str.lower``,
+``map(str.upper, xs)``) become ``_cc_method(str, 'lower')``, which dispatches to the shadow's
+method; the bare names of the rewritten builtins passed as functions (``map(int, s)``,
+``key=len``) become their helpers.  Docstrings and ``match`` patterns are left alone.  Line numbers are kept.
 """
 
 from __future__ import annotations
 
 import ast
 
-REWRITTEN_CALLS = ("len", "str", "int", "repr", "ord", "chr")
+REWRITTEN_CALLS = ("len", "str", "int", "float", "repr", "ord", "chr")
+UNBOUND_TYPES = ("str", "int", "float")
+#: calls whose first argument is a function applied to the items (``map(int, s)``)
+FUNCTION_TAKING = ("map", "filter", "sorted", "min", "max")
 
 
 def bound_names(tree: ast.AST) -> set[str]:
@@ -36,6 +42,8 @@ def _call(name: str, args: list[ast.expr], like: ast.AST) -> ast.Call:
 class _Rewriter(ast.NodeTransformer):
     def __init__(self, bound: set[str]) -> None:
         self.calls = {n: f"_cc_{n}" for n in REWRITTEN_CALLS if n not in bound}
+        self.types = {n for n in UNBOUND_TYPES if n not in bound}
+        self.bound = bound
 
     def _body(self, node: ast.AST) -> ast.AST:
         body = getattr(node, "body", [])
@@ -92,8 +100,27 @@ class _Rewriter(ast.NodeTransformer):
             return call
         return node
 
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Name) and node.value.id in self.types \
+                and isinstance(node.ctx, ast.Load) and not node.attr.startswith("__"):
+            return _call("_cc_method", [node.value, ast.Constant(value=node.attr)], node)
+        return node
+
+    def _as_function(self, arg: ast.expr) -> ast.expr:
+        if isinstance(arg, ast.Name) and arg.id in self.calls:
+            return ast.copy_location(ast.Name(id=self.calls[arg.id], ctx=ast.Load()), arg)
+        return arg
+
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id in FUNCTION_TAKING \
+                and node.func.id not in self.bound:
+            if node.func.id in ("map", "filter") and node.args:
+                node.args[0] = self._as_function(node.args[0])
+            for kw in node.keywords:
+                if kw.arg == "key":
+                    kw.value = self._as_function(kw.value)
         if isinstance(node.func, ast.Name) and node.func.id in self.calls:
             node.func = ast.copy_location(
                 ast.Name(id=self.calls[node.func.id], ctx=ast.Load()), node.func)

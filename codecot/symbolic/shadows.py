@@ -38,6 +38,11 @@ def pin(x: Any) -> Any:
         if t is not None and not t.lit:
             REC.pin(t, int_lit(v))
         return v
+    if t is not None and isinstance(x, float):
+        f = float.__float__(x)
+        if not t.lit:
+            REC.pin(t, tm.float_lit(f))
+        return f
     if t is not None and isinstance(x, str):
         v = str.__str__(x)
         if not t.lit:
@@ -112,7 +117,21 @@ _PY_OPS: dict[str, Callable[[Any, Any], Any]] = {
 _CMP = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
-class SymInt(int):
+class ComparesViaCmp:
+    """The six rich comparisons, each routed to the class's ``_cmp(other, op)``."""
+
+    def _cmp(self, other: object, op: str) -> Any:
+        raise NotImplementedError
+
+    def __eq__(self, o: object) -> Any: return self._cmp(o, "==")
+    def __ne__(self, o: object) -> Any: return self._cmp(o, "!=")
+    def __lt__(self, o: object) -> Any: return self._cmp(o, "<")
+    def __le__(self, o: object) -> Any: return self._cmp(o, "<=")
+    def __gt__(self, o: object) -> Any: return self._cmp(o, ">")
+    def __ge__(self, o: object) -> Any: return self._cmp(o, ">=")
+
+
+class SymInt(ComparesViaCmp, int):
     """An int with a shadow term (sort Int)."""
 
     _t: T
@@ -126,6 +145,12 @@ class SymInt(int):
     def _arith(self, other: object, op: str, reflected: bool = False) -> Any:
         tb = int_term(other)
         if tb is None:
+            if isinstance(other, float) and op in ("+", "-", "*"):
+                from codecot.symbolic.floats import FINITE_INT, as_float
+
+                f = as_float(self, FINITE_INT)
+                if f is not None:
+                    return f._arith(other, op, reflected)
             if isinstance(other, float | complex):
                 a = pin(self)
                 fn = _PY_OPS[op]
@@ -153,6 +178,14 @@ class SymInt(int):
     def __mod__(self, o: object) -> Any: return self._arith(o, "%")
     def __rmod__(self, o: object) -> Any: return self._arith(o, "%", True)
 
+    def __divmod__(self, o: object) -> Any:
+        q = self._arith(o, "//")
+        return NotImplemented if q is NotImplemented else (q, self._arith(o, "%"))
+
+    def __rdivmod__(self, o: object) -> Any:
+        q = self._arith(o, "//", True)
+        return NotImplemented if q is NotImplemented else (q, self._arith(o, "%", True))
+
     def __pow__(self, o: object, mod: object = None) -> Any:
         if mod is not None:
             return pow(pin(self), pin(o), pin(mod))
@@ -161,8 +194,22 @@ class SymInt(int):
     def __rpow__(self, o: object, mod: object = None) -> Any:
         return self._arith(o, "**", True)
 
-    def __truediv__(self, o: object) -> Any: return pin(self) / pin(o)
-    def __rtruediv__(self, o: object) -> Any: return pin(o) / pin(self)
+    def __truediv__(self, o: object) -> Any:
+        return self._div(o, False)
+
+    def __rtruediv__(self, o: object) -> Any:
+        return self._div(o, True)
+
+    def _div(self, o: object, reflected: bool) -> Any:
+        from codecot.symbolic.floats import FINITE_INT, as_float, int_div
+
+        if int_term(o) is not None:
+            return int_div(o, self) if reflected else int_div(self, o)
+        if isinstance(o, float):
+            f = as_float(self, FINITE_INT)
+            if f is not None:
+                return f._arith(o, "/", reflected)
+        return pin(o) / pin(self) if reflected else pin(self) / pin(o)
 
     def __neg__(self) -> Any:
         return mk_int(-_int_index(self), app(INT, "-", self._t))
@@ -180,6 +227,11 @@ class SymInt(int):
         a = _int_index(self)
         if tb is None:
             if isinstance(other, float):
+                from codecot.symbolic.floats import EXACT_INT, as_float
+
+                f = as_float(self, EXACT_INT)
+                if f is not None:
+                    return f._cmp(other, op)
                 return _cmp_plain(op, a if self._t.lit else pin(self), other)
             return NotImplemented
         b = _int_index(other)  # type: ignore[arg-type]
@@ -191,13 +243,6 @@ class SymInt(int):
         else:
             cond = app(BOOL, _CMP[op], self._t, tb)
         return REC.branch(cond, result)
-
-    def __eq__(self, o: object) -> Any: return self._cmp(o, "==")
-    def __ne__(self, o: object) -> Any: return self._cmp(o, "!=")
-    def __lt__(self, o: object) -> Any: return self._cmp(o, "<")
-    def __le__(self, o: object) -> Any: return self._cmp(o, "<=")
-    def __gt__(self, o: object) -> Any: return self._cmp(o, ">")
-    def __ge__(self, o: object) -> Any: return self._cmp(o, ">=")
 
     def __bool__(self) -> bool:
         v = _int_index(self)
@@ -255,9 +300,11 @@ _SAFE = frozenset({
 
 
 def install_fallbacks(cls: type, base: type) -> None:
-    """Give ``cls`` a pinning wrapper for every method of ``base`` it does not define."""
+    """Give ``cls`` a pinning wrapper for every method of ``base`` that neither ``cls`` nor a
+    mixin it lists before ``base`` defines."""
+    own = cls.__mro__[:cls.__mro__.index(base)]
     for name in dir(base):
-        if name in _SAFE or name in cls.__dict__:
+        if name in _SAFE or any(name in k.__dict__ for k in own):
             continue
         attr = getattr(base, name)
         if not callable(attr) or isinstance(attr, type):

@@ -25,13 +25,15 @@ from typing import Any
 from codecot.sandbox.tasks import USER_FILENAME, entry_name, evaluate_arguments
 from codecot.symbolic import terms as tm
 from codecot.symbolic.builtins_ import HELPERS
+from codecot.symbolic.floats import SymFloat
 from codecot.symbolic.recorder import REC
 from codecot.symbolic.rewrite import rewrite
 from codecot.symbolic.shadows import SymInt, pin_deep
 from codecot.symbolic.strings import SymStr
-from codecot.symbolic.terms import INT, STR, T, int_lit, seq_sort
+from codecot.symbolic.terms import FLOAT, INT, STR, T, float_lit, int_lit, seq_sort
 
 MAX_POINTS = 400
+SCALAR_TAGS = ("int", "str", "bool", "float")
 _settrace = sys.settrace
 
 
@@ -62,7 +64,9 @@ def _describe_error(exc: BaseException) -> str:
 def _shape(value: Any) -> str | None:
     """The type tag of a value that can be made symbolic, else None."""
     if isinstance(value, bool):
-        return None
+        return "bool"
+    if isinstance(value, float):
+        return "float"
     if isinstance(value, int):
         return "int"
     if isinstance(value, str):
@@ -75,7 +79,7 @@ def _shape(value: Any) -> str | None:
                 return f"list[{inner}]"
     if isinstance(value, tuple) and value:
         items = [_shape(v) for v in value]
-        if all(i in ("int", "str") for i in items):
+        if all(i in SCALAR_TAGS for i in items):
             return "tuple[" + ", ".join(str(i) for i in items) + "]"
     return None
 
@@ -87,6 +91,8 @@ def sort_of_tag(tag: str) -> str:
         return STR
     if tag == "bool":
         return "Bool"
+    if tag == "float":
+        return FLOAT
     if tag.startswith("list[") and tag.endswith("]"):
         return seq_sort(sort_of_tag(tag[5:-1]))
     raise ValueError(tag)
@@ -97,6 +103,13 @@ def _symbolise(value: Any, tag: str, term: T) -> Any:
         return SymInt(value, term)
     if tag == "str":
         return SymStr(value, term)
+    if tag == "float":
+        return SymFloat(value, term)
+    if tag == "bool":
+        # a bool cannot carry a shadow (no subclasses): its value is a decision of the path,
+        # recorded as a branch so that exploration and search flip it
+        REC.branch(term, bool(value))
+        return value
     inner = tag[5:-1]
     REC.pin(tm.length(term), int_lit(len(value)))
     return [_symbolise(v, inner, tm.nth(term, int_lit(i))) for i, v in enumerate(value)]
@@ -120,7 +133,7 @@ def _make_param(name: str, value: Any, hint: str | None = None) -> tuple[Any, st
 
 
 def _has_sym(x: Any, depth: int = 0) -> bool:
-    if isinstance(x, SymInt | SymStr):
+    if isinstance(x, SymInt | SymStr | SymFloat):
         return not x._t.lit
     if depth > 20:
         return False
@@ -135,8 +148,11 @@ def _elem(x: Any) -> tuple[str, T] | None:
     """(tag, term) of a value as a sequence element."""
     if isinstance(x, bool):
         return "bool", tm.bool_lit(x)
-    if isinstance(x, SymInt | SymStr):
-        return ("int" if isinstance(x, SymInt) else "str"), x._t
+    if isinstance(x, SymInt | SymStr | SymFloat):
+        return ("int" if isinstance(x, SymInt) else "str" if isinstance(x, SymStr)
+                else "float"), x._t
+    if isinstance(x, float):
+        return "float", float_lit(x)
     if isinstance(x, int):
         return "int", int_lit(x)
     if isinstance(x, str):

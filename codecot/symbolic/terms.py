@@ -1,13 +1,16 @@
 """SMT-LIB2 terms built as text, for the sandbox child (which may not call z3).
 
 A :class:`T` is a sort and the SMT-LIB text of a term.  Sorts follow the solver layer's
-encoding: ``Int``, ``Bool``, ``String``, ``(Seq S)`` for lists.  The parent re-builds the terms
+encoding: ``Int``, ``Bool``, ``String``, IEEE doubles for floats, ``(Seq S)`` for lists.  The parent re-builds the terms
 with ``z3.parse_smt2_string`` (:mod:`codecot.symbolic.rebuild`).
 """
 
 from __future__ import annotations
 
+import struct
+
 INT, BOOL, STR = "Int", "Bool", "String"
+FLOAT = "(_ FloatingPoint 11 53)"
 #: A term longer than this is pinned to its concrete value instead of growing further.
 MAX_TERM_CHARS = 20_000
 MAX_CODE_POINT = 0x2FFFF
@@ -38,6 +41,13 @@ def var(name: str, sort: str) -> T:
 
 def int_lit(n: int) -> T:
     return T(INT, str(n) if n >= 0 else f"(- {-n})", True)
+
+
+def float_lit(x: float) -> T:
+    """The literal term of ``x`` (its IEEE bits)."""
+    bits = struct.unpack(">Q", struct.pack(">d", x))[0]
+    sign, exp, mant = bits >> 63, (bits >> 52) & 0x7FF, bits & ((1 << 52) - 1)
+    return T(FLOAT, f"(fp #b{sign} #b{exp:011b} #b{mant:052b})", True)
 
 
 def bool_lit(b: bool) -> T:

@@ -26,6 +26,7 @@ import time
 from types import CodeType, ModuleType
 from typing import Any
 
+from codecot.trace import builtins_guard
 from codecot.trace.analysis import CodeMap, analyze
 from codecot.trace.frames import (
     Run,
@@ -66,7 +67,6 @@ _TypeError = builtins.TypeError
 _type_name = type.__dict__["__name__"].__get__
 _int_repr = int.__repr__
 _exc_traceback = BaseException.__dict__["__traceback__"].__get__
-_BUILTINS = builtins.__dict__
 
 _sys = sys
 _str_join = str.join
@@ -167,18 +167,6 @@ class _Outcome:
                 self.events)
 
 
-def _restore_builtins(clean: dict[str, Any]) -> None:
-    """Undo any change the program made to the real ``builtins`` module."""
-    current = _BUILTINS
-    try:
-        intact = _len(current) == _len(clean) and clean.items() <= current.items()
-    except _BaseException:  # a value the program put there compared badly
-        intact = False
-    if not intact:
-        current.clear()
-        current.update(clean)
-
-
 def _error_line(exc: BaseException, filename: str, codemap: CodeMap | None) -> int | None:
     """The deepest line of the traced code in the traceback of ``exc``."""
     tb = _exc_traceback(exc)
@@ -232,13 +220,13 @@ def _run_once(
 ) -> _Outcome:
     """Execute the module, evaluate the input, call the entry under the tracer; what the code
     prints is kept (up to ``stdout_cap`` characters) in the outcome's ``stdout``."""
-    clean = dict(_BUILTINS)
+    clean, version = builtins_guard.snapshot()
     previous = _gettrace()  # a debugger's or coverage tool's tracer gets its place back
     sink = _Output(stdout_cap)
     saved = _sys.stdout, _sys.stderr
     _sys.stdout = _sys.stderr = sink
     try:
-        outcome = _execute(code, codemap, filename, entry, limits, clean)
+        outcome = _execute(code, codemap, filename, entry, limits)
     except _MemoryError:
         outcome = _Outcome().fail("memory", "MemoryError while tracing")
     finally:
@@ -247,7 +235,7 @@ def _run_once(
         else:  # in-process only: the sandbox never has a tracer here before ours
             _settrace(previous)
         _sys.stdout, _sys.stderr = saved
-        _restore_builtins(clean)
+        builtins_guard.restore(clean, version)
     outcome.stdout = sink.text()
     return outcome
 
@@ -258,10 +246,11 @@ def _execute(
     filename: str,
     entry: str,
     limits: tuple[int, int],
-    clean: dict[str, Any],
 ) -> _Outcome:
     outcome = _Outcome()
-    namespace: dict[str, Any] = {"__builtins__": dict(clean), "__name__": "__codecot__"}
+    namespace: dict[str, Any] = {
+        "__builtins__": builtins_guard.take_copy(), "__name__": "__codecot__"
+    }
     try:
         _exec(code, namespace)
     except _KeyboardInterrupt:
@@ -473,6 +462,7 @@ def warm_up() -> None:
     for _ in range(3):
         for n, (code, args) in enumerate(_WARM_UP):
             trace_job({"id": f"warm{n}", "code": code, "input": args})
+    builtins_guard.prepare_spares()
 
 
 def trace_in_process(

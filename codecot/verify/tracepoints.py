@@ -4,11 +4,13 @@ A :class:`TraceView` lists the entry frame's events (depth 0) in order, each wit
 iteration it belongs to and the variables visible there (the locals after the most recent line
 event of the frame), plus the calls the frame made to functions (depth 1) with their results,
 positioned at the depth-0 event that follows them.  Values are decoded and encoded for the
-solver lazily, once per (point, name).
+solver lazily, once per distinct (repr, type tag) pair.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -28,14 +30,10 @@ class Point:
     types: dict[str, str]
     #: the line event before the most recent one (the state before that line ran)
     before: Point | None = None
-
-    @property
-    def kind(self) -> str:
-        return str(self.event.get("event"))
-
-    @property
-    def line(self) -> int:
-        return int(self.event.get("line", 0))
+    #: the event's ``event`` field
+    kind: str = ""
+    #: the event's ``line`` field
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,9 @@ class TraceView:
         self.arg_types: dict[str, str] = dict(trace.get("types") or {})
         self.points: list[Point] = []
         self.calls: list[HelperCall] = []
-        self._cache: dict[tuple[int, str], SymValue | None] = {}
+        self._cache: dict[tuple[str, str | None], SymValue | None] = {}
+        #: positions of the points of each kind, ascending
+        self._by_kind: dict[str, list[int]] = {}
         self._build(trace.get("events") or [])
 
     def _build(self, events: list[dict[str, Any]]) -> None:
@@ -70,6 +70,8 @@ class TraceView:
         before: Point | None = None
         open_calls: list[tuple[str, tuple[str, ...]]] = []
         finished: list[tuple[str, tuple[str, ...], str | None]] = []
+        points = self.points
+        by_kind = self._by_kind
         for ev in events:
             depth = ev.get("depth", 0)
             if depth == 1:
@@ -82,41 +84,56 @@ class TraceView:
                 continue
             if depth != 0:
                 continue
-            finished.extend((func, args, None) for func, args in reversed(open_calls))
-            open_calls.clear()  # calls still open at a depth-0 event ended by raising
-            if ev.get("event") == "line":
+            if open_calls:  # calls still open at a depth-0 event ended by raising
+                finished.extend((func, args, None) for func, args in reversed(open_calls))
+                open_calls.clear()
+            kind = str(ev.get("event"))
+            if kind == "line":
                 vars_ = ev.get("vars") or {}
                 types = ev.get("types") or {}
-                loops = ev.get("loops") or []
+                loops = ev.get("loops")
                 iteration = int(loops[-1]["iteration"]) if loops else None
                 before = last_line
-            pos = len(self.points)
-            for func, args, result in finished:
-                self.calls.append(HelperCall(pos, func, args, result))
-            finished.clear()
-            point = Point(pos, ev, iteration, vars_, types, before)
-            self.points.append(point)
-            if ev.get("event") == "line":
+            pos = len(points)
+            if finished:
+                for func, args, result in finished:
+                    self.calls.append(HelperCall(pos, func, args, result))
+                finished.clear()
+            point = Point(pos, ev, iteration, vars_, types, before, kind, int(ev.get("line", 0)))
+            points.append(point)
+            positions = by_kind.get(kind)
+            if positions is None:
+                by_kind[kind] = [pos]
+            else:
+                positions.append(pos)
+            if kind == "line":
                 last_line = point
 
     # -- values ------------------------------------------------------------------------------
 
     def value(self, point: Point | None, name: str) -> SymValue | None:
         """The solver value of variable ``name`` at ``point`` (None: not visible or not encodable)."""
-        key = (point.pos if point else -1, name)
-        if key in self._cache:
-            return self._cache[key]
         reprs = point.vars if point else self.args
         types = point.types if point else self.arg_types
-        if name not in reprs and name in self.globals:
+        if name not in reprs:
+            if name not in self.globals:
+                return None
             reprs, types = self.globals, {}
+        text = reprs[name]
+        tag = types.get(name)
+        # the same repr with the same tag encodes to the same value at every point
+        key = (text, tag)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
         out: SymValue | None = None
-        if name in reprs and not reprs[name].startswith("<"):
+        if not text.startswith("<"):
             try:
-                out = encode(decoded(reprs[name]), types.get(name))
+                out = encode(decoded(text), tag)
             except (ValueError, SyntaxError, Unsupported, RecursionError):
                 try:
-                    out = encode(decoded(reprs[name]))
+                    out = encode(decoded(text))
                 except (ValueError, SyntaxError, Unsupported, RecursionError):
                     out = None
         self._cache[key] = out
@@ -139,7 +156,17 @@ class TraceView:
         ``iteration`` matches the innermost loop iteration of the point; ``head_iteration``
         matches the ``iteration`` field of ``loop_iter`` events.
         """
-        for p in self.points[start:]:
+        points = self.points
+        by_kind = self._by_kind
+        candidates: Sequence[int]
+        if len(kinds) == 1:
+            candidates = by_kind.get(kinds[0], ())
+            first = bisect_left(candidates, start)
+        else:
+            candidates = range(start, len(points))
+            first = 0
+        for i in range(first, len(candidates)):
+            p = points[candidates[i]]
             if p.kind not in kinds:
                 continue
             if line is not None and p.line != line:

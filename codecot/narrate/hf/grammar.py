@@ -12,20 +12,29 @@ them out in the Lark dialect that llguidance reads (an Earley parser with a gree
   is ...``).  Middle steps cannot be a final step, and forward middle steps cannot be the
   backward-only kinds (goals, requirements, choices, checks).
 
-* ``FLOAT`` also matches a number with a trailing dot (``3.``): llguidance's lexer is greedy
-  and would otherwise read ``returns 3.`` as an unfinished float and refuse to end the step.
+* a step may end in a whole number and its full stop (``returns 3.``): llguidance's lexer is
+  greedy and would read ``3.`` as an unfinished float, so every rule that can end in an
+  integer gets a variant ending in one ``INT_DOT`` lexeme (``3.``), used only right before
+  the end of a step (:func:`_int_dot_variants`).  Nowhere else can ``3.`` be written, so
+  ``42. In this`` (a float followed by more words) cannot be generated.
 
 * the language is narrowed to what ``parse_step`` accepts in a claim: no keyword arguments,
   comprehensions, lambdas or starred arguments (:data:`CLAIM_REJECTED`; echoed statements
   holding them cannot be written), and a branch condition's value ends in True or False.
 
-One difference from the LALR parser remains and is measured, not hidden: terminal priorities
-(llguidance lets a keyword also read as a name where the contextual lexer would not).
+* llguidance has no terminal priorities: where the LALR parser's contextual lexer would read a
+  word as a keyword (``then`` at the start of a step, ``now`` after ``is``, ``even`` after
+  ``be``), llguidance could read it as a name and go on in a way the real parser rejects.  So
+  ``NAME`` here excludes every keyword that some LALR state accepts together with a name
+  (:func:`ambiguous_keywords`, computed from the parse table), and Python's keywords.  The
+  cost: a program variable spelled like one of those words (``even``, ``empty``) cannot be
+  named by a constrained model.
 """
 
 from __future__ import annotations
 
 import functools
+import keyword
 import re
 from typing import Any
 
@@ -53,7 +62,8 @@ BOOLEAN_OUTCOME = frozenset({"condition", "condition_explicit"})
 #: Most steps a generated rationale may have (the final step included).
 DEFAULT_MAX_STEPS = 40
 
-_TRAILING_DOT_NUMBER = r"\d[\d_]*\."
+#: Python keywords: never a name, whatever the parser state.
+PYTHON_KEYWORDS = frozenset(keyword.kwlist)
 _LOOKAHEAD = re.compile(r"\(\?[!=]")
 
 
@@ -139,21 +149,21 @@ def _rule_name(name: str) -> str:
     return "r_" + re.sub(r"[^A-Za-z0-9_]", "_", name).lower()
 
 
-def _expansion(symbols: list[Any], rename: dict[str, str]) -> str:
-    if not symbols:
-        return '""'
-    parts = []
-    for sym in symbols:
-        if sym.is_term:
-            parts.append(_term_name(sym.name))
-        else:
-            parts.append(rename.get(sym.name, _rule_name(sym.name)))
-    return " ".join(parts)
+#: Rules in the derived grammar: rule name -> alternatives, each a list of symbol names
+#: (``T_*`` terminals, other names rules); an empty list is the empty alternative.
+Rules = dict[str, list[list[str]]]
+
+_INT_DOT = "T_INT_DOT"
 
 
-def _rules_text(lark: Any) -> tuple[list[str], dict[str, list[tuple[list[Any], str | None]]]]:
-    """The grammar's rules as llguidance lines, and the alternatives of each rule (narrowed
-    to what ``parse_step`` accepts in a claim, see :data:`CLAIM_REJECTED`)."""
+def _symbols(expansion: list[Any], rename: dict[str, str]) -> list[str]:
+    return [_term_name(sym.name) if sym.is_term else rename.get(sym.name, _rule_name(sym.name))
+            for sym in expansion]
+
+
+def _alternatives(lark: Any) -> dict[str, list[tuple[list[Any], str | None]]]:
+    """The alternatives (Lark symbols, alias) of each rule of the compiled grammar, narrowed to
+    what ``parse_step`` accepts in a claim (see :data:`CLAIM_REJECTED`)."""
     from lark.grammar import NonTerminal
 
     alternatives: dict[str, list[tuple[list[Any], str | None]]] = {}
@@ -166,30 +176,213 @@ def _rules_text(lark: Any) -> tuple[list[str], dict[str, list[tuple[list[Any], s
             expansion = [NonTerminal("tf_chain") if not s.is_term and s.name == "chain" else s
                          for s in expansion]
         alternatives.setdefault(rule.origin.name, []).append((expansion, alias))
-    equal = next(t.name for t in lark.terminals if t.pattern.value == "=")
-    true, false = (next(t.name for t in lark.terminals if t.pattern.value == word)
-                   for word in ("True", "False"))
-    lines = [f"r_tf_chain: ({_rule_name('ttest')} {_term_name(equal)})* "
-             f"({_term_name(true)} | {_term_name(false)})"]
-    for name, alts in alternatives.items():
-        body = "\n    | ".join(_expansion(exp, {}) for exp, _ in alts)
-        lines.append(f"{_rule_name(name)}: {body}")
-    return lines, alternatives
+    return alternatives
 
 
-def _terminals_text(lark: Any) -> list[str]:
+def _terminal_named(lark: Any, value: str) -> str:
+    return _term_name(next(t.name for t in lark.terminals if t.pattern.value == value))
+
+
+def _base_rules(lark: Any, alts: dict[str, list[tuple[list[Any], str | None]]]) -> Rules:
+    """Every grammar rule in derived form, plus ``r_tf_chain`` (a value chain ending in True
+    or False)."""
+    rules: Rules = {_rule_name(name): [_symbols(exp, {}) for exp, _ in options]
+                    for name, options in alts.items()}
+    equal = _terminal_named(lark, "=")
+    rules["r_tf_prefix"] = [[], ["r_tf_prefix", _rule_name("ttest"), equal]]
+    rules["r_tf_chain"] = [["r_tf_prefix", _terminal_named(lark, word)]
+                           for word in ("True", "False")]
+    return rules
+
+
+def _int_dot_variants(rules: Rules, dot: str) -> Rules:
+    """``rules`` where every ``X <full stop>`` ending an alternative (a step's last expression
+    and its full stop) also reads as ``X_id``: ``X`` with its final integer and the full stop
+    written as one ``INT_DOT`` lexeme.  Only variants reachable that way are added."""
+    int_term = _term_name("INT")
+    ends_int: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, options in rules.items():
+            if name not in ends_int and any(
+                    alt and (alt[-1] == int_term or alt[-1] in ends_int) for alt in options):
+                ends_int.add(name)
+                changed = True
+
+    def variant(symbol: str) -> str:
+        return _INT_DOT if symbol == int_term else f"{symbol}_id"
+
+    out: Rules = {name: [list(alt) for alt in options] for name, options in rules.items()}
+    wanted: list[str] = []
+    for options in out.values():
+        for alt in list(options):
+            if len(alt) >= 2 and alt[-1] == dot and alt[-2] in ends_int:
+                options.append([*alt[:-2], variant(alt[-2])])
+                wanted.append(alt[-2])
+    done: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in done:
+            continue
+        done.add(name)
+        out[f"{name}_id"] = [[*alt[:-1], variant(alt[-1])] for alt in rules[name]
+                             if alt and (alt[-1] == int_term or alt[-1] in ends_int)]
+        wanted.extend(alt[-1] for alt in rules[name] if alt and alt[-1] in ends_int)
+    return out
+
+
+def _rules_lines(rules: Rules) -> list[str]:
+    return [f"{name}: " + "\n    | ".join(" ".join(alt) if alt else '""' for alt in options)
+            for name, options in rules.items()]
+
+
+#: Context key of the start of a step in :func:`keyword_conflicts`.
+STEP_START = "<step>"
+
+
+@functools.cache
+def keyword_conflicts() -> dict[str, frozenset[str]]:
+    """For each terminal (derived name) after which the LALR parser may accept a name or a
+    keyword at once, those keywords (lower-cased where case-insensitive); :data:`STEP_START`
+    holds the ones at the start of a step.  The contextual lexer reads such a word as the
+    keyword there, so a constrained decoder without terminal priorities must not read it as a
+    name in that context."""
+    from lark.lexer import PatternStr
+
+    from codecot.claims.grammar import get_parser
+
+    lark = get_parser()
+    terminals = {t.name: t for t in lark.terminals}
+    name = re.compile(terminals["NAME"].pattern.to_regexp())
+    table = lark.parser.parser.parser.parse_table
+    clash: dict[Any, set[str]] = {}
+    for state, actions in table.states.items():
+        if "NAME" not in actions:
+            continue
+        words = set()
+        for term in actions:
+            pattern = terminals[term].pattern if term in terminals else None
+            if isinstance(pattern, PatternStr) and name.fullmatch(pattern.value):
+                words.add(pattern.value.lower() if "i" in pattern.flags else pattern.value)
+        if words:
+            clash[state] = words
+    out: dict[str, set[str]] = {}
+    for actions in table.states.values():
+        for symbol, (action, target) in actions.items():
+            if action.name == "Shift" and target in clash and symbol in terminals:
+                out.setdefault(_term_name(symbol), set()).update(clash[target])
+    for state in table.start_states.values():
+        out.setdefault(STEP_START, set()).update(clash.get(state, ()))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _first_last(rules: Rules) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """FIRST and LAST terminal sets of every rule (empty alternatives contribute nothing)."""
+    first: dict[str, set[str]] = {name: set() for name in rules}
+    last: dict[str, set[str]] = {name: set() for name in rules}
+    changed = True
+    while changed:
+        changed = False
+        for name, options in rules.items():
+            for alt in options:
+                if not alt:
+                    continue
+                for table, symbol in ((first, alt[0]), (last, alt[-1])):
+                    found = table[symbol] if symbol in rules else {symbol}
+                    if not found <= table[name]:
+                        table[name] |= found
+                        changed = True
+    return first, last
+
+
+def _name_variants(rules: Rules, starts: list[str]) -> tuple[Rules, list[frozenset[str]]]:
+    """``rules`` where a name right after a terminal of :func:`keyword_conflicts` (or at the
+    start of a step, for the rules in ``starts``) is a ``T_NAME_<k>`` terminal that cannot be
+    spelled like one of the conflicting keywords; also the banned word set of each ``k``."""
+    conflicts = keyword_conflicts()
+    name_term = _term_name("NAME")
+    first, last = _first_last(rules)
+    sets: list[frozenset[str]] = []
+
+    def key(words: frozenset[str]) -> int:
+        if words not in sets:
+            sets.append(words)
+        return sets.index(words)
+
+    def after(symbol: str) -> frozenset[str]:
+        ends = last[symbol] if symbol in rules else {symbol}
+        return frozenset().union(*(conflicts.get(t, frozenset()) for t in ends))
+
+    def variant(symbol: str, k: int) -> str:
+        return f"{name_term}_{k}" if symbol == name_term else f"{symbol}__n{k}"
+
+    def needs(symbol: str, words: frozenset[str]) -> bool:
+        return bool(words) and (symbol == name_term or name_term in first.get(symbol, ()))
+
+    def rewrite(alt: list[str], lead: int | None) -> list[str]:
+        out = list(alt)
+        for i, symbol in enumerate(alt):
+            if i == 0:
+                if lead is not None and needs(symbol, sets[lead]):
+                    out[0] = variant(symbol, lead)
+                continue
+            words = after(alt[i - 1])
+            if needs(symbol, words):
+                out[i] = variant(symbol, key(words))
+        return out
+
+    result: Rules = {name: [rewrite(alt, None) for alt in options]
+                     for name, options in rules.items()}
+    for name in starts:
+        result[name] = [rewrite(alt, key(conflicts.get(STEP_START, frozenset())))
+                        for alt in rules[name]]
+    pending = [(sym, int(k)) for options in result.values() for alt in options for sym in alt
+               for sym, _, k in [sym.rpartition("__n")] if _ and sym in rules]
+    done: set[tuple[str, int]] = set()
+    while pending:
+        name, k = pending.pop()
+        if (name, k) in done:
+            continue
+        done.add((name, k))
+        result[f"{name}__n{k}"] = alts = [rewrite(alt, k) for alt in rules[name]]
+        pending.extend((sym.rpartition("__n")[0], k2) for alt in alts for sym in alt[:1]
+                       for k2 in [k] if sym.endswith(f"__n{k}"))
+    return result, sets
+
+
+def _name_regex(lark: Any, banned_words: frozenset[str]) -> str:
+    """``NAME`` minus Python's keywords and ``banned_words``."""
+    name = next(t for t in lark.terminals if t.name == "NAME")
+    words = banned_words | PYTHON_KEYWORDS
+    exact = sorted(w for w in words if not w.islower())  # True, False, None
+    folded = sorted(w for w in words if w.islower())
+    banned = "|".join([f"(?i:{'|'.join(folded)})", *exact])
+    return f"/{_terminal_regex(name)}/ & ~/{banned}/"
+
+
+def _terminals_text(lark: Any, name_sets: list[frozenset[str]]) -> list[str]:
     lines = []
     for t in lark.terminals:
-        regex = _terminal_regex(t)
-        if t.name == "FLOAT":
-            # A greedy lexer cannot split "3." into INT and the step's full stop, so a number
-            # followed by the full stop must read as one lexeme.
-            regex = f"{regex}|{_TRAILING_DOT_NUMBER}"
-        lines.append(f"{_term_name(t.name)}: /{regex}/")
+        if t.name == "NAME":
+            lines.append(f"{_term_name(t.name)}: {_name_regex(lark, frozenset())}")
+            lines.extend(f"{_term_name(t.name)}_{k}: {_name_regex(lark, words)}"
+                         for k, words in enumerate(name_sets))
+            continue
+        lines.append(f"{_term_name(t.name)}: /{_terminal_regex(t)}/")
+        if t.name == "INT":
+            lines.append(f"{_INT_DOT}: /({_terminal_regex(t)})\\./")
     by_name = {t.name: t for t in lark.terminals}
     for name in lark.lexer_conf.ignore:
         lines.append(f"%ignore /{_terminal_regex(by_name[name])}/")
     return lines
+
+
+def _finish(lark: Any, rules: Rules, starts: list[str]) -> tuple[list[str], list[str]]:
+    """Rule and terminal lines of ``rules`` with name contexts and integer full stops."""
+    rules, name_sets = _name_variants(rules, starts)
+    rules = _int_dot_variants(rules, _terminal_named(lark, "."))
+    return _rules_lines(rules), _terminals_text(lark, name_sets)
 
 
 @functools.cache
@@ -198,8 +391,10 @@ def step_grammar() -> str:
     from codecot.claims.grammar import get_parser
 
     lark = get_parser()
-    rules, _ = _rules_text(lark)
-    return "\n".join(["%llguidance {}", "start: r_step", *rules, *_terminals_text(lark)]) + "\n"
+    rules = _base_rules(lark, _alternatives(lark))
+    rules["start"] = [["r_step"]]
+    rule_lines, term_lines = _finish(lark, rules, ["start"])
+    return "\n".join(["%llguidance {}", *rule_lines, *term_lines]) + "\n"
 
 
 @functools.cache
@@ -216,23 +411,22 @@ def rationale_grammar(direction: str, max_steps: int = DEFAULT_MAX_STEPS) -> str
     if max_steps < 1:
         raise ValueError("max_steps must be at least 1")
     lark = get_parser()
-    rules, alts = _rules_text(lark)
+    alts = _alternatives(lark)
     excluded = EXCLUDED_MIDDLE[direction]
-    final = FINAL_KINDS[direction]
+    dot = _terminal_named(lark, ".")
     # Middle steps: clones of step -> core -> body, with the excluded body alternatives gone.
     rename = {"step": "m_step", "core": "m_core", "body": "m_body"}
-    extra = []
+    rules: Rules = {}
     for name, clone in rename.items():
-        keep = [exp for exp, alias in alts[name] if not (name == "body" and alias in excluded)]
-        extra.append(f"{clone}: " + "\n    | ".join(_expansion(e, rename) for e in keep))
-    finals = [exp for exp, alias in alts["body"] if alias in final]
-    extra.append("f_body: " + "\n    | ".join(_expansion(e, {}) for e in finals))
-    dot = next(t.name for t in lark.terminals if t.pattern.value == ".")
-    extra.append(f"f_step: f_body {_term_name(dot)}?")
-    head = ["%llguidance {}"]
-    if max_steps > 1:
-        head.append(f"start: m_line{{0,{max_steps - 1}}} f_step")
-        head.append("m_line: m_step T_NEWLINE")
-    else:
-        head.append("start: f_step")
-    return "\n".join([*head, *extra, *rules, *_terminals_text(lark), 'T_NEWLINE: "\\n"']) + "\n"
+        rules[clone] = [_symbols(exp, rename) for exp, alias in alts[name]
+                        if not (name == "body" and alias in excluded)]
+    rules["f_body"] = [_symbols(exp, {}) for exp, alias in alts["body"]
+                       if alias in FINAL_KINDS[direction]]
+    rules["f_step"] = [["f_body", dot], ["f_body"]]
+    rules.update(_base_rules(lark, alts))
+    rules["m_line"] = [["m_step", "T_NEWLINE"]]
+    rules["f_line"] = [["f_step"]]
+    rule_lines, term_lines = _finish(lark, rules, ["m_line", "f_line"])
+    start = f"start: m_line{{0,{max_steps - 1}}} f_line" if max_steps > 1 else "start: f_line"
+    return "\n".join(["%llguidance {}", start, *rule_lines, *term_lines,
+                      'T_NEWLINE: "\\n"']) + "\n"
