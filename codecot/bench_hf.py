@@ -1,8 +1,9 @@
 """``codecot bench narrate``: constrained against free decoding with the HF narrator.
 
-One model load, the same prompts, seed and batches for both modes, run alternately (free
-first on even batches, constrained first on odd ones) so that load on the machine hits both
-alike.  Reported per mode: decoded tokens and seconds after each batch's first step (which
+One model load, the same prompts, seed and batches for every mode, run alternately (the
+order reversed on odd batches) so that load on the machine hits them alike.  Modes: free,
+constrained (grammar masks computed beside the forward pass), and with ``serial`` constrained
+with the masks computed between forward passes.  Reported per mode: decoded tokens and seconds after each batch's first step (which
 holds the prompt's prefill, the same for both modes), the median tokens/s over batches, and
 the parse rate of the generated steps (``parse_step``, the claim parser; and the bare Lark
 grammar).
@@ -49,8 +50,10 @@ def _parse_counts(texts: list[str]) -> dict[str, Any]:
 def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward",
                   grounded: bool = True, model: str | None = None, batch_size: int = 4,
                   max_new_tokens: int = 256, threads: int | None = 1, seed: int = 0,
-                  device: str = "cpu") -> dict[str, Any]:
-    """Measure both modes on the first ``records`` traced records of ``corpus``."""
+                  device: str = "cpu", serial: bool = False) -> dict[str, Any]:
+    """Measure both modes on the first ``records`` traced records of ``corpus`` (with
+    ``serial``, a third mode: constrained with the grammar masks computed between forward
+    passes instead of beside them)."""
     from codecot.corpus import CorpusRecord, load_records
     from codecot.narrate.hf import HFNarrator, HFSettings
     from codecot.narrate.hf.generate import generate_batch
@@ -66,18 +69,20 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
     lm, tok = narrator.loaded.model, narrator.loaded.tokenizer
     prompts = sorted(((narrator.prompt(r, t, direction), r.id) for r, t in good),
                      key=lambda p: len(tok(p[0], add_special_tokens=False)["input_ids"]))
+    names = ("free", "constrained", "constrained_serial") if serial else ("free", "constrained")
     modes: dict[str, dict[str, Any]] = {m: {"tokens": 0, "seconds": 0.0, "rates": [],
                                             "texts": [], "finished": 0,
                                             "mask_seconds": 0.0}
-                                        for m in ("constrained", "free")}
+                                        for m in names}
     batches = [prompts[i:i + batch_size] for i in range(0, len(prompts), batch_size)]
     for index, batch in enumerate(batches):
-        order = ("free", "constrained") if index % 2 == 0 else ("constrained", "free")
+        order = names if index % 2 == 0 else names[::-1]
         for mode in order:
             ticks: list[tuple[float, int]] = []
             gens = generate_batch(
                 lm, tok, [p for p, _ in batch], [direction] * len(batch),
-                constraint=narrator.constraint if mode == "constrained" else None,
+                constraint=None if mode == "free" else narrator.constraint,
+                overlap=mode == "constrained",
                 max_new_tokens=max_new_tokens, temperature=0.0, seed=seed,
                 max_steps=settings.max_steps,
                 on_tokens=functools.partial(_tick, ticks))
@@ -112,8 +117,10 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
             "claim_parse_rate": round(counts["claim_parsed"] / steps, 4),
             "grammar_parse_rate": round(counts["grammar_parsed"] / steps, 4),
         }
-    c, f = out["constrained"]["tokens_per_s_median"], out["free"]["tokens_per_s_median"]
-    out["constrained_slowdown"] = round(1 - c / f, 4) if f else None
+    f = out["free"]["tokens_per_s_median"]
+    for mode in names[1:]:
+        key = "constrained_slowdown" + mode[len("constrained"):]
+        out[key] = round(1 - out[mode]["tokens_per_s_median"] / f, 4) if f else None
     return out
 
 

@@ -338,6 +338,7 @@ def bench(
     max_new_tokens: Annotated[int, typer.Option(help="narrate: most tokens per rationale.")] = 256,
     threads: Annotated[int | None, typer.Option(help="narrate: torch threads (0: torch's default).")] = 1,
     device: Annotated[str, typer.Option(help="narrate: cpu or cuda.")] = "cpu",
+    serial: Annotated[bool, typer.Option(help="narrate: also time masks computed between forward passes.")] = False,
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
     against free decoding)."""
@@ -367,7 +368,7 @@ def bench(
             _usage("--direction must be forward or backward")
         figures = bench_narrate(corpus, records=records, direction=direction, grounded=grounded,
                                 model=model, batch_size=batch_size, max_new_tokens=max_new_tokens,
-                                threads=threads or None, seed=seed, device=device)
+                                threads=threads or None, seed=seed, device=device, serial=serial)
     else:
         _usage(f"codecot bench {what}: choose trace, verify, solve or narrate")
     typer.echo(json.dumps(figures, indent=2))

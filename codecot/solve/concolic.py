@@ -5,8 +5,9 @@ first, then inputs found by earlier steps), runs it concolically in the sandbox,
 solver for
 
 * an input on the same path whose symbolic output equals the target (``PC and out == y``), and
-* inputs that flip one branch decision after the path's prefix (generational search), which
-  become later seeds.
+* inputs that flip one branch decision after the path's prefix (generational search), or one
+  of the pins fixing the parameters' sizes (list lengths, dict entry counts), which become
+  later seeds.
 
 Inputs are bounded as the engine's explorer bounds them (short ASCII strings and lists). The
 step returns the new argument-list sources; the portfolio runs and verifies them like any other
@@ -23,13 +24,15 @@ from typing import Any
 from codecot.sandbox import SandboxPool
 from codecot.solver import Truth, check_sat, encode
 from codecot.solver.semantics import mk_not
-from codecot.symbolic.api import BRANCH, ConcolicRun, concolic_payload, input_source
+from codecot.symbolic.api import BRANCH, PIN, ConcolicRun, concolic_payload, input_source
 from codecot.symbolic.explore import Bounds, domain_of, output_equals
 from codecot.symbolic.rebuild import rebuild
 from codecot.trace.values import decode
 
 SOLVER_MS = 200
 FLIPS_PER_STEP = 8
+#: extra flips for the pins that fix parameter sizes (list lengths, dict entry counts)
+SIZE_FLIPS = 2
 
 
 class ConcolicSearch:
@@ -114,8 +117,12 @@ class ConcolicSearch:
         flips = 0
         branches = [j for j, (kind, _) in enumerate(run.constraints) if kind == BRANCH]
         last = set(branches[-FLIPS_PER_STEP:])
+        # the sizes the parameters were given (pins before the first branch): other sizes too
+        first = branches[0] if branches else len(run.constraints)
+        last |= set([j for j, (kind, _) in enumerate(run.constraints[:first])
+                     if kind == PIN][:SIZE_FLIPS])
         for j, (kind, cond) in enumerate(run.constraints):
-            if kind == BRANCH and j in last and flips < FLIPS_PER_STEP:
+            if j in last and flips < FLIPS_PER_STEP + SIZE_FLIPS:
                 flips += 1
                 new = self._model_source(run, [*domain, *kept, mk_not(cond)], deadline)
                 if new is not None and new not in seen and new not in self.expanded:

@@ -314,4 +314,11 @@ _METHOD_HANDLERS: dict[tuple[str, str], Callable[[SymValue, list[SymValue]], Sym
     ("str", "index"): _str_index, ("str", "replace"): _replace, ("str", "join"): _join,
     ("list", "count"): _seq_count, ("list", "index"): _seq_index,
     ("tuple", "count"): _seq_count, ("tuple", "index"): _seq_index,
+    ("dict", "get"): lambda d, args: _dict_get(d, args),
 }
+
+
+def _dict_get(d: SymValue, args: list[SymValue]) -> SymValue:
+    from codecot.solver import dicts
+
+    return dicts.get(d, args)

@@ -257,6 +257,10 @@ def _contains(item: SymValue, container: SymValue) -> tuple[object, list[Guard]]
         raise PythonError("TypeError", f"argument of type '{container.type}' is not iterable")
     if kind in ("str", "list", "tuple") and encodable(item.type) and encodable(container.type):
         return sequences.contains(item, container)
+    if kind == "dict" and container.py is MISSING:
+        from codecot.solver import dicts
+
+        return dicts.contains(item, container)
     return _fold_in(item, container), []
 
 

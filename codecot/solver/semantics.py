@@ -193,6 +193,8 @@ def truth(v: SymValue) -> BoolTerm:
         return bool(v.type.args)
     if kind == "None":
         return False
+    if kind == "dict" and v.raw is not None:
+        return z3.Length(v.raw[0]) != 0
     raise Unsupported(f"truth value of a symbolic {v.type}")
 
 
@@ -277,6 +279,12 @@ def equal(a: SymValue, b: SymValue) -> tuple[BoolTerm, list[Guard]]:
         return _fold_compare("==", a, b), []
     if ka in NUMERIC_KINDS and kb in NUMERIC_KINDS:
         return numeric_compare("==", a, b)
+    if "dict" in (ka, kb):
+        from codecot.solver import dicts
+
+        found = dicts.equal(a, b)
+        if found is not None:
+            return found
     if ka in _CONTAINERS and kb in _CONTAINERS and a.py is not MISSING and b.py is not MISSING:
         return _fold_compare("==", a, b), []  # known containers: Python's == is exact and fast
     if not (encodable(a.type) and encodable(b.type)):

@@ -54,12 +54,20 @@ def length(v: SymValue) -> SymValue:
         return SymValue(INT, len(v.type.args), guards=v.guards)
     if kind in ("str", "list"):
         return SymValue(INT, raw=z3.Length(v.term), guards=v.guards)
+    if kind == "dict" and v.raw is not None:
+        from codecot.solver import dicts
+
+        return dicts.length(v)
     raise Unsupported(f"len() of a symbolic {v.type}")
 
 
 def index(v: SymValue, i: SymValue) -> SymValue:
     """``v[i]`` for a str, list or tuple ``v``."""
     kind = v.type.kind
+    if kind == "dict" and v.raw is not None:
+        from codecot.solver import dicts
+
+        return dicts.index(v, i)
     if kind not in ("str", "list", "tuple"):
         if kind in ("int", "bool", "float", "None"):
             raise PythonError("TypeError", f"'{v.type}' object is not subscriptable")

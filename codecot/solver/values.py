@@ -8,7 +8,10 @@ A :class:`SymValue` pairs a :class:`~codecot.solver.types.PyType` with its repre
 * ``list[E]`` -> ``Seq`` of the element sort (``E`` itself int, bool, float, str, a list or a
   tuple); a tuple *inside* a sequence is a Z3 tuple datatype value.
 * ``tuple[T1, ..., Tn]`` on its own -> a fixed-length tuple of element :class:`SymValue` s.
-* ``dict``, ``set``, ``frozenset``, ``range``, iterators, dict views and containers of mixed
+* ``dict[K, V]`` (``K`` int or str, ``V`` anything a sequence holds) may be symbolic: its ``raw``
+  is the pair (keys, values) of ``Seq`` terms in insertion order, of equal length, keys distinct
+  (:func:`fresh` makes the constants ``name.keys`` and ``name.values``; :func:`dict_terms`).
+* ``set``, ``frozenset``, ``range``, iterators, dict views, other dicts and containers of mixed
   element types are *concrete-only*: they carry their Python value, every operation on them is
   folded in Python, and asking for their term raises :class:`Unsupported`.
 
@@ -96,6 +99,8 @@ class SymValue:
     @property
     def term(self) -> Any:
         """The Z3 term (not for tuples or ``None``); built on first use for concrete values."""
+        if self.type.kind == "dict":
+            raise Unsupported("a dict has no single term; use dict_terms")
         if self.raw is None:
             if self.type.kind == "tuple":
                 raise Unsupported("a tuple has no single term; use items or elem_term")
@@ -133,6 +138,17 @@ def concrete_value(v: SymValue) -> Any:
         if any(x is MISSING for x in vals):
             return MISSING
         out: Any = tuple(vals)
+    elif kind == "dict":
+        if v.raw is None:
+            return MISSING
+        try:
+            ks, vs = (decode(z3.simplify(z3.simplify(x)), list_type)
+                      for x, list_type in zip(v.raw, dict_list_types(v.type), strict=True))
+        except Unsupported:
+            return MISSING
+        if len(ks) != len(vs):
+            return MISSING
+        out = dict(zip(ks, vs, strict=True))
     elif v.raw is None:
         return MISSING
     elif kind == "bool":
@@ -232,6 +248,24 @@ def build_term(t: PyType, py: Any) -> Any:
     raise Unsupported(f"no Z3 encoding for values of type {t}")
 
 
+def dict_list_types(t: PyType) -> tuple[PyType, PyType]:
+    """The list types of the keys and of the values of a dict type."""
+    return PyType("list", (t.args[0],)), PyType("list", (t.args[1],))
+
+
+def dict_terms(v: SymValue) -> tuple[Any, Any]:
+    """The (keys, values) ``Seq`` terms of a dict value (built for a concrete one)."""
+    if v.type.kind != "dict":
+        raise TypeError("dict_terms of a non-dict")
+    if v.raw is None:
+        if v.py is MISSING:
+            raise Unsupported(f"value of type {v.type} has no terms")
+        kt, vt = dict_list_types(v.type)
+        object.__setattr__(v, "raw", (build_term(kt, list(v.py)), build_term(vt, list(v.py.values()))))
+    keys, values = v.raw
+    return keys, values
+
+
 def elem_term(v: SymValue) -> Any:
     """The term of ``v`` as an element of a sequence (tuples packed into their datatype)."""
     if v.type.kind != "tuple":
@@ -319,6 +353,12 @@ def fresh(name: str, type_tag: str | PyType, *, length: int | None = None) -> Sy
         return SymValue(t, None)
     if kind == "tuple":
         return SymValue(t, raw=tuple(fresh(f"{name}[{i}]", a) for i, a in enumerate(t.args)))
+    if kind == "dict":
+        kt, vt = dict_list_types(t)
+        if t.args[0].kind not in ("int", "str") or t.args[1] == ANY:
+            raise Unsupported(f"no symbolic values of type {t}")
+        return SymValue(t, raw=(z3.Const(f"{name}.keys", sort_of(kt, c)),
+                                z3.Const(f"{name}.values", sort_of(vt, c))))
     if kind == "list" and length is not None:
         if t.elem == ANY:
             raise Unsupported("a fresh list needs an element type")
@@ -341,6 +381,8 @@ def constants(v: SymValue) -> list[Any]:
         return [k for item in v.items for k in constants(item)]
     if v.type.kind == "None":
         return []
+    if v.type.kind == "dict":
+        return list(dict_terms(v))
     return [v.term]
 
 
@@ -353,6 +395,9 @@ def binding_terms(symbolic: SymValue, value: SymValue) -> list[tuple[Any, Any]]:
                 for p in binding_terms(s, v)]
     if symbolic.type.kind == "None":
         return []
+    if symbolic.type.kind == "dict":
+        value = coerce(value, symbolic.type)
+        return list(zip(dict_terms(symbolic), dict_terms(value), strict=True))
     value = coerce(value, symbolic.type)
     return [(symbolic.term, value.term)]
 
@@ -434,4 +479,8 @@ def decode_model(model: Any, v: SymValue) -> Any:
         return tuple(decode_model(model, i) for i in v.items)
     if v.type.kind == "None":
         return None
+    if v.type.kind == "dict":
+        ks, vs = (decode(model.eval(x, model_completion=True), lt)
+                  for x, lt in zip(dict_terms(v), dict_list_types(v.type), strict=True))
+        return dict(zip(ks, vs, strict=False))
     return decode(model.eval(v.term, model_completion=True), v.type)

@@ -158,9 +158,19 @@ def cc_method(cls: type, name: str) -> Any:
     return call
 
 
+def cc_type(*args: Any, **kwargs: Any) -> Any:
+    """``type(x)`` as the program would see it without shadows (``type(name, bases, ns)``
+    unchanged)."""
+    if len(args) == 1 and not kwargs:
+        from codecot.symbolic.dicts import sym_type
+
+        return sym_type(args[0])
+    return type(*args, **kwargs)
+
+
 HELPERS = {
     "_cc_lit": cc_lit, "_cc_len": cc_len, "_cc_str": cc_str, "_cc_repr": cc_repr,
     "_cc_int": cc_int, "_cc_ord": cc_ord, "_cc_chr": cc_chr, "_cc_in": cc_in,
     "_cc_fmt": cc_fmt, "_cc_fstr": cc_fstr, "_cc_method": cc_method,
-    "_cc_float": cc_float,
+    "_cc_float": cc_float, "_cc_type": cc_type,
 }

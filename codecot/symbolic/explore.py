@@ -6,7 +6,8 @@ satisfiable gives a new input, run concolically (one sandbox batch per generatio
 constraints do not start with the prefix it was meant to follow makes the exploration
 non-exhaustive.  The exploration is *exhaustive* when every query is unsatisfiable or explored,
 no budget ran out, every run was complete and every parameter symbolic.  The domain is bounded:
-strings and lists of at most ``max_len`` items (at least the seed's lengths) and ASCII strings;
+strings and lists of at most ``max_len`` items (at least the seed's lengths), dicts of at most
+``max_entries`` entries with distinct keys, and ASCII strings (dict keys included);
 ``extra`` formulas (e.g. choices) restrict it further.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 import z3
 
 from codecot.solver import SymValue
+from codecot.solver.values import dict_terms
 from codecot.solver.context import ctx
 from codecot.symbolic.api import ASSUME, ConcolicRun, input_source, model_to_inputs, param_tags
 
@@ -32,6 +34,8 @@ class Bounds:
     """Limits of one exploration."""
 
     max_len: int = 8
+    #: entries of a dict parameter (at least the seed's)
+    max_entries: int = 4
     max_runs: int = 24
     max_queries: int = 80
     solver_ms: int = 150
@@ -57,6 +61,12 @@ def domain_of(run: ConcolicRun, bounds: Bounds) -> tuple[list[Any], str]:
     regex = z3.Star(z3.Range(chr(0), chr(127), ctx=c.z3))
     for name in run.symbolic_params:
         v = run.params[name]
+        if v.type.kind == "dict":
+            seen_dict = run.concrete.get(name)
+            n = max(bounds.max_entries, len(seen_dict) if isinstance(seen_dict, dict) else 0)
+            out.extend(dict_domain(v, n, regex))
+            words.append(f"len({name}) <= {n}")
+            continue
         items = list(v.items) if v.type.kind == "tuple" else [v]
         for item in items:
             kind = item.type.kind
@@ -71,9 +81,25 @@ def domain_of(run: ConcolicRun, bounds: Bounds) -> tuple[list[Any], str]:
             if kind == "str":
                 out.append(z3.InRe(term, regex))
             words.append(f"len({name}) <= {n}")
-    if any(run.params[n].type.kind == "str" for n in run.symbolic_params):
+    if any(run.params[n].type.kind == "str" or (run.params[n].type.kind == "dict" and
+                                               run.params[n].type.args[0].kind == "str")
+           for n in run.symbolic_params):
         words.append("ASCII strings")
     return out, ", ".join(words) if words else "no bounds needed"
+
+
+def dict_domain(v: SymValue, n: int, ascii_re: Any) -> list[Any]:
+    """A dict parameter's domain: at most ``n`` entries, as many values as keys, distinct
+    (ASCII, for strings) keys."""
+    keys, values = dict_terms(v)
+    size = z3.Length(keys)
+    out = [size <= n, z3.Length(values) == size]
+    for i in range(n):
+        if v.type.args[0].kind == "str":
+            out.append(z3.Implies(i < size, z3.InRe(keys[i], ascii_re)))
+        for j in range(i + 1, n):
+            out.append(z3.Implies(j < size, keys[i] != keys[j]))
+    return out
 
 
 def explore(seed: ConcolicRun, runner: Runner, *, extra: Sequence[Any] = (),

@@ -55,6 +55,12 @@ class _Builder:
                 return encode(decode(desc["r"]))
             except Exception:
                 return opaque()
+        if "k" in desc and "v" in desc:
+            try:
+                return SymValue(parse_tag(str(tag)), raw=(self.terms[int(desc["k"])],
+                                                          self.terms[int(desc["v"])]))
+            except Unsupported:
+                return opaque()
         if "s" in desc:
             try:
                 return SymValue(parse_tag(str(tag)), raw=self.terms[int(desc["s"])])
@@ -85,6 +91,8 @@ def rebuild(result: dict[str, Any]) -> ConcolicRun:
             if value.type.kind == "tuple":
                 for i, k in enumerate(flat):
                     decls[f"{name}[{i}]"] = k
+            elif value.type.kind == "dict":
+                decls[f"{name}.keys"], decls[f"{name}.values"] = flat
             else:
                 decls[name] = flat[0]
     notes = tuple(result.get("notes") or ())

@@ -13,6 +13,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.constraints: list[tuple[str, T]] = []
+        self.seen: set[str] = set()
         self.active = False
         self.complete = True
         self.notes: list[str] = []
@@ -23,9 +24,12 @@ class Recorder:
     def add(self, kind: str, cond: T) -> None:
         if not self.active or cond.lit:
             return
+        if cond.text in self.seen:
+            return  # already part of the path condition
         if len(self.constraints) >= MAX_CONSTRAINTS:
             self.incomplete(f"more than {MAX_CONSTRAINTS} constraints")
             return
+        self.seen.add(cond.text)
         self.constraints.append((kind, cond))
 
     def branch(self, cond: T, taken: bool) -> bool:

@@ -1,6 +1,6 @@
 """Rewriting user code so that literals and some builtins go through the shadow layer.
 
-String literals become ``_cc_lit('...')``; calls of ``len str int float repr ord chr`` (unless the
+String literals become ``_cc_lit('...')``; calls of ``len str int float repr ord chr type`` (unless the
 program binds those names) become the ``_cc_*`` helpers of :mod:`codecot.symbolic.builtins_`;
 ``a in b`` / ``a not in b`` become ``_cc_in(a, b)``; f-strings become ``_cc_fstr`` over
 ``_cc_fmt`` parts.  Unbound methods of ``str``, ``int`` and ``float`` (``str.lower``,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 
-REWRITTEN_CALLS = ("len", "str", "int", "float", "repr", "ord", "chr")
+REWRITTEN_CALLS = ("len", "str", "int", "float", "repr", "ord", "chr", "type")
 UNBOUND_TYPES = ("str", "int", "float")
 #: calls whose first argument is a function applied to the items (``map(int, s)``)
 FUNCTION_TAKING = ("map", "filter", "sorted", "min", "max")

@@ -11,7 +11,8 @@ returns::
      "output": VALUE, "points": [{"line", "iteration", "locals": {name: VALUE}}]}
 
 where a VALUE is ``{"t": tag, "s": term index}`` (symbolic), ``{"t": tag, "r": repr}``
-(concrete), ``{"t": "tuple", "items": [VALUE, ...]}`` or ``{"t": "opaque"}``.  Runs in the
+(concrete), ``{"t": "tuple", "items": [VALUE, ...]}``, ``{"t": "dict[K, V]", "k": term index, "v": term
+index}`` (the keys and values sequences) or ``{"t": "opaque"}``.  Runs in the
 child: no z3 here (its C calls are forbidden by the sandbox), terms are SMT-LIB text.
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 from codecot.sandbox.tasks import USER_FILENAME, entry_name, evaluate_arguments
 from codecot.symbolic import terms as tm
 from codecot.symbolic.builtins_ import HELPERS
+from codecot.symbolic.dicts import SymDict
 from codecot.symbolic.floats import SymFloat
 from codecot.symbolic.recorder import REC
 from codecot.symbolic.rewrite import rewrite
@@ -34,6 +36,8 @@ from codecot.symbolic.terms import FLOAT, INT, STR, T, float_lit, int_lit, seq_s
 
 MAX_POINTS = 400
 SCALAR_TAGS = ("int", "str", "bool", "float")
+#: key types of a symbolic dict parameter
+DICT_KEY_TAGS = ("int", "str")
 _settrace = sys.settrace
 
 
@@ -81,7 +85,20 @@ def _shape(value: Any) -> str | None:
         items = [_shape(v) for v in value]
         if all(i in SCALAR_TAGS for i in items):
             return "tuple[" + ", ".join(str(i) for i in items) + "]"
+    if type(value) is dict and value:
+        keys = {_shape(k) for k in value}
+        vals = {_shape(v) for v in value.values()}
+        if len(keys) == 1 and len(vals) == 1 and None not in vals:
+            k, v = keys.pop(), vals.pop()
+            if k in DICT_KEY_TAGS and v is not None and not v.startswith("tuple"):
+                return f"dict[{k}, {v}]"
     return None
+
+
+def dict_tags(tag: str) -> tuple[str, str]:
+    """The key and value tags of ``dict[K, V]`` (K is int or str, so the first comma splits)."""
+    k, v = tag[5:-1].split(", ", 1)
+    return k, v
 
 
 def sort_of_tag(tag: str) -> str:
@@ -115,13 +132,33 @@ def _symbolise(value: Any, tag: str, term: T) -> Any:
     return [_symbolise(v, inner, tm.nth(term, int_lit(i))) for i, v in enumerate(value)]
 
 
+def _make_dict(name: str, value: dict[Any, Any], tag: str) -> SymDict:
+    """A dict parameter: keys and values are the items of two sequences (see symbolic.dicts)."""
+    ktag, vtag = dict_tags(tag)
+    keys = tm.var(f"{name}.keys", seq_sort(sort_of_tag(ktag)))
+    values = tm.var(f"{name}.values", seq_sort(sort_of_tag(vtag)))
+    n = len(value)
+    REC.assume(tm.eq(tm.length(values), tm.length(keys)))
+    REC.pin(tm.length(keys), int_lit(n))
+    if n > 1:
+        REC.assume(tm.app("Bool", "distinct", *(tm.nth(keys, int_lit(i)) for i in range(n))))
+    return SymDict([(_symbolise(k, ktag, tm.nth(keys, int_lit(i))),
+                     _symbolise(v, vtag, tm.nth(values, int_lit(i))))
+                    for i, (k, v) in enumerate(value.items())])
+
+
 def _make_param(name: str, value: Any, hint: str | None = None) -> tuple[Any, str | None]:
     tag = _shape(value)
     if tag is None and hint is not None and hint.startswith("list[") and value == [] \
             and type(value) is list:
         tag = hint
+    if tag is None and hint is not None and hint.startswith("dict[") and value == {} \
+            and type(value) is dict and dict_tags(hint)[0] in DICT_KEY_TAGS:
+        tag = hint
     if tag is None:
         return value, None
+    if tag.startswith("dict["):
+        return _make_dict(name, value, tag), tag
     if tag.startswith("tuple["):
         items = tag[6:-1].split(", ")
         return tuple(_symbolise(v, t, tm.var(f"{name}[{i}]", sort_of_tag(t)))
@@ -168,6 +205,26 @@ def _elem(x: Any) -> tuple[str, T] | None:
     return None
 
 
+def _dict_terms(x: dict[Any, Any]) -> tuple[str, T, T] | None:
+    """(tag, keys term, values term) of a dict whose keys share an int/str type and whose
+    values share one type, else None."""
+    if not x:
+        return None
+    items = list(x.items())
+    keys = [_elem(k) for k, _ in items]
+    values = [_elem(v) for _, v in items]
+    ktags = {k[0] for k in keys if k is not None}
+    vtags = {v[0] for v in values if v is not None}
+    if None in keys or None in values or len(ktags) != 1 or len(vtags) != 1:
+        return None
+    ktag, vtag = ktags.pop(), vtags.pop()
+    if ktag not in DICT_KEY_TAGS:
+        return None
+    return (f"dict[{ktag}, {vtag}]",
+            tm.seq_of(seq_sort(sort_of_tag(ktag)), [k[1] for k in keys if k is not None]),
+            tm.seq_of(seq_sort(sort_of_tag(vtag)), [v[1] for v in values if v is not None]))
+
+
 def _plain_repr(x: Any) -> str:
     was, REC.active = REC.active, False
     try:
@@ -187,6 +244,11 @@ def describe(x: Any, table: _Terms, output: bool = False) -> dict[str, Any]:
             return {"t": "opaque"}
     if isinstance(x, tuple):
         return {"t": "tuple", "items": [describe(i, table, output) for i in x]}
+    if isinstance(x, dict):
+        found_dict = _dict_terms(x)
+        if found_dict is not None:
+            tag, keys, values = found_dict
+            return {"t": tag, "k": table.add(keys), "v": table.add(values)}
     found = _elem(x)
     if found is not None:
         return {"t": found[0], "s": table.add(found[1])}

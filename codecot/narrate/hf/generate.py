@@ -18,7 +18,7 @@ import torch
 
 from codecot.claims import StepParseError, parse_step
 from codecot.claims.model import AnswerClaim, InputClaim
-from codecot.narrate.constrain import GrammarConstraint
+from codecot.narrate.constrain import GrammarConstraint, PrefetchMasks
 
 FINAL_CLAIMS: dict[str, type] = {"forward": AnswerClaim, "backward": InputClaim}
 
@@ -32,7 +32,7 @@ class Generated:
     finished: bool  # ended with its final step (not cut by the token or step limit)
     grammar_failures: int = 0
     token_ids: tuple[int, ...] = ()  # every generated token, end-of-sequence excluded
-    mask_seconds: float = 0.0  # the batch's time in the grammar processor
+    mask_seconds: float = 0.0  # the batch's decoding time spent waiting on grammar masks
 
 
 def is_final_line(line: str, direction: str) -> bool:
@@ -106,8 +106,12 @@ class _Progress:
 def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: list[str], *,
                    constraint: GrammarConstraint | None, max_new_tokens: int,
                    temperature: float, seed: int, max_steps: int,
-                   on_tokens: Callable[[int], None] | None = None) -> list[Generated]:
-    """Generate one rationale per prompt in one padded batch."""
+                   on_tokens: Callable[[int], None] | None = None,
+                   overlap: bool = True) -> list[Generated]:
+    """Generate one rationale per prompt in one padded batch.
+
+    Constrained with ``overlap``, each step's grammar masks are computed on a background
+    thread while the model runs (see :class:`~codecot.narrate.constrain.PrefetchMasks`)."""
     from transformers import (
         GenerationConfig,
         LogitsProcessorList,
@@ -126,17 +130,23 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     criteria: list[Any] = []
     processor = None
     if constraint is not None:
-        processor = constraint.processor(directions)
+        processor = constraint.processor(directions, overlap=overlap)
         processors.append(processor)
+        if overlap:
+            criteria.append(PrefetchMasks(processor))
     else:
         criteria.append(_FreeStop(tokenizer, prompt_len, directions, max_steps))
     if on_tokens is not None:
         criteria.append(_Progress(len(prompts), on_tokens, eos))
     torch.manual_seed(seed)
-    with torch.inference_mode():
-        out = model.generate(**enc, generation_config=config,
-                             logits_processor=LogitsProcessorList(processors),
-                             stopping_criteria=StoppingCriteriaList(criteria))
+    try:
+        with torch.inference_mode():
+            out = model.generate(**enc, generation_config=config,
+                                 logits_processor=LogitsProcessorList(processors),
+                                 stopping_criteria=StoppingCriteriaList(criteria))
+    finally:
+        if processor is not None:
+            processor.close()
     results = []
     for row, direction in enumerate(directions):
         new = out[row, prompt_len:].tolist()
