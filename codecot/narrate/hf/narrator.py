@@ -146,18 +146,12 @@ def narrate_records_batched(records: Sequence[Any], traces: Any, narrator: HFNar
     """
     import time
 
-    from codecot.corpus import RecordError
-    from codecot.pipeline.narrate_stage import NarrateSummary
+    from codecot.pipeline.narrate_stage import NarrateSummary, emit, traced_pairs
 
     summary = NarrateSummary()
-    items: list[Item] = []
-    for rec, trace in zip(records, traces, strict=True):
-        if isinstance(rec, RecordError) or not trace.get("ok"):
-            kind = "bad_record" if isinstance(rec, RecordError) else str(trace.get("error_kind"))
-            summary.errors[kind] += 1
-            error_sink({"id": rec.id, "error_kind": kind, "error": trace.get("error")})
-            continue
-        items.extend((rec, trace, d) for d in directions)
+    items: list[Item] = [(rec, trace, d)
+                         for rec, trace in traced_pairs(records, traces, summary, error_sink)
+                         for d in directions]
     started = time.perf_counter()
     count = [0]
 
@@ -170,11 +164,5 @@ def narrate_records_batched(records: Sequence[Any], traces: Any, narrator: HFNar
     results = narrator.narrate_many(items, on_tokens=on_tokens,
                                     on_done=(bar.update if bar is not None else None))
     for (rec, _, direction), result in zip(items, results, strict=True):
-        if isinstance(result, NarrationError):
-            summary.errors["narration"] += 1
-            error_sink({"id": rec.id, "direction": direction, "error_kind": "narration",
-                        "error": str(result)})
-        else:
-            summary.rationales += 1
-            sink(result.to_json())
+        emit(summary, rec.id, direction, result, sink, error_sink)
     return summary
