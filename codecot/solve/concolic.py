@@ -121,7 +121,7 @@ class ConcolicSearch:
         first = branches[0] if branches else len(run.constraints)
         last |= set([j for j, (kind, _) in enumerate(run.constraints[:first])
                      if kind == PIN][:SIZE_FLIPS])
-        for j, (kind, cond) in enumerate(run.constraints):
+        for j, (_, cond) in enumerate(run.constraints):
             if j in last and flips < FLIPS_PER_STEP + SIZE_FLIPS:
                 flips += 1
                 new = self._model_source(run, [*domain, *kept, mk_not(cond)], deadline)

@@ -10,9 +10,15 @@ Encoding of parameters (the names are the Z3 constants): ``int`` -> ``Int`` name
 parameter, ``str`` -> ``String``, ``float`` -> an IEEE double, ``bool`` -> ``Bool`` (a bool
 cannot carry a shadow, so its value is recorded as a branch of the path: exploration flips it),
 ``list[E]`` -> ``Seq`` (its length is pinned by the first constraint of the run), a tuple -> one
-constant per item (``p[0]``, ...).  Parameters of other types (dicts, sets, empty or mixed
-lists) stay concrete: ``params`` holds their encoded concrete value and
-:attr:`ConcolicRun.symbolic_params` leaves them out.
+constant per item (``p[0]``, ...), ``dict[K, V]`` (K int or str, V a type a list may hold) ->
+two ``Seq`` constants ``d.keys`` and ``d.values`` in insertion order: equal lengths and distinct
+keys are recorded as assumptions, the number of entries is pinned, and keys stay symbolic --
+every lookup records the key comparison that decided it (:mod:`codecot.symbolic.dicts`);
+hashing a key anywhere else (a plain dict or set built from it) pins it.  Parameters of other
+types (sets, dicts with other or mixed key/value types, empty or mixed lists) stay concrete:
+``params`` holds their encoded concrete value and :attr:`ConcolicRun.symbolic_params` leaves
+them out (sets: their iteration order follows the hashes, so their elements would be pinned
+at once; they are left concrete).
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ def find_in(mapping: dict[Any, Any], probe: Any) -> Any:
     return found
 
 
-class _Keys(KeysView):  # type: ignore[type-arg]
+class _Keys(KeysView):
     _mapping: SymDict
 
     def __iter__(self) -> Iterator[Any]:
@@ -140,7 +140,7 @@ class _Keys(KeysView):  # type: ignore[type-arg]
         return f"dict_keys({list(self)!r})"
 
 
-class _Values(ValuesView):  # type: ignore[type-arg]
+class _Values(ValuesView):
     _mapping: SymDict
 
     def __iter__(self) -> Iterator[Any]:
@@ -153,7 +153,7 @@ class _Values(ValuesView):  # type: ignore[type-arg]
         return f"dict_values({list(self)!r})"
 
 
-class _Items(ItemsView):  # type: ignore[type-arg]
+class _Items(ItemsView):
     _mapping: SymDict
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
@@ -166,7 +166,7 @@ class _Items(ItemsView):  # type: ignore[type-arg]
         return f"dict_items({list(self)!r})"
 
 
-class SymDict(dict):  # type: ignore[type-arg]
+class SymDict(dict):
     """A dict whose keys keep their shadows (see the module doc).
 
     The underlying dict maps plain keys to the values; ``_kobj`` maps the same plain keys, in
@@ -291,7 +291,7 @@ class SymDict(dict):  # type: ignore[type-arg]
         return (dict, ({pin(k): pin_deep(v) for k, v in self._iter_items()},))
 
     @classmethod
-    def fromkeys(cls, iterable: Iterable[Any], value: Any = None) -> dict[Any, Any]:  # type: ignore[override]
+    def fromkeys(cls, iterable: Iterable[Any], value: Any = None) -> dict[Any, Any]:
         return dict.fromkeys(iterable, value)
 
     # iteration -------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ class SymDict(dict):  # type: ignore[type-arg]
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __or__(self, other: Any) -> Any:
         if not isinstance(other, dict):

@@ -21,8 +21,8 @@ from typing import Any
 import z3
 
 from codecot.solver import SymValue
-from codecot.solver.values import dict_terms
 from codecot.solver.context import ctx
+from codecot.solver.values import dict_terms
 from codecot.symbolic.api import ASSUME, ConcolicRun, input_source, model_to_inputs, param_tags
 
 #: runs a batch of argument-list sources concolically (one sandbox batch), with parameter tags
