@@ -100,6 +100,11 @@ INT_LIST_PROGRAMS = [
      "37", "n"),
     ("def f(a, b):\n    return (a // b, a % b, abs(a - b), -a)\n", "-17, 5", "a"),
     ("def f(words):\n    return [w.upper() for w in words if len(w) > 2]\n", "['ab', 'cde']", "words"),
+    # copies of immutable shadows are the shadows themselves, as in Python
+    ("import copy\ndef f(xs, s):\n    ys = copy.deepcopy(xs)\n    return [y * 2 for y in ys], copy.copy(s) + '!'\n",
+     "[3, 4], 'ab'", "xs"),
+    ("import copy\ndef f(xs, s):\n    return copy.deepcopy(s).upper() + str(copy.copy(xs)[0] + 1.5)\n",
+     "[3.0], 'ab'", "s"),
 ]
 
 

@@ -196,6 +196,13 @@ class SymFloat(ComparesViaCmp, float):
     def __reduce__(self) -> Any:
         return (float, (_plain(self),))
 
+    # immutable, like the plain value: a copy is the value itself (and keeps its shadow)
+    def __copy__(self) -> Any:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        return self
+
 
 _FP = {"+": "fp.add", "-": "fp.sub", "*": "fp.mul", "/": "fp.div"}
 _PY: dict[str, Any] = {

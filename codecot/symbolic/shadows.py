@@ -276,6 +276,13 @@ class SymInt(ComparesViaCmp, int):
     def __reduce__(self) -> Any:
         return (int, (_int_index(self),))
 
+    # immutable, like the plain value: a copy is the value itself (and keeps its shadow)
+    def __copy__(self) -> Any:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        return self
+
 
 def _cmp_plain(op: str, a: Any, b: Any) -> bool:
     if op == "==":

@@ -307,6 +307,13 @@ class SymStr(str):
     def __reduce__(self) -> Any:
         return (str, (_plain(self),))
 
+    # immutable, like the plain value: a copy is the value itself (and keeps its shadow)
+    def __copy__(self) -> Any:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        return self
+
     # methods -----------------------------------------------------------------------------
     def join(self, iterable: Any) -> Any:
         items = list(iterable)
