@@ -121,6 +121,16 @@ def _corpus_text() -> list[str]:
     # ... elsewhere it may: an exception class Empty, a variable even at the start of a step
     ("forward", "Call f with x = 4.\nLine 2 raises Empty.\nSo f(4) returns 5.", True),
     ("forward", "Call f with x = 4.\nLine 2: even is now 3.\nSo f(4) returns 5.", True),
+    # only a name or an attribute is called; 'returns' follows a function name or a call
+    ("forward", "Call f with x = 4.\nLine 2: g(x) returns 5.\nSo f(4) returns 5.", True),
+    ("forward", "Call f with x = 4.\nLine 2: x.upper() returns 5.\nSo f(4) returns 5.", True),
+    ("forward", "Call f with x = 4.\nLine 2: f returns 5, which is x + 1 to its caller.\n"
+                "So f(4) returns 5.", True),
+    ("forward", "Call f with x = 4.\nLine 2: x + 1 returns 5.\nSo f(4) returns 5.", False),
+    ("forward", "Call f with x = 4.\nLine 2: x[0](3) is 5.\nSo f(4) returns 5.", False),
+    ("forward", "Call f with x = 'a' (the original).\nSo f(4) returns 5.", False),
+    ("forward", "Call f with x = 4.\nLine 2: g(x) returns 5, which is x + 1 to its caller.\n"
+                "So f(4) returns 5.", False),
 ])
 def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text: str,
                                                            complete: bool) -> None:

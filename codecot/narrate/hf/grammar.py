@@ -20,7 +20,10 @@ them out in the Lark dialect that llguidance reads (an Earley parser with a gree
 
 * the language is narrowed to what ``parse_step`` accepts in a claim: no keyword arguments,
   comprehensions, lambdas or starred arguments (:data:`CLAIM_REJECTED`; echoed statements
-  holding them cannot be written), and a branch condition's value ends in True or False.
+  holding them cannot be written), a branch condition's value ends in True or False, only a
+  name or an attribute can be called (``f(3)``, ``s.upper()``; not ``xs[0](3)``), and a
+  ``returns`` step's subject is a function name or a call (``g(3) returns 4``; not
+  ``a + b returns 4``), where the call form takes a plain value (no ``, which is``).
 
 * llguidance has no terminal priorities: where the LALR parser's contextual lexer would read a
   word as a keyword (``then`` at the start of a step, ``now`` after ``is``, ``even`` after
@@ -164,7 +167,7 @@ def _symbols(expansion: list[Any], rename: dict[str, str]) -> list[str]:
 def _alternatives(lark: Any) -> dict[str, list[tuple[list[Any], str | None]]]:
     """The alternatives (Lark symbols, alias) of each rule of the compiled grammar, narrowed to
     what ``parse_step`` accepts in a claim (see :data:`CLAIM_REJECTED`)."""
-    from lark.grammar import NonTerminal
+    from lark.grammar import NonTerminal, Terminal
 
     alternatives: dict[str, list[tuple[list[Any], str | None]]] = {}
     for rule in lark.rules:
@@ -172,10 +175,16 @@ def _alternatives(lark: Any) -> dict[str, list[tuple[list[Any], str | None]]]:
         if alias in CLAIM_REJECTED:
             continue
         expansion = list(rule.expansion)
+        options = alternatives.setdefault(rule.origin.name, [])
         if alias in BOOLEAN_OUTCOME:
             expansion = [NonTerminal("tf_chain") if not s.is_term and s.name == "chain" else s
                          for s in expansion]
-        alternatives.setdefault(rule.origin.name, []).append((expansion, alias))
+        elif alias == "call_expr":  # the callee: a name or an attribute
+            expansion = [NonTerminal("callee"), *expansion[1:]]
+        elif alias == "subject_returns":  # ttest RETURNS ret
+            options.append(([Terminal("NAME"), *expansion[1:]], alias))
+            expansion = [NonTerminal("call_form"), expansion[1], NonTerminal("ttest")]
+        options.append((expansion, alias))
     return alternatives
 
 
@@ -185,9 +194,12 @@ def _terminal_named(lark: Any, value: str) -> str:
 
 def _base_rules(lark: Any, alts: dict[str, list[tuple[list[Any], str | None]]]) -> Rules:
     """Every grammar rule in derived form, plus ``r_tf_chain`` (a value chain ending in True
-    or False)."""
+    or False), ``r_callee`` (what may be called) and ``r_call_form`` (a call)."""
     rules: Rules = {_rule_name(name): [_symbols(exp, {}) for exp, _ in options]
                     for name, options in alts.items()}
+    rules["r_callee"] = [[_term_name("NAME")], [_rule_name("atom_expr"), _term_name("DOT_NAME")]]
+    rules["r_call_form"] = [_symbols(exp, {}) for exp, alias in alts["atom_expr"]
+                            if alias == "call_expr"]
     equal = _terminal_named(lark, "=")
     rules["r_tf_prefix"] = [[], ["r_tf_prefix", _rule_name("ttest"), equal]]
     rules["r_tf_chain"] = [["r_tf_prefix", _terminal_named(lark, word)]
