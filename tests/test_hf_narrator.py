@@ -8,11 +8,13 @@ download; the real embedded SmolLM2 runs only in the slow test.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from codecot.claims import parse_step
 from codecot.corpus import CorpusRecord, load_records
 from codecot.narrate.hf.grammar import (
     STEP_START,
@@ -131,6 +133,25 @@ def _corpus_text() -> list[str]:
     ("forward", "Call f with x = 'a' (the original).\nSo f(4) returns 5.", False),
     ("forward", "Call f with x = 4.\nLine 2: g(x) returns 5, which is x + 1 to its caller.\n"
                 "So f(4) returns 5.", False),
+    # an answer or check without 'returns' is one == comparison
+    ("forward", "Call f with x = 4.\nSo f(4) == 5.", True),
+    ("forward", "Call f with x = 4.\nSo f(4) == 2 + 3.", True),
+    ("forward", "Call f with x = 4.\nSo f(x==4).", False),
+    ("forward", "Call f with x = 4.\nSo f(4) < 5.", False),
+    ("backward", "We need f(x) to return 5.\nCheck: f(4) == 5.\nSo the input is 4.", True),
+    ("backward", "We need f(x) to return 5.\nCheck: f(lo==1, hi==1).\nSo the input is 4.", False),
+    # literals and operators the claim builder takes: no f-strings, bytes or bad escapes, no @
+    ("forward", "Call f with s = 'a\\x41\\n'.\nSo f('A') returns 5.", True),
+    ("forward", "Call f with s = f'x'.\nSo f('A') returns 5.", False),
+    ("forward", "Call f with s = b'x'.\nSo f('A') returns 5.", False),
+    ("forward", "Call f with s = 'a\\x4'.\nSo f('A') returns 5.", False),
+    ("forward", "Call f with s = '\\U00110000'.\nSo f('A') returns 5.", False),
+    ("forward", "Call f with x = 4.\nLine 2: y is x * 2.\nSo f(4) returns 5.", True),
+    ("forward", "Call f with x = 4.\nLine 2: y is x @ 2.\nSo f(4) returns 5.", False),
+    # ASCII only: no Unicode names, no long s read as the keyword 'so'
+    ("forward", "Call f with x = 4.\nSo f(4) returns 5.", True),
+    ("forward", "Call f with x = 4.\n\u017fo f(4) returns 5.", False),
+    ("forward", "Call f with x\u034b = 4.\nSo f(4) returns 5.", False),
 ])
 def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text: str,
                                                            complete: bool) -> None:
@@ -139,6 +160,60 @@ def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text:
     tokens = [*lt.tokenize_str(text), lt.eos_token]
     accepted = matcher.validate_tokens(tokens)
     assert (accepted == len(tokens)) is complete
+
+
+def _random_walk(llg: Any, lt: Any, grammar: Any, rng: random.Random,
+                 max_tokens: int) -> list[str]:
+    """The complete lines of a random walk through ``grammar``: each token drawn from those it
+    allows next.  To keep lines short, where allowed a line (or the rationale) ends with
+    probability 0.6, else a closing bracket or quote is drawn with probability 0.5, and
+    whitespace-only tokens are drawn only when nothing else is allowed."""
+    import llguidance.torch
+    import numpy as np
+    import torch
+
+    matcher = llg.LLMatcher(lt, grammar, log_level=0)
+    mask = torch.zeros((1, (lt.vocab_size + 31) // 32), dtype=torch.int32)
+    texts = [str(lt.decode_str([t])) for t in range(lt.vocab_size)]
+    newline = {t for t, text in enumerate(texts) if "\n" in text}
+    closing = {t for t, text in enumerate(texts) if text[-1:] in (")", "]", "}", "'", '"')}
+    blank = {t for t, text in enumerate(texts) if not text.strip()} - newline
+    tokens: list[int] = []
+    for _ in range(max_tokens):
+        llguidance.torch.fill_next_token_bitmask(matcher, mask)
+        bits = np.unpackbits(mask.numpy().view(np.uint8), bitorder="little")[:lt.vocab_size]
+        allowed = [int(t) for t in np.nonzero(bits)[0]]
+        if not allowed or (lt.eos_token in allowed and rng.random() < 0.3):
+            break
+        ends = [t for t in allowed if t in newline or t == lt.eos_token]
+        closers = [t for t in allowed if t in closing]
+        others = [t for t in allowed if t not in blank] or allowed
+        token = (rng.choice(ends) if ends and rng.random() < 0.6 else
+                 rng.choice(closers) if closers and rng.random() < 0.5 else rng.choice(others))
+        if token == lt.eos_token:
+            break
+        assert matcher.consume_token(token)
+        tokens.append(token)
+    lines = str(lt.decode_str(tokens)).split("\n")
+    return lines if matcher.is_accepting() else lines[:-1]  # drop an unfinished last line
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_every_line_a_random_walk_through_the_decoding_grammar_completes_parses(
+        direction: str) -> None:
+    # the grammar-constrained decoder may write any line the derived grammar allows; each one
+    # must be a claim parse_step accepts (this found Unicode names, f-strings, bad escapes,
+    # computed calls and 'returns' after a non-call)
+    llg, lt = _ll_tokenizer()
+    grammar = llg.LLMatcher.grammar_from_lark(rationale_grammar(direction, 8))
+    rng = random.Random(0)
+    lines = 0
+    for _ in range(150):
+        for line in _random_walk(llg, lt, grammar, rng, 200):
+            if line.strip():
+                parse_step(line)  # raises StepParseError if the claim is rejected
+                lines += 1
+    assert lines >= 15  # complete lines are rare in random walks; 25 and 91 with seed 0
 
 
 def test_llguidance_accepts_every_template_rationale_of_the_demo_corpus() -> None:

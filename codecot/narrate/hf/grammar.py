@@ -23,7 +23,8 @@ them out in the Lark dialect that llguidance reads (an Earley parser with a gree
   holding them cannot be written), a branch condition's value ends in True or False, only a
   name or an attribute can be called (``f(3)``, ``s.upper()``; not ``xs[0](3)``), and a
   ``returns`` step's subject is a function name or a call (``g(3) returns 4``; not
-  ``a + b returns 4``), where the call form takes a plain value (no ``, which is``).
+  ``a + b returns 4``), where the call form takes a plain value (no ``, which is``), and an
+  answer or check without ``returns`` is one ``a == b`` comparison.
 
 * llguidance has no terminal priorities: where the LALR parser's contextual lexer would read a
   word as a keyword (``then`` at the start of a step, ``now`` after ``is``, ``even`` after
@@ -58,6 +59,18 @@ EXCLUDED_MIDDLE: dict[str, frozenset[str]] = {
 #: rejects a claim holding one, so generation leaves them out everywhere.
 CLAIM_REJECTED = frozenset({"kwarg", "star_arg", "genexp", "listcomp", "setcomp", "dictcomp",
                             "lambdef"})
+
+_STRING_ESCAPE = r"\\([^xuUN\n]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U000[0-9a-fA-F]{5}|U0010[0-9a-fA-F]{4})"
+
+#: Terminals narrowed to what ``parse_step`` accepts in a claim: string literals without the
+#: ``f`` and ``b`` prefixes (f-strings are no values; bytes must be ASCII) and with escapes the
+#: literal decoder reads (no malformed ``\x``, ``\u``, ``\U``, no ``\N{...}``); products
+#: without ``@`` (matrix multiplication is no claim operator).
+CLAIM_TERMINALS = {
+    "STRING": (f"[rRuU]?('([^'\\\\\\n]|{_STRING_ESCAPE})*'"
+               f"|\"([^\"\\\\\\n]|{_STRING_ESCAPE})*\")"),
+    "MUL_OP": r"\/\/|[*\/%]",
+}
 
 #: Step forms whose value chain must end in True or False (a branch outcome).
 BOOLEAN_OUTCOME = frozenset({"condition", "condition_explicit"})
@@ -138,10 +151,92 @@ def _terminal_regex(term: Any) -> str:
     pattern = term.pattern
     if isinstance(pattern, PatternStr):
         body = re.escape(pattern.value)
-        regex = f"(?i:{body})" if "i" in pattern.flags else body
+        regex = _ascii_case(f"(?i:{body})") if "i" in pattern.flags else body
     else:
-        regex = _strip_lookarounds(pattern.to_regexp())
+        regex = _ascii_classes(_ascii_case(_strip_lookarounds(pattern.to_regexp())))
     return _escape_for_slashes(regex)
+
+
+def _ascii_case(regex: str) -> str:
+    """``regex`` with each ``(?i:...)`` group written out with ASCII case pairs (``[sS][oO]``).
+    Unicode case folding would let ``ſo`` (long s) match the keyword ``so`` in llguidance, a
+    spelling the parser's lexer may read otherwise."""
+    out: list[str] = []
+    depth = 0
+    fold_at: list[int] = []  # depths of the open (?i: groups
+    in_class = False
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        folding = bool(fold_at)
+        if ch == "\\" and i + 1 < len(regex):
+            out.append(regex[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+            elif folding and ch.isascii() and ch.isalpha() and "-" not in (
+                    regex[i - 1], regex[i + 1:i + 2]):
+                ch += ch.swapcase()
+            out.append(ch)
+        elif regex.startswith("(?i:", i):
+            depth += 1
+            fold_at.append(depth)
+            out.append("(?:")
+            i += 4
+            continue
+        elif ch == "(":
+            depth += 1
+            out.append(ch)
+        elif ch == ")":
+            if fold_at and fold_at[-1] == depth:
+                fold_at.pop()
+            depth -= 1
+            out.append(ch)
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+        elif folding and ch.isascii() and ch.isalpha():
+            out.append(f"[{ch.lower()}{ch.upper()}]")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+_CLASS_BODY = {"w": "A-Za-z0-9_", "d": "0-9", "s": " \\t\\n\\r\\f\\v"}
+
+
+def _ascii_classes(regex: str) -> str:
+    """``regex`` with ``\\w``, ``\\d`` and ``\\s`` (and ``[^\\W\\d]``, a letter or
+    underscore) narrowed to ASCII.  Python's and llguidance's Unicode classes differ (a
+    combining mark is a word character for one and not the other), so a Unicode name could be
+    generated that the parser's lexer splits."""
+    regex = regex.replace("[^\\W\\d]", "[A-Za-z_]")
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\" and i + 1 < len(regex):
+            nxt = regex[i + 1]
+            if nxt in _CLASS_BODY:
+                body = _CLASS_BODY[nxt]
+                out.append(body if in_class else f"[{body}]")
+            elif nxt in "WDS" and not in_class:
+                out.append(f"[^{_CLASS_BODY[nxt.lower()]}]")
+            else:
+                out.append(regex[i:i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class and out and out[-1] not in ("[", "[^"):
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _term_name(name: str) -> str:
@@ -157,6 +252,7 @@ def _rule_name(name: str) -> str:
 Rules = dict[str, list[list[str]]]
 
 _INT_DOT = "T_INT_DOT"
+_EQUALS = "T_EQUALS_OP"  # "==" alone (COMP_OP is every comparison)
 
 
 def _symbols(expansion: list[Any], rename: dict[str, str]) -> list[str]:
@@ -181,6 +277,8 @@ def _alternatives(lark: Any) -> dict[str, list[tuple[list[Any], str | None]]]:
                          for s in expansion]
         elif alias == "call_expr":  # the callee: a name or an attribute
             expansion = [NonTerminal("callee"), *expansion[1:]]
+        elif rule.origin.name == "answer_body" and len(expansion) == 1:  # ttest: a == b
+            expansion = [NonTerminal("arith"), Terminal(_EQUALS[2:]), NonTerminal("arith")]
         elif alias == "subject_returns":  # ttest RETURNS ret
             options.append(([Terminal("NAME"), *expansion[1:]], alias))
             expansion = [NonTerminal("call_form"), expansion[1], NonTerminal("ttest")]
@@ -369,7 +467,7 @@ def _name_regex(lark: Any, banned_words: frozenset[str]) -> str:
     words = banned_words | PYTHON_KEYWORDS
     exact = sorted(w for w in words if not w.islower())  # True, False, None
     folded = sorted(w for w in words if w.islower())
-    banned = "|".join([f"(?i:{'|'.join(folded)})", *exact])
+    banned = "|".join([_ascii_case(f"(?i:{'|'.join(folded)})"), *exact])
     return f"/{_terminal_regex(name)}/ & ~/{banned}/"
 
 
@@ -381,7 +479,8 @@ def _terminals_text(lark: Any, name_sets: list[frozenset[str]]) -> list[str]:
             lines.extend(f"{_term_name(t.name)}_{k}: {_name_regex(lark, words)}"
                          for k, words in enumerate(name_sets))
             continue
-        lines.append(f"{_term_name(t.name)}: /{_terminal_regex(t)}/")
+        regex = CLAIM_TERMINALS.get(t.name) or _terminal_regex(t)
+        lines.append(f"{_term_name(t.name)}: /{regex}/")
         if t.name == "INT":
             lines.append(f"{_INT_DOT}: /({_terminal_regex(t)})\\./")
     by_name = {t.name: t for t in lark.terminals}
@@ -394,7 +493,7 @@ def _finish(lark: Any, rules: Rules, starts: list[str]) -> tuple[list[str], list
     """Rule and terminal lines of ``rules`` with name contexts and integer full stops."""
     rules, name_sets = _name_variants(rules, starts)
     rules = _int_dot_variants(rules, _terminal_named(lark, "."))
-    return _rules_lines(rules), _terminals_text(lark, name_sets)
+    return _rules_lines(rules), [*_terminals_text(lark, name_sets), f'{_EQUALS}: "=="']
 
 
 @functools.cache
