@@ -134,3 +134,26 @@ def test_report_command(run_dir: Path, tmp_path: Path) -> None:
     assert (run_dir / "report.html").exists()
     res = runner.invoke(app, ["report", str(tmp_path / "nowhere")])
     assert res.exit_code != 0
+
+
+def test_report_of_a_killed_run_reads_its_progress(run_dir: Path) -> None:
+    # a run killed before its end has progress.json and dataset.jsonl but no summary.json
+    (run_dir / "progress.json").write_text(json.dumps({
+        "version": 1, "records_done": 64, "chunks_done": 1, "offsets": {},
+        "stage_seconds": {"trace": 0.25, "narrate": 12.5}, "complete": False,
+        "config": {"corpus": "/x/starter.jsonl", "narrators": ["hf"],
+                   "directions": ["forward"], "policy": "strict"}}))
+    (run_dir / "dataset.jsonl").write_text('{"messages": []}\n{"messages": []}\n')
+    path, summary = report_outdir(run_dir)
+    assert summary["incomplete"] is True and summary["records"] == 64
+    assert summary["dataset"]["rows"] == 2 and summary["stage_seconds"]["narrate"] == 12.5
+    html = path.read_text()
+    assert "/x/starter.jsonl" in html and "narrators hf" in html and "incomplete run" in html
+    assert "engine None" not in html
+    # once the run has finished, the report says nothing of the kind
+    progress = json.loads((run_dir / "progress.json").read_text())
+    (run_dir / "progress.json").write_text(json.dumps({**progress, "complete": True}))
+    _, summary = report_outdir(run_dir)
+    assert summary["incomplete"] is False
+    assert "incomplete run" not in (run_dir / "report.html").read_text()
+

@@ -76,11 +76,14 @@ def render(summary: dict[str, Any]) -> str:
     img = (lambda key, alt: _img(figs[key], alt)) if figs is not None else (
         lambda key, alt: "<p class='muted'>(plots need matplotlib: pip install matplotlib)</p>")
     total = {k: sum(v[k] for v in a["by_slot"].values()) for k in ("accepted", "rejected", "errors")}
-    parts = [f"<h1>codecot run report</h1><p class='sub'>{escape(str(summary.get('corpus')))}"
-             f" &middot; {summary.get('records')} records &middot; narrators "
-             f"{escape(', '.join(summary.get('narrators') or []))} &middot; policy "
-             f"{escape(str(summary.get('policy')))} &middot; engine "
-             f"{escape(str(summary.get('engine')))}</p>"]
+    facts = [escape(str(summary.get("corpus"))), f"{summary.get('records')} records",
+             "narrators " + escape(", ".join(summary.get("narrators") or [])),
+             f"policy {escape(str(summary.get('policy')))}"]
+    if summary.get("engine") is not None:
+        facts.append(f"engine {escape(str(summary['engine']))}")
+    if summary.get("incomplete"):
+        facts.append("<b>incomplete run</b> (resume it with the same command)")
+    parts = [f"<h1>codecot run report</h1><p class='sub'>{' &middot; '.join(facts)}</p>"]
     parts.append("<div class='cards'>" + "".join(
         f"<div class='card'><b>{v}</b>{escape(k)}</div>"
         for k, v in [("accepted rationales", total["accepted"]),
@@ -171,6 +174,30 @@ def write_report(outdir: Path, summary: dict[str, Any]) -> Path:
     return path
 
 
+def _fill_from_progress(outdir: Path, summary: dict[str, Any]) -> None:
+    """Fill what a run writes into ``summary.json`` only when it finishes (settings, records,
+    stage seconds, dataset rows) from ``progress.json`` and ``dataset.jsonl``, so a report of
+    a killed or running run says what it holds; marks such a summary ``incomplete``."""
+    try:
+        progress = json.loads((outdir / "progress.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        progress = None
+    if isinstance(progress, dict):
+        config = progress.get("config") or {}
+        for key in ("corpus", "narrators", "directions", "policy", "engine"):
+            summary.setdefault(key, config.get(key))
+        summary.setdefault("records", progress.get("records_done"))
+        summary.setdefault("stage_seconds", {k: round(v, 3) for k, v in
+                                             (progress.get("stage_seconds") or {}).items()})
+        summary["incomplete"] = not progress.get("complete", False)
+    if "dataset" not in summary:
+        try:
+            with open(outdir / "dataset.jsonl", encoding="utf-8") as fh:
+                summary["dataset"] = {"rows": sum(1 for line in fh if line.strip())}
+        except OSError:
+            pass
+
+
 def report_outdir(outdir: Path) -> tuple[Path, dict[str, Any]]:
     """Recompute the analysis of a run directory, update ``summary.json``, write the report."""
     from codecot.report.analysis import analyze
@@ -183,6 +210,7 @@ def report_outdir(outdir: Path) -> tuple[Path, dict[str, Any]]:
         except json.JSONDecodeError:
             print(f"{summary_path} is not valid JSON; writing a new one", file=sys.stderr)
     analysis = analyze(outdir)
+    _fill_from_progress(outdir, summary)
     summary.setdefault("corpus", None)
     summary.setdefault("records", None)
     summary["analysis"] = analysis
