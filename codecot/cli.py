@@ -58,10 +58,9 @@ def _traces_by_id(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _progress(total: int, desc: str, unit: str = "rec") -> Any:
-    from tqdm import tqdm
+    from codecot.progress import progress_bar
 
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True,
-                disable=None, mininterval=0.5)
+    return progress_bar(total, desc, unit)
 
 
 @app.command()

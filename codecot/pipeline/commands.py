@@ -6,7 +6,6 @@ here with a usage error rather than ignored.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -74,10 +73,9 @@ def run_command(
                     narrator_options={k: v for k, v in options.items() if v is not None},
                     rationales=rationales, fresh=fresh, report=report, ray_num_gpus=num_gpus,
                     ray_actors=actors, ray_address=ray_address)
-    from tqdm import tqdm
+    from codecot.progress import progress_bar
 
-    bar = tqdm(total=0, desc="run", unit="rec", file=sys.stderr, dynamic_ncols=True, disable=None,
-               mininterval=0.5)
+    bar = progress_bar(0, "run")
 
     def progress(done: int, total: int) -> None:
         bar.total = total

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -26,10 +25,10 @@ def solve_command(
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N records.")] = None,
 ) -> None:
     """Find, for each record, an input that makes its function return the record's output."""
-    from tqdm import tqdm
 
     from codecot.corpus import load_records
     from codecot.pipeline.jsonl import write_line
+    from codecot.progress import progress_bar
     from codecot.solve.portfolio import SolveOptions
     from codecot.solve.run import SolveSummary, solve_records
 
@@ -44,8 +43,7 @@ def solve_command(
     summary = SolveSummary()
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     with open(output, "w", encoding="utf-8") as fh, \
-            tqdm(total=len(records), desc="solve", unit="rec", file=sys.stderr,
-                 dynamic_ncols=True, disable=None, mininterval=0.5) as bar:
+            progress_bar(len(records), "solve") as bar:
         for sol in solve_records(records, options, jobs=min(workers, max(1, len(records)))):
             write_line(fh, sol)
             fh.flush()

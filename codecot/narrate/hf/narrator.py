@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -125,14 +124,6 @@ class HFNarrator:
             if on_done is not None:
                 on_done(len(batch))
         return [r if r is not None else NarrationError("not generated") for r in out]
-
-
-def progress_bar(total: int, desc: str) -> Any:
-    """A tqdm bar on stderr counting records, with generated tokens/s in its postfix."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="rat", file=sys.stderr, dynamic_ncols=True,
-                disable=None, mininterval=0.5)
 
 
 def narrate_records_batched(records: Sequence[Any], traces: Any, narrator: HFNarrator,
