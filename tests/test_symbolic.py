@@ -6,16 +6,12 @@ path, run the function on it in Python and compare with the symbolic output unde
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
 from codecot.claims import expr as E
 from codecot.sandbox import SandboxPool
 from codecot.solver import Truth, check_sat, compile_expr, encode
 from codecot.symbolic.api import (
-    CONCOLIC_TASK,
     ConcolicRun,
     concolic_payload,
     input_source,
@@ -25,22 +21,10 @@ from codecot.symbolic.claims import HOLDS, VIOLATED, check_on_run
 from codecot.symbolic.explore import explore
 from codecot.symbolic.rebuild import rebuild
 from codecot.symbolic.rewrite import rewrite
+from tests import concolic_helpers
+from tests.concolic_helpers import call, run
 
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[SandboxPool]:
-    with SandboxPool(jobs=2, task=CONCOLIC_TASK) as p:
-        yield p
-
-
-def run(pool: SandboxPool, code: str, src: str, **kw: Any) -> ConcolicRun:
-    return rebuild(pool.run(concolic_payload(code, src, **kw)))
-
-
-def call(code: str, args: list[object]) -> object:
-    ns: dict[str, Any] = {}
-    exec(code, ns)  # test programs written here, not corpus code
-    return ns["f"](*args)
+pool = concolic_helpers.pool  # a fixture
 
 
 def other_input_same_path(r: ConcolicRun, avoid: str) -> tuple[list[object], object] | None:

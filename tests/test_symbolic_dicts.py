@@ -10,18 +10,14 @@ solver finds a dict input by concolic search that it re-executes.
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import z3
 
 from codecot.claims import expr as E
-from codecot.corpus import CorpusRecord
-from codecot.pipeline.verify_stage import session_factory
-from codecot.sandbox import Limits, SandboxPool
+from codecot.sandbox import SandboxPool
 from codecot.solve.concolic import ConcolicSearch
 from codecot.solve.evaluate import SOLVE_TASK, Evaluator
 from codecot.solver import Truth, check_sat, compile_expr
@@ -29,30 +25,11 @@ from codecot.solver.values import decode_model, dict_terms
 from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload, model_to_inputs
 from codecot.symbolic.explore import Bounds, domain_of
 from codecot.symbolic.rebuild import rebuild
-from codecot.trace.tracer import trace_in_process
-from codecot.verify.record import plan, verdict_record
+from tests import concolic_helpers
+from tests.concolic_helpers import call, check, run
 
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[SandboxPool]:
-    with SandboxPool(jobs=2, task=CONCOLIC_TASK) as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def factory() -> Iterator[Any]:
-    with contextlib.ExitStack() as stack:
-        yield session_factory(stack, 2, Limits())
-
-
-def run(pool: SandboxPool, code: str, src: str) -> ConcolicRun:
-    return rebuild(pool.run(concolic_payload(code, src)))
-
-
-def call(code: str, args: list[object]) -> object:
-    ns: dict[str, Any] = {}
-    exec(code, ns)  # test programs written here, not corpus code
-    return ns["f"](*[dict(a) if isinstance(a, dict) else a for a in args])
+factory = concolic_helpers.factory  # a fixture
+pool = concolic_helpers.pool  # a fixture
 
 
 def another_input(r: ConcolicRun, name: str) -> tuple[list[object], object] | None:
@@ -151,13 +128,6 @@ def test_type_of_a_dict_parameter_is_dict(pool: SandboxPool) -> None:
 
 
 DICT_CODE = "def f(d):\n    return d['a'] * 2\n"
-
-
-def check(factory: Any, code: str, output: str, text: str) -> dict[str, Any]:
-    rec = CorpusRecord(id="b", code=code, input="", output=output)
-    p = plan({"id": "b", "direction": "backward", "narrator": "test", "text": text}, rec)
-    traces = [None if s is None else trace_in_process(code, s, None, id="b") for s in p.inputs]
-    return verdict_record(p, traces, backward=factory)
 
 
 def test_dict_value_necessity_proved_and_refuted(factory: Any) -> None:

@@ -7,44 +7,20 @@ proved, a false one is refuted with a counterexample that the checker re-execute
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from codecot.claims import expr as E
-from codecot.corpus import CorpusRecord
-from codecot.pipeline.verify_stage import session_factory
-from codecot.sandbox import Limits, SandboxPool
+from codecot.sandbox import SandboxPool
 from codecot.solver import Truth, check_sat, compile_expr
-from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload, input_source
-from codecot.symbolic.rebuild import rebuild
-from codecot.trace.tracer import trace_in_process
-from codecot.verify.record import plan, verdict_record
+from codecot.symbolic.api import ConcolicRun, input_source
+from tests import concolic_helpers
+from tests.concolic_helpers import call, check, run
 
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[SandboxPool]:
-    with SandboxPool(jobs=2, task=CONCOLIC_TASK) as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def factory() -> Iterator[Any]:
-    with contextlib.ExitStack() as stack:
-        yield session_factory(stack, 2, Limits())
-
-
-def run(pool: SandboxPool, code: str, src: str) -> ConcolicRun:
-    return rebuild(pool.run(concolic_payload(code, src)))
-
-
-def call(code: str, args: list[object]) -> object:
-    ns: dict[str, Any] = {}
-    exec(code, ns)  # test programs written here, not corpus code
-    return ns["f"](*args)
+factory = concolic_helpers.factory  # a fixture
+pool = concolic_helpers.pool  # a fixture
 
 
 def same(a: object, b: object) -> bool:
@@ -108,13 +84,6 @@ def test_unbound_method_is_modelled_not_read_raw(pool: SandboxPool) -> None:
 def test_float_inputs_with_non_finite_values_are_written_as_source() -> None:
     assert input_source([float("nan"), [float("-inf")], 0.5]) == \
         "float('nan'), [float('-inf')], 0.5"
-
-
-def check(factory: Any, code: str, output: str, text: str) -> dict[str, Any]:
-    rec = CorpusRecord(id="b", code=code, input="", output=output)
-    p = plan({"id": "b", "direction": "backward", "narrator": "test", "text": text}, rec)
-    traces = [None if s is None else trace_in_process(code, s, None, id="b") for s in p.inputs]
-    return verdict_record(p, traces, backward=factory)
 
 
 BOOLS = "def f(n, flag):\n    if flag:\n        return n * 2\n    return n + 1\n"
