@@ -411,3 +411,15 @@ def test_reference_values(expr: E.Expr, env: dict[str, Any], expected: Any) -> N
 def test_reference_raises(expr: E.Expr, exc: type[Exception]) -> None:
     with pytest.raises(exc):
         evaluate(expr, {})
+
+
+def test_guards_of_a_known_operand_survive_short_circuit() -> None:
+    # found by the slow run: `(i < s if bool(i) else False) or b` raises TypeError when i is
+    # truthy; the first operand simplifies to the constant False, and its guard (the raise)
+    # was dropped when `or` moved on to `b`
+    inner = E.IfExp(E.Call("bool", (E.Name("i"),)),
+                    E.Compare(E.Name("i"), ("<",), (E.Name("s"),)), E.Const(False))
+    env = {"i": 1, "j": 0, "f": 0.0, "g": 0.0, "s": "", "t": "", "xs": [], "ys": [], "b": False}
+    for op in ("or", "and"):
+        check_case(E.BoolOp(op, (inner, E.Name("b"))), env)
+        check_case(E.BoolOp(op, (inner, E.Name("b"))), {**env, "b": True})

@@ -132,7 +132,8 @@ class _Compiler:
                 decided = bool(value)
                 if decided is not is_and:
                     return result
-                result = self.run(rest[0])
+                # the known operand was evaluated first: whatever it could raise still counts
+                result = self.run(rest[0]).with_guards(result.guards)
                 rest = rest[1:]
                 continue
             if result.type.kind != "bool":
