@@ -17,7 +17,7 @@ from typing import Any
 from codecot.symbolic import terms as tm
 from codecot.symbolic.recorder import REC
 from codecot.symbolic.shadows import (
-    ComparesViaCmp,
+    NumberShadow,
     SymInt,
     install_fallbacks,
     int_term,
@@ -106,7 +106,7 @@ def int_div(a: Any, b: Any) -> Any:
     return mk_float(result, app(FLOAT, "fp.div RNE", fa, fb))
 
 
-class SymFloat(ComparesViaCmp, float):
+class SymFloat(NumberShadow, float):
     """A float with a shadow term (an IEEE double)."""
 
     _t: T
@@ -132,12 +132,6 @@ class SymFloat(ComparesViaCmp, float):
         result = _PY[op](va, vb)  # raises ZeroDivisionError as Python does
         return mk_float(result, app(FLOAT, f"{_FP[op]} RNE", ta, tb))
 
-    def __add__(self, o: object) -> Any: return self._arith(o, "+")
-    def __radd__(self, o: object) -> Any: return self._arith(o, "+", True)
-    def __sub__(self, o: object) -> Any: return self._arith(o, "-")
-    def __rsub__(self, o: object) -> Any: return self._arith(o, "-", True)
-    def __mul__(self, o: object) -> Any: return self._arith(o, "*")
-    def __rmul__(self, o: object) -> Any: return self._arith(o, "*", True)
     def __truediv__(self, o: object) -> Any: return self._arith(o, "/")
     def __rtruediv__(self, o: object) -> Any: return self._arith(o, "/", True)
 
@@ -195,13 +189,6 @@ class SymFloat(ComparesViaCmp, float):
 
     def __reduce__(self) -> Any:
         return (float, (_plain(self),))
-
-    # immutable, like the plain value: a copy is the value itself (and keeps its shadow)
-    def __copy__(self) -> Any:
-        return self
-
-    def __deepcopy__(self, memo: Any) -> Any:
-        return self
 
 
 _FP = {"+": "fp.add", "-": "fp.sub", "*": "fp.mul", "/": "fp.div"}

@@ -117,10 +117,25 @@ _PY_OPS: dict[str, Callable[[Any, Any], Any]] = {
 _CMP = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
-class ComparesViaCmp:
-    """The six rich comparisons, each routed to the class's ``_cmp(other, op)``."""
+class ImmutableShadow:
+    """A shadow of an immutable value: a copy is the value itself, and keeps its shadow
+    (``copy.copy``/``copy.deepcopy`` would otherwise rebuild a plain value)."""
+
+    def __copy__(self) -> Any:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        return self
+
+
+class NumberShadow(ImmutableShadow):
+    """The six rich comparisons routed to the class's ``_cmp(other, op)``, and ``+ - *``
+    (both ways) to its ``_arith(other, op, reflected)``."""
 
     def _cmp(self, other: object, op: str) -> Any:
+        raise NotImplementedError
+
+    def _arith(self, other: object, op: str, reflected: bool = False) -> Any:
         raise NotImplementedError
 
     def __eq__(self, o: object) -> Any: return self._cmp(o, "==")
@@ -129,9 +144,15 @@ class ComparesViaCmp:
     def __le__(self, o: object) -> Any: return self._cmp(o, "<=")
     def __gt__(self, o: object) -> Any: return self._cmp(o, ">")
     def __ge__(self, o: object) -> Any: return self._cmp(o, ">=")
+    def __add__(self, o: object) -> Any: return self._arith(o, "+")
+    def __radd__(self, o: object) -> Any: return self._arith(o, "+", True)
+    def __sub__(self, o: object) -> Any: return self._arith(o, "-")
+    def __rsub__(self, o: object) -> Any: return self._arith(o, "-", True)
+    def __mul__(self, o: object) -> Any: return self._arith(o, "*")
+    def __rmul__(self, o: object) -> Any: return self._arith(o, "*", True)
 
 
-class SymInt(ComparesViaCmp, int):
+class SymInt(NumberShadow, int):
     """An int with a shadow term (sort Int)."""
 
     _t: T
@@ -167,12 +188,6 @@ class SymInt(ComparesViaCmp, int):
             return _OPS[op](pa, pb)
         return mk_int(res[0], res[1])
 
-    def __add__(self, o: object) -> Any: return self._arith(o, "+")
-    def __radd__(self, o: object) -> Any: return self._arith(o, "+", True)
-    def __sub__(self, o: object) -> Any: return self._arith(o, "-")
-    def __rsub__(self, o: object) -> Any: return self._arith(o, "-", True)
-    def __mul__(self, o: object) -> Any: return self._arith(o, "*")
-    def __rmul__(self, o: object) -> Any: return self._arith(o, "*", True)
     def __floordiv__(self, o: object) -> Any: return self._arith(o, "//")
     def __rfloordiv__(self, o: object) -> Any: return self._arith(o, "//", True)
     def __mod__(self, o: object) -> Any: return self._arith(o, "%")
@@ -275,13 +290,6 @@ class SymInt(ComparesViaCmp, int):
 
     def __reduce__(self) -> Any:
         return (int, (_int_index(self),))
-
-    # immutable, like the plain value: a copy is the value itself (and keeps its shadow)
-    def __copy__(self) -> Any:
-        return self
-
-    def __deepcopy__(self, memo: Any) -> Any:
-        return self
 
 
 def _cmp_plain(op: str, a: Any, b: Any) -> bool:

@@ -18,7 +18,15 @@ from typing import Any
 
 from codecot.symbolic import terms as tm
 from codecot.symbolic.recorder import REC
-from codecot.symbolic.shadows import SymInt, install_fallbacks, int_term, mk_int, pin, pin_deep
+from codecot.symbolic.shadows import (
+    ImmutableShadow,
+    SymInt,
+    install_fallbacks,
+    int_term,
+    mk_int,
+    pin,
+    pin_deep,
+)
 from codecot.symbolic.terms import BOOL, INT, STR, T, app, int_lit
 
 _str_new = str.__new__
@@ -116,7 +124,7 @@ def _norm_bound(x: T, length: T) -> T:
     return tm.ite(app(BOOL, "<", x, int_lit(0)), neg, pos)
 
 
-class SymStr(str):
+class SymStr(ImmutableShadow, str):
     """A str with a shadow term (sort String)."""
 
     _t: T
@@ -306,13 +314,6 @@ class SymStr(str):
 
     def __reduce__(self) -> Any:
         return (str, (_plain(self),))
-
-    # immutable, like the plain value: a copy is the value itself (and keeps its shadow)
-    def __copy__(self) -> Any:
-        return self
-
-    def __deepcopy__(self, memo: Any) -> Any:
-        return self
 
     # methods -----------------------------------------------------------------------------
     def join(self, iterable: Any) -> Any:
