@@ -170,6 +170,12 @@ class Checkpoint:
         atomic_write_text(self.outdir / MANIFEST, json.dumps(self.progress.to_json(), indent=1) + "\n")
 
 
+def read_progress(outdir: Path) -> Progress | None:
+    """The progress of the run in ``outdir`` (None if it has none); raises
+    :class:`InvalidArgument` for a damaged progress file."""
+    return _read_manifest(outdir / MANIFEST)
+
+
 def _read_manifest(path: Path) -> Progress | None:
     if not path.exists():
         return None

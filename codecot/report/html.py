@@ -15,7 +15,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from codecot.pipeline.checkpoint import atomic_write_text
+from codecot.errors import InvalidArgument
+from codecot.pipeline.checkpoint import atomic_write_text, read_progress
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f6f6f4;color:#222}
@@ -179,17 +180,16 @@ def _fill_from_progress(outdir: Path, summary: dict[str, Any]) -> None:
     stage seconds, dataset rows) from ``progress.json`` and ``dataset.jsonl``, so a report of
     a killed or running run says what it holds; marks such a summary ``incomplete``."""
     try:
-        progress = json.loads((outdir / "progress.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        progress = read_progress(outdir)
+    except InvalidArgument:
         progress = None
-    if isinstance(progress, dict):
-        config = progress.get("config") or {}
+    if progress is not None:
         for key in ("corpus", "narrators", "directions", "policy", "engine"):
-            summary.setdefault(key, config.get(key))
-        summary.setdefault("records", progress.get("records_done"))
-        summary.setdefault("stage_seconds", {k: round(v, 3) for k, v in
-                                             (progress.get("stage_seconds") or {}).items()})
-        summary["incomplete"] = not progress.get("complete", False)
+            summary.setdefault(key, progress.config.get(key))
+        summary.setdefault("records", progress.records_done)
+        summary.setdefault("stage_seconds",
+                           {k: round(v, 3) for k, v in progress.stage_seconds.items()})
+        summary["incomplete"] = not progress.complete
     if "dataset" not in summary:
         try:
             with open(outdir / "dataset.jsonl", encoding="utf-8") as fh:
