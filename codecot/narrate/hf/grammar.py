@@ -252,7 +252,7 @@ def _rule_name(name: str) -> str:
 Rules = dict[str, list[list[str]]]
 
 _INT_DOT = "T_INT_DOT"
-_EQUALS = "T_EQUALS_OP"  # "==" alone (COMP_OP is every comparison)
+_EQUALS = "EQUALS_OP"  # a terminal of the derived grammar: "==" alone (COMP_OP is every comparison)
 
 
 def _symbols(expansion: list[Any], rename: dict[str, str]) -> list[str]:
@@ -278,7 +278,7 @@ def _alternatives(lark: Any) -> dict[str, list[tuple[list[Any], str | None]]]:
         elif alias == "call_expr":  # the callee: a name or an attribute
             expansion = [NonTerminal("callee"), *expansion[1:]]
         elif rule.origin.name == "answer_body" and len(expansion) == 1:  # ttest: a == b
-            expansion = [NonTerminal("arith"), Terminal(_EQUALS[2:]), NonTerminal("arith")]
+            expansion = [NonTerminal("arith"), Terminal(_EQUALS), NonTerminal("arith")]
         elif alias == "subject_returns":  # ttest RETURNS ret
             options.append(([Terminal("NAME"), *expansion[1:]], alias))
             expansion = [NonTerminal("call_form"), expansion[1], NonTerminal("ttest")]
@@ -493,7 +493,7 @@ def _finish(lark: Any, rules: Rules, starts: list[str]) -> tuple[list[str], list
     """Rule and terminal lines of ``rules`` with name contexts and integer full stops."""
     rules, name_sets = _name_variants(rules, starts)
     rules = _int_dot_variants(rules, _terminal_named(lark, "."))
-    return _rules_lines(rules), [*_terminals_text(lark, name_sets), f'{_EQUALS}: "=="']
+    return _rules_lines(rules), [*_terminals_text(lark, name_sets), f'{_term_name(_EQUALS)}: "=="']
 
 
 @functools.cache
