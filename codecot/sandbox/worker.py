@@ -6,7 +6,7 @@ worker's stdin/stdout with length-prefixed frames (see `protocol`):
 1. the pool sends a config frame `{"task", "preload", "limits", "base_dir"}`;
 2. the worker imports the task and preload modules, calls the task module's `warm_up()` if
    it has one (its own code on fixed inputs), reads its `SETTRACE_POLICY` if it has one (see
-   `guard.make_audit_hook`), and answers `{"ready": true, ...}` (or `{"ready": false,
+   `audit.make_audit_hook`), and answers `{"ready": true, ...}` (or `{"ready": false,
    "error": ...}` and exits);
 3. then, for each payload frame it receives, it forks a child that applies the guards
    (`guard.enter_child`), runs `task(payload)` and leaves its reply (meta frame + body frame)
@@ -36,12 +36,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from codecot.sandbox.audit import SettracePolicy, make_audit_hook
 from codecot.sandbox.guard import (
     ChildPlan,
-    SettracePolicy,
     enter_child,
     fork_function,
-    make_audit_hook,
     plan_child,
     prepare_worker,
     prepare_worker_guards,
@@ -122,7 +121,7 @@ def fill_pools(limit: int = 5_000) -> int:
 
 
 def settrace_policy_for(spec: str) -> SettracePolicy | None:
-    """The task module's `SETTRACE_POLICY` (see `guard.make_audit_hook`), if it has one."""
+    """The task module's `SETTRACE_POLICY` (see `audit.make_audit_hook`), if it has one."""
     policy = getattr(sys.modules[spec.partition(":")[0]], "SETTRACE_POLICY", None)
     if policy is None:
         return None

@@ -73,7 +73,7 @@ _str_join = str.join
 
 SETTRACE_POLICY = (trace_off, trace_on, Run._global_trace)
 """Read by the sandbox worker: only these two functions may call ``sys.settrace`` in a child,
-and ``trace_on`` only to install a bound ``Run._global_trace`` (``codecot.sandbox.guard``)."""
+and ``trace_on`` only to install a bound ``Run._global_trace`` (``codecot.sandbox.audit``)."""
 
 _CAPTURE = "__codecot_capture__"
 _INPUT_FUNCTION = "__codecot_input__"
