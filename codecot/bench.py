@@ -3,9 +3,11 @@
 ``bench_trace`` times ``codecot``'s sandboxed tracer over at least ``min_records`` records (the
 corpus repeated as needed) and, in alternating rounds, a baseline that runs each record in a
 fresh Python subprocess under PySnooper (the way public CoT pipelines trace), with the same
-number of concurrent workers.  The baseline runs corpus code outside codecot's sandbox (the
-sandbox forbids spawning processes), confined only by rlimits, a private working directory and
-a minimal environment; use ``--baseline 0`` on corpora you do not trust.  Figures are medians over the rounds; the ratio is of medians.
+number of concurrent workers.  The baseline needs a fresh interpreter per record, so it cannot
+run in a sandbox worker; it gets the sandbox's kernel-enforced layers instead
+(:func:`codecot.sandbox.confine.confine_subprocess`: rlimits, a new session, an empty network
+namespace where permitted, Landlock confining writes to its temporary directory) and a minimal
+environment.  Figures are medians over the rounds; the ratio is of medians.
 ``cpu_ms_per_record`` adds the CPU time of the bench process, the sandbox workers and every
 record's child (from ``/proc``, Linux only) per traced record: unlike records/s it hardly
 depends on what else the machine is doing.
@@ -28,6 +30,7 @@ from typing import Any
 from codecot.corpus import CorpusRecord, load_records
 from codecot.pipeline.trace_stage import TRACE_TASK
 from codecot.sandbox import Limits, SandboxPool
+from codecot.sandbox.confine import SubprocessConfinement, confine_subprocess
 
 _SNOOP_SCRIPT = textwrap.dedent(
     """
@@ -86,21 +89,16 @@ def _pool_cpu(workers: list[int]) -> float | None:
     return total
 
 
-def _confine() -> None:
-    """Limits for a baseline subprocess (it runs corpus code outside codecot's sandbox)."""
-    resource.setrlimit(resource.RLIMIT_CPU, (10, 10))
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
-
-
-def _time_pysnooper(records: list[CorpusRecord], jobs: int, script: Path) -> tuple[float, int]:
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0"}
+def _time_pysnooper(records: list[CorpusRecord], jobs: int, script: Path,
+                    confine: SubprocessConfinement) -> tuple[float, int]:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0",
+           "PYTHONDONTWRITEBYTECODE": "1"}
 
     def one(rec: CorpusRecord) -> bool:
         proc = subprocess.run(
             [sys.executable, str(script), rec.code, rec.input, rec.entry_name],
             capture_output=True, timeout=60, check=False, cwd=script.parent, env=env,
-            preexec_fn=_confine,
+            preexec_fn=confine,
         )
         return proc.returncode == 0
 
@@ -136,16 +134,18 @@ def bench_trace(
         startup = time.perf_counter() - start
         _time_codecot(pool, records[: min(50, len(records))])  # warm the workers
         sandbox_layers = pool.confinement()
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, \
+                confine_subprocess(tmp, cpu_seconds=10) as confine:
             script = Path(tmp) / "snoop_one.py"
             script.write_text(_SNOOP_SCRIPT)
+            baseline_layers = confine.layers
             for _ in range(rounds):
                 secs, ok_ours, cpu = _time_codecot(pool, records)
                 ours.append(len(records) / secs)
                 if cpu is not None:
                     cpu_ms.append(1000 * cpu / len(records))
                 if have_snoop:
-                    secs, ok_theirs = _time_pysnooper(sample, jobs, script)
+                    secs, ok_theirs = _time_pysnooper(sample, jobs, script, confine)
                     theirs.append(len(sample) / secs)
     figures: dict[str, Any] = {
         "bench": "trace",
@@ -169,6 +169,7 @@ def bench_trace(
     if theirs:
         figures.update({
             "baseline": "fresh python subprocess per record under pysnooper.snoop",
+            "baseline_confinement": baseline_layers,
             "baseline_records": len(sample),
             "baseline_records_ok": ok_theirs,
             "baseline_records_per_s_median": round(statistics.median(theirs), 2),

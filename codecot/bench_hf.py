@@ -2,11 +2,13 @@
 
 One model load, the same prompts, seed and batches for every mode, run alternately (the
 order reversed on odd batches) so that load on the machine hits them alike.  Modes: free,
-constrained (grammar masks computed beside the forward pass), and with ``serial`` constrained
-with the masks computed between forward passes.  Reported per mode: decoded tokens and seconds after each batch's first step (which
-holds the prompt's prefill, the same for both modes), the median tokens/s over batches, and
-the parse rate of the generated steps (``parse_step``, the claim parser; and the bare Lark
-grammar).
+constrained (grammar masks computed beside the forward pass), with ``serial`` constrained
+with the masks computed between forward passes, and with ``full_prefill`` constrained without
+the shared-prefix cache (every prompt prefilled in full).  Prompts are batched as the
+narrator batches them (by context, then length).  Reported per mode: decoded tokens and
+seconds after each batch's first step, the median tokens/s over batches, the prefill seconds
+(each batch's time to its first new token; each mode has its own prefix cache), and the parse
+rate of the generated steps (``parse_step``, the claim parser; and the bare Lark grammar).
 """
 
 from __future__ import annotations
@@ -50,13 +52,13 @@ def _parse_counts(texts: list[str]) -> dict[str, Any]:
 def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward",
                   grounded: bool = True, model: str | None = None, batch_size: int = 4,
                   max_new_tokens: int = 256, threads: int | None = 1, seed: int = 0,
-                  device: str = "cpu", serial: bool = False) -> dict[str, Any]:
-    """Measure both modes on the first ``records`` traced records of ``corpus`` (with
-    ``serial``, a third mode: constrained with the grammar masks computed between forward
-    passes instead of beside them)."""
+                  device: str = "cpu", serial: bool = False, full_prefill: bool = False,
+                  dtype: str = "auto") -> dict[str, Any]:
+    """Measure the modes (see the module) on the first ``records`` traced records of
+    ``corpus``."""
     from codecot.corpus import CorpusRecord, load_records
     from codecot.narrate.hf import HFNarrator, HFSettings
-    from codecot.narrate.hf.generate import generate_batch
+    from codecot.narrate.hf.generate import PrefixCache, generate_batch
     from codecot.pipeline.trace_stage import trace_records
 
     recs = [r for r in load_records(corpus) if isinstance(r, CorpusRecord)]
@@ -64,25 +66,34 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
     good = [(r, t) for r, t in zip(recs, traces, strict=True) if t.get("ok")][:records]
     settings = HFSettings(model=model, grounded=grounded, constrain=True, batch_size=batch_size,
                           max_new_tokens=max_new_tokens, seed=seed, device=device,
-                          threads=threads)
+                          threads=threads, dtype=dtype)
     narrator = HFNarrator(settings)
     lm, tok = narrator.loaded.model, narrator.loaded.tokenizer
-    prompts = sorted(((narrator.prompt(r, t, direction), r.id) for r, t in good),
-                     key=lambda p: len(tok(p[0], add_special_tokens=False)["input_ids"]))
-    names = ("free", "constrained", "constrained_serial") if serial else ("free", "constrained")
+    keyed = []
+    for r, t in good:
+        prompt, context = narrator.prompt_and_context(r, t, direction)
+        keyed.append(((context, len(tok(prompt, add_special_tokens=False)["input_ids"])),
+                      prompt, r.id))
+    prompts = [(p, rid) for _, p, rid in sorted(keyed, key=lambda k: k[0])]
+    names = ("free", "constrained") + (("constrained_serial",) if serial else ()) \
+        + (("constrained_full_prefill",) if full_prefill else ())
     modes: dict[str, dict[str, Any]] = {m: {"tokens": 0, "seconds": 0.0, "rates": [],
                                             "texts": [], "finished": 0,
-                                            "mask_seconds": 0.0}
+                                            "mask_seconds": 0.0, "prefill": [],
+                                            "cache": None if m.endswith("full_prefill")
+                                            else PrefixCache(lm)}
                                         for m in names}
     batches = [prompts[i:i + batch_size] for i in range(0, len(prompts), batch_size)]
     for index, batch in enumerate(batches):
         order = names if index % 2 == 0 else names[::-1]
         for mode in order:
             ticks: list[tuple[float, int]] = []
+            start = time.perf_counter()
             gens = generate_batch(
                 lm, tok, [p for p, _ in batch], [direction] * len(batch),
                 constraint=None if mode == "free" else narrator.constraint,
-                overlap=mode == "constrained",
+                overlap=mode != "constrained_serial",
+                prefix_cache=modes[mode]["cache"],
                 max_new_tokens=max_new_tokens, temperature=0.0, seed=seed,
                 max_steps=settings.max_steps,
                 on_tokens=functools.partial(_tick, ticks))
@@ -92,6 +103,7 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
             tokens = sum(n for _, n in ticks[1:])
             seconds = end - ticks[0][0] if ticks else 0.0
             stats = modes[mode]
+            stats["prefill"].append(ticks[0][0] - start if ticks else 0.0)
             stats["tokens"] += tokens
             stats["seconds"] += seconds
             stats["rates"].append(tokens / seconds if seconds else 0.0)
@@ -111,6 +123,8 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
             "tokens": stats["tokens"], "seconds": round(stats["seconds"], 1),
             "tokens_per_s_median": round(statistics.median(stats["rates"]), 2),
             "tokens_per_s_overall": round(stats["tokens"] / stats["seconds"], 2),
+            "prefill_seconds": round(sum(stats["prefill"]), 1),
+            "prefill_seconds_median": round(statistics.median(stats["prefill"]), 2),
             "rationales_finished": stats["finished"],
             "grammar_mask_seconds": round(stats["mask_seconds"], 2),
             **counts,
@@ -121,6 +135,10 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
     for mode in names[1:]:
         key = "constrained_slowdown" + mode[len("constrained"):]
         out[key] = round(1 - out[mode]["tokens_per_s_median"] / f, 4) if f else None
+    if full_prefill:
+        cached = out["constrained"]["prefill_seconds"]
+        full = out["constrained_full_prefill"]["prefill_seconds"]
+        out["prefill_speedup_from_prefix_cache"] = round(full / cached, 2) if cached else None
     return out
 
 

@@ -112,6 +112,8 @@ def narrate(
     device: Annotated[str, typer.Option(help="hf: cpu or cuda.")] = "cpu",
     threads: Annotated[int | None, typer.Option(help="hf: torch threads (0: torch's default; 1 is fastest on a busy small machine).")] = 1,
     examples: Annotated[int, typer.Option(help="hf: few-shot examples per prompt.")] = 2,
+    dtype: Annotated[str, typer.Option(help="hf: auto, float32, bfloat16 or float16 (auto: bfloat16 on CUDA, float32 on CPU).")] = "auto",
+    prefix_cache: Annotated[bool, typer.Option("--prefix-cache/--no-prefix-cache", help="hf: prefill the prompt prefix a batch shares once.")] = True,
 ) -> None:
     """Write rationales (one step per line) for each record, forward and/or backward.
 
@@ -136,7 +138,8 @@ def narrate(
         hf_narrator = HFNarrator(HFSettings(
             model=model, grounded=grounded, constrain=constrain, batch_size=batch_size,
             max_new_tokens=max_new_tokens, temperature=temperature, seed=seed, device=device,
-            threads=threads or None, examples=examples))
+            threads=threads or None, examples=examples, dtype=dtype,
+            prefix_cache=prefix_cache))
     records = load_records(corpus, limit)
     if traces is not None:
         by_id = _traces_by_id(traces)
@@ -338,6 +341,8 @@ def bench(
     threads: Annotated[int | None, typer.Option(help="narrate: torch threads (0: torch's default).")] = 1,
     device: Annotated[str, typer.Option(help="narrate: cpu or cuda.")] = "cpu",
     serial: Annotated[bool, typer.Option(help="narrate: also time masks computed between forward passes.")] = False,
+    full_prefill: Annotated[bool, typer.Option(help="narrate: also time decoding without the shared-prefix cache.")] = False,
+    dtype: Annotated[str, typer.Option(help="narrate: auto, float32, bfloat16 or float16.")] = "auto",
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
     against free decoding)."""
@@ -367,7 +372,8 @@ def bench(
             _usage("--direction must be forward or backward")
         figures = bench_narrate(corpus, records=records, direction=direction, grounded=grounded,
                                 model=model, batch_size=batch_size, max_new_tokens=max_new_tokens,
-                                threads=threads or None, seed=seed, device=device, serial=serial)
+                                threads=threads or None, seed=seed, device=device, serial=serial,
+                                full_prefill=full_prefill, dtype=dtype)
     else:
         _usage(f"codecot bench {what}: choose trace, verify, solve or narrate")
     typer.echo(json.dumps(figures, indent=2))

@@ -400,6 +400,80 @@ def test_overlapped_masks_give_the_same_tokens_as_serial_masks(tiny_model: Path)
     assert any(len(ids) > 3 for ids in outputs[True])  # something was generated
 
 
+def test_shared_prefix_length_leaves_every_row_a_token() -> None:
+    from codecot.narrate.hf.generate import shared_prefix_length
+
+    assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 5], [1, 2, 3]]) == 2
+    assert shared_prefix_length([[7, 8, 9], [7, 8, 9]]) == 2  # not the whole prompt
+    assert shared_prefix_length([[1, 2], [3, 2]]) == 0
+    assert shared_prefix_length([[5]]) == 0 and shared_prefix_length([]) == 0
+
+
+def test_prefix_cache_gives_the_same_tokens_as_full_prefill(tiny_model: Path) -> None:
+    import torch
+
+    from codecot.narrate.hf import HFNarrator, HFSettings
+    from codecot.narrate.hf.generate import MIN_SHARED_PREFIX, PrefixCache, generate_batch
+
+    narrator = HFNarrator(HFSettings(model=str(tiny_model), batch_size=2, max_steps=6,
+                                     examples=1, threads=1))
+    items = [item for item in _demo_items() if item[2] == "forward"]
+    prompts = [narrator.prompt(*item) for item in items]
+    # different lengths, so the rests are padded between the shared prefix and the rest
+    prompts[1] = prompts[1].replace("Write the", "Now write the")
+    cache = PrefixCache(narrator.loaded.model)
+    outputs = {}
+    for seed in (0, 3):
+        for name, prefix in (("cached", cache), ("full", None)):
+            gens = generate_batch(narrator.loaded.model, narrator.loaded.tokenizer, prompts,
+                                  ["forward"] * len(prompts), constraint=narrator.constraint,
+                                  max_new_tokens=30, temperature=1.0, seed=seed, max_steps=6,
+                                  prefix_cache=prefix)
+            outputs[name, seed] = [g.token_ids for g in gens]
+        assert outputs["cached", seed] == outputs["full", seed]
+    assert cache.computed == 1 and len(cache.key) >= MIN_SHARED_PREFIX  # built once, reused
+    assert any(len(ids) > 3 for ids in outputs["full", 0])
+    # the cache holds the prefix's real keys: a cache of another text changes the output
+    other = PrefixCache(narrator.loaded.model)
+    other.cache_for(cache.key, 1)
+    torch.manual_seed(0)
+    other.layers = [(k, torch.randn_like(v) * 3) for k, v in other.layers]
+    gens = generate_batch(narrator.loaded.model, narrator.loaded.tokenizer, prompts,
+                          ["forward"] * len(prompts), constraint=narrator.constraint,
+                          max_new_tokens=30, temperature=1.0, seed=0, max_steps=6,
+                          prefix_cache=other)
+    assert [g.token_ids for g in gens] != outputs["full", 0]
+
+
+def test_narrator_batches_by_context_and_the_cache_changes_no_rationale(
+        tiny_model: Path) -> None:
+    from codecot.narrate.hf import HFNarrator, HFSettings
+
+    items = _demo_items()
+    texts = {}
+    for cached in (True, False):
+        narrator = HFNarrator(HFSettings(model=str(tiny_model), batch_size=2, max_steps=6,
+                                         max_new_tokens=30, examples=1, threads=1,
+                                         prefix_cache=cached))
+        texts[cached] = [r.text for r in narrator.narrate_many(items)]
+        assert (narrator.prefix_cache is not None) == cached
+        if cached:
+            assert narrator.prefix_cache is not None and narrator.prefix_cache.computed >= 1
+    assert texts[True] == texts[False]
+
+
+def test_dtype_setting_is_checked_and_auto_is_float32_on_cpu() -> None:
+    from codecot.errors import InvalidArgument
+    from codecot.narrate.hf import HFSettings
+    from codecot.narrate.hf.model import resolve_dtype
+
+    with pytest.raises(InvalidArgument, match="dtype"):
+        HFSettings(dtype="int8").check()
+    HFSettings(dtype="bfloat16").check()
+    assert resolve_dtype("auto", "cpu") == "float32"
+    assert resolve_dtype("bfloat16", "cpu") == "bfloat16"
+
+
 def test_free_generation_with_a_tiny_random_model_does_not_parse(tiny_model: Path) -> None:
     from lark.exceptions import LarkError
 

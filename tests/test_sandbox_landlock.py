@@ -224,3 +224,77 @@ def test_rights_by_abi() -> None:
     assert ll.handled_fs_rights(7) & (ll.FS_READ_FILE | ll.FS_READ_DIR | ll.FS_EXECUTE) == 0
     assert ctypes.sizeof(ll._PathBeneathAttr) == 12
     assert ctypes.sizeof(ll._RulesetAttr) == 24
+
+
+# ---- baseline subprocesses (codecot.sandbox.confine) ---------------------------------------
+
+_PROBE = """
+import os, socket, sys
+inside, outside = sys.argv[1], sys.argv[2]
+with open(os.path.join(inside, "ok.txt"), "w") as fh:
+    fh.write("in")
+try:
+    open(os.path.join(outside, "escaped.txt"), "w").write("out")
+    print("outside: written")
+except OSError as exc:
+    print("outside: denied", exc.errno)
+s = socket.socket()
+s.settimeout(2)
+try:
+    s.connect(("127.0.0.1", 9))
+    print("tcp: connected")
+except OSError as exc:
+    print("tcp: refused" if exc.errno == 111 else "tcp: denied", exc.errno)
+"""
+
+
+@needs_landlock
+def test_confined_baseline_subprocess_writes_only_in_its_directory(tmp_path: Path) -> None:
+    import subprocess
+
+    from codecot.sandbox.confine import confine_subprocess
+
+    inside, outside = tmp_path / "work", tmp_path / "elsewhere"
+    inside.mkdir()
+    outside.mkdir()
+    script = inside / "probe.py"
+    script.write_text(_PROBE)
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, str(script), str(inside), str(outside)]
+    with confine_subprocess(str(inside), cpu_seconds=10) as confine:
+        assert confine.layers["landlock"] is True
+        confined = subprocess.run(command, capture_output=True, text=True, env=env,
+                                  cwd=inside, preexec_fn=confine, timeout=60, check=False)
+    assert confined.returncode == 0, confined.stderr
+    assert (inside / "ok.txt").read_text() == "in"
+    assert "outside: denied 13" in confined.stdout  # EACCES from Landlock
+    assert not (outside / "escaped.txt").exists()
+    if ABI >= 4:
+        assert "tcp: denied" in confined.stdout
+    # the same program unconfined does write outside: the probe can tell the difference
+    free = subprocess.run(command, capture_output=True, text=True, env=env, cwd=inside,
+                          timeout=60, check=False)
+    assert "outside: written" in free.stdout and (outside / "escaped.txt").exists()
+
+
+def test_confined_baseline_subprocess_has_a_cpu_limit(tmp_path: Path) -> None:
+    import subprocess
+
+    from codecot.sandbox.confine import confine_subprocess
+
+    with confine_subprocess(str(tmp_path), cpu_seconds=1) as confine:
+        spin = subprocess.run([sys.executable, "-c", "while True: pass"], cwd=tmp_path,
+                              preexec_fn=confine, timeout=60, check=False)
+    assert spin.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
+
+
+def test_bench_trace_runs_its_baseline_confined_and_counts_both_sides() -> None:
+    pytest.importorskip("pysnooper")
+    from codecot.bench import bench_trace
+
+    corpus = Path(__file__).resolve().parent.parent / "corpora" / "demo.jsonl"
+    figures = bench_trace(corpus, jobs=1, min_records=8, baseline_records=2, rounds=1)
+    assert figures["records"] == 8 and figures["records_ok"] == 8
+    assert figures["baseline_records_ok"] == 2  # the confined baseline still traces
+    assert figures["baseline_confinement"]["landlock"] is (ABI >= 1)
+    assert figures["speedup_median"] > 0

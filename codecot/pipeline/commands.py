@@ -43,6 +43,8 @@ def run_command(
     max_new_tokens: Annotated[int | None, typer.Option(help="HF narrator: token budget per rationale.")] = None,
     device: Annotated[str | None, typer.Option(help="HF narrator: torch device (cpu, cuda, ...).")] = None,
     threads: Annotated[int | None, typer.Option(help="HF narrator: CPU threads for torch.")] = None,
+    dtype: Annotated[str | None, typer.Option(help="HF narrator: auto, float32, bfloat16 or float16.")] = None,
+    prefix_cache: Annotated[bool | None, typer.Option("--prefix-cache/--no-prefix-cache", help="HF narrator: prefill the prompt prefix a batch shares once (default: on).")] = None,
     num_gpus: Annotated[float, typer.Option(help="Ray engine: GPUs per narration actor.")] = 0.0,
     actors: Annotated[int, typer.Option(help="Ray engine: narration actors.")] = 1,
     ray_address: Annotated[str | None, typer.Option(help="Ray engine: cluster address (default: start a local instance).")] = None,
@@ -66,7 +68,8 @@ def run_command(
     options: dict[str, Any] = {"seed": seed, "max_iterations": max_iterations, "model": model,
                                "grounded": grounded, "batch_size": batch_size,
                                "max_new_tokens": max_new_tokens, "device": device,
-                               "threads": threads}
+                               "threads": threads, "dtype": dtype,
+                               "prefix_cache": prefix_cache}
     cfg = RunConfig(corpus=corpus, outdir=output, narrators=parse_narrators(narrator),
                     directions=dirs, engine=engine, jobs=jobs, limit=limit, policy=policy,
                     chunk_size=chunk_size, timeout=timeout, memory_mb=memory_mb,

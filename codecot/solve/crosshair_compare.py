@@ -9,7 +9,8 @@ whose parameters are annotated from the record input's type skeleton (the same i
             raise AssertionError("not the output")
 
 `crosshair search` looks for arguments that make such a function complete without error; it runs
-in a subprocess (private temporary directory, CPU/memory rlimits, wall-clock kill) with
+in a subprocess confined by `codecot.sandbox.confine` (private temporary directory, rlimits,
+Landlock, an empty network namespace where permitted; wall-clock kill) with
 ``--optimization none`` (report the first input found) and ``--per_condition_timeout`` set to
 the budget. The reported arguments are turned into an argument list and re-executed in codecot's
 sandbox: only an exact reproduction counts as solved.
@@ -18,7 +19,6 @@ sandbox: only an exact reproduction counts as solved.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 
 from codecot.corpus import CorpusRecord
+from codecot.sandbox.confine import confine_subprocess
 from codecot.solve.evaluate import Evaluator
 from codecot.solve.portfolio import param_types
 from codecot.solve.types import Ty
@@ -92,12 +93,6 @@ class CrosshairResult:
     detail: str = ""
 
 
-def _limits(cpu: int) -> None:
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    mem = 2 << 30
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-
-
 def run_crosshair(rec: CorpusRecord, timeout: float, evaluator: Evaluator | None) -> CrosshairResult:
     """Search with CrossHair for an input of `rec`, then confirm it in the sandbox."""
     start = time.monotonic()
@@ -106,7 +101,8 @@ def run_crosshair(rec: CorpusRecord, timeout: float, evaluator: Evaluator | None
     if built is None or exe is None:
         return CrosshairResult("error", None, 0.0, "no type skeleton" if exe else "no crosshair")
     src, names = built
-    with tempfile.TemporaryDirectory(prefix="codecot-crosshair-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="codecot-crosshair-") as tmp, \
+            confine_subprocess(tmp, cpu_seconds=int(timeout + STARTUP_SLACK) + 1) as confine:
         with open(os.path.join(tmp, f"{MODULE}.py"), "w", encoding="utf-8") as fh:
             fh.write(src)
         cmd = [exe, "search", f"{MODULE}.{TARGET}", "--optimization", "none",
@@ -116,7 +112,7 @@ def run_crosshair(rec: CorpusRecord, timeout: float, evaluator: Evaluator | None
         try:
             proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True,
                                   timeout=timeout + STARTUP_SLACK,
-                                  preexec_fn=lambda: _limits(int(timeout + STARTUP_SLACK) + 1))
+                                  preexec_fn=confine)
         except subprocess.TimeoutExpired:
             return CrosshairResult("timeout", None, time.monotonic() - start)
     seconds = time.monotonic() - start

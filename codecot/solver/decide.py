@@ -5,7 +5,8 @@ raises is false), a Z3 ``Bool`` term of this thread's context, or a Python bool.
 
 * :func:`decide` -- is the formula true?  Bindings (fresh value, concrete value) are substituted
   first; a formula that ``simplify`` reduces to a literal is decided without a solver call,
-  otherwise a solver with a timeout looks for a counterexample.
+  otherwise a solver with a CPU-time budget (:mod:`codecot.solver.budget`) looks for a
+  counterexample.
 * :func:`check_sat` -- are the formulas satisfiable together (model if so)?
 * :func:`prove` -- do the assumptions imply the formula (counterexample if not)?
 * :func:`decide_expr` -- compile an expression over an environment and decide it, mapping
@@ -22,6 +23,7 @@ from typing import Any, TypeAlias
 import z3
 
 from codecot.claims.expr import Expr
+from codecot.solver import budget
 from codecot.solver.compile import compile_expr
 from codecot.solver.context import ctx
 from codecot.solver.errors import PythonError, Unsupported
@@ -104,12 +106,6 @@ def _model(model: Any, symbols: Mapping[str, SymValue] | None) -> dict[str, Any]
     return out
 
 
-def _solver(timeout_ms: int) -> z3.Solver:
-    s = z3.Solver(ctx=ctx().z3)
-    s.set("timeout", int(timeout_ms))
-    return s
-
-
 def decide(formula: Formula, bindings: Iterable[Binding] = (), *,
            timeout_ms: int = DEFAULT_TIMEOUT_MS,
            symbols: Mapping[str, SymValue] | None = None) -> Decision:
@@ -124,44 +120,44 @@ def decide(formula: Formula, bindings: Iterable[Binding] = (), *,
     if known is False:
         raised = _failed_guard(formula, bindings)
         return Decision(Truth.FALSE, reason=f"raises {raised}" if raised else "", raised=raised)
-    s = _solver(timeout_ms)
+    s = z3.Solver(ctx=ctx().z3)
     s.add(z3.Not(term))
-    result = s.check()
+    result = budget.check(s, timeout_ms)
     if result == z3.unsat:
         return Decision(Truth.TRUE)
     if result == z3.sat:
         return Decision(Truth.FALSE, model=_model(s.model(), symbols), reason="counterexample")
-    return Decision(Truth.UNKNOWN, reason=f"solver: {s.reason_unknown()}")
+    return Decision(Truth.UNKNOWN, reason=f"solver: {budget.unknown_reason(s)}")
 
 
 def check_sat(formulas: Iterable[Formula], *, timeout_ms: int = DEFAULT_TIMEOUT_MS,
               symbols: Mapping[str, SymValue] | None = None) -> Decision:
     """TRUE (with a model) if the formulas can hold together, FALSE if not, else UNKNOWN."""
-    s = _solver(timeout_ms)
+    s = z3.Solver(ctx=ctx().z3)
     for f in formulas:
         s.add(holds(f))
-    result = s.check()
+    result = budget.check(s, timeout_ms)
     if result == z3.sat:
         return Decision(Truth.TRUE, model=_model(s.model(), symbols))
     if result == z3.unsat:
         return Decision(Truth.FALSE, reason="unsatisfiable")
-    return Decision(Truth.UNKNOWN, reason=f"solver: {s.reason_unknown()}")
+    return Decision(Truth.UNKNOWN, reason=f"solver: {budget.unknown_reason(s)}")
 
 
 def prove(formula: Formula, assumptions: Iterable[Formula] = (), *,
           timeout_ms: int = DEFAULT_TIMEOUT_MS,
           symbols: Mapping[str, SymValue] | None = None) -> Decision:
     """TRUE if the assumptions imply ``formula``; FALSE with a counterexample model if not."""
-    s = _solver(timeout_ms)
+    s = z3.Solver(ctx=ctx().z3)
     for a in assumptions:
         s.add(holds(a))
     s.add(z3.Not(holds(formula)))
-    result = s.check()
+    result = budget.check(s, timeout_ms)
     if result == z3.unsat:
         return Decision(Truth.TRUE)
     if result == z3.sat:
         return Decision(Truth.FALSE, model=_model(s.model(), symbols), reason="counterexample")
-    return Decision(Truth.UNKNOWN, reason=f"solver: {s.reason_unknown()}")
+    return Decision(Truth.UNKNOWN, reason=f"solver: {budget.unknown_reason(s)}")
 
 
 def decide_expr(expr: Expr, env: Mapping[str, SymValue], bindings: Iterable[Binding] = (), *,

@@ -15,7 +15,7 @@ from typing import Any
 import z3
 
 from codecot.claims.expr import Expr
-from codecot.solver import PythonError, SymValue, Unsupported, compile_expr, holds
+from codecot.solver import PythonError, SymValue, Unsupported, budget, compile_expr, holds
 from codecot.solver.context import ctx
 from codecot.symbolic.api import ConcolicRun, model_to_inputs
 from codecot.symbolic.explore import output_equals
@@ -55,9 +55,8 @@ def compile_choice(run: ConcolicRun, expr: Expr) -> Any:
 
 def satisfiable(formulas: Sequence[Any], timeout_ms: int = 1000) -> bool | None:
     s = z3.Solver(ctx=ctx().z3)
-    s.set("timeout", timeout_ms)
     s.add(*formulas)
-    r = s.check()
+    r = budget.check(s, timeout_ms)
     return True if r == z3.sat else False if r == z3.unsat else None
 
 
@@ -77,9 +76,8 @@ def check_on_run(run: ConcolicRun, condition: Expr, goal: SymValue, *, line: int
     except Unsupported as exc:
         return PathCheck(UNKNOWN, reason=f"unsupported: {exc}")
     s = z3.Solver(ctx=ctx().z3)
-    s.set("timeout", timeout_ms)
     s.add(*run.pc, output_equals(run, goal), *assumptions, z3.Not(claim))
-    r = s.check()
+    r = budget.check(s, timeout_ms)
     if r == z3.unsat:
         return PathCheck(HOLDS)
     if r == z3.sat:
@@ -87,4 +85,4 @@ def check_on_run(run: ConcolicRun, condition: Expr, goal: SymValue, *, line: int
             return PathCheck(VIOLATED, model_to_inputs(run, s.model()))
         except Exception as exc:
             return PathCheck(UNKNOWN, reason=f"counterexample not decodable: {exc}")
-    return PathCheck(UNKNOWN, reason=f"solver: {s.reason_unknown()}")
+    return PathCheck(UNKNOWN, reason=f"solver: {budget.unknown_reason(s)}")

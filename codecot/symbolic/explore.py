@@ -20,7 +20,7 @@ from typing import Any
 
 import z3
 
-from codecot.solver import SymValue
+from codecot.solver import SymValue, budget
 from codecot.solver.context import ctx
 from codecot.solver.values import dict_terms
 from codecot.symbolic.api import ASSUME, ConcolicRun, input_source, model_to_inputs, param_tags
@@ -136,9 +136,8 @@ def explore(seed: ConcolicRun, runner: Runner, *, extra: Sequence[Any] = (),
                     break
                 queries += 1
                 s = z3.Solver(ctx=ctx().z3)
-                s.set("timeout", bounds.solver_ms)
                 s.add(*base, *kept, z3.Not(cond))
-                result = s.check()
+                result = budget.check(s, bounds.solver_ms)
                 if result == z3.sat:
                     try:
                         src = input_source(model_to_inputs(run, s.model()))

@@ -84,7 +84,8 @@ class BackwardSession:
     concolic: ConcolicRunner
     retrace: TraceRunner
     bounds: Bounds = field(default_factory=Bounds)
-    #: solving time per necessity after the seed's path (the rest is left unchecked)
+    #: solving time per necessity after the seed's path (the rest is left unchecked): CPU time
+    #: of this thread, so that a busy machine checks as many paths as an idle one
     check_seconds: float = 3.0
     _seed: ConcolicRun | None = None
     _explorations: dict[tuple[str, ...], Exploration | str] = field(default_factory=dict)
@@ -127,9 +128,9 @@ class BackwardSession:
             return Outcome(UNKNOWN, f"a choice cannot be expressed: {exc}")
         assumptions = [*ex.domain, *extra]
         checks = []
-        deadline = time.monotonic() + self.check_seconds
+        deadline = time.thread_time() + self.check_seconds
         for i, r in enumerate(ex.runs):
-            if i and time.monotonic() > deadline:
+            if i and time.thread_time() > deadline:
                 checks.append(PathCheck(UNKNOWN, reason=f"more than {self.check_seconds:g} s of "
                                         "solving"))
                 break

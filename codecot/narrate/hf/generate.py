@@ -5,12 +5,19 @@
 rationale grammar, which ends each row right after its final step.  Free, a stopping
 criterion ends a row once a line parses as the final step (the answer forward, the input
 backward) or the row reaches the step limit, and the text is cut there.
+
+Prompts of one batch usually begin alike (chat template, system message, often an example):
+with a :class:`PrefixCache` the longest token prefix they share is run through the model once,
+its key/value cache repeated for every row, and only each row's own rest is prefilled.  The
+rests are left-padded *after* the shared prefix; position ids follow the attention mask, so
+every row sees the same positions as without the cache.
 """
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +28,9 @@ from codecot.claims.model import AnswerClaim, InputClaim
 from codecot.narrate.constrain import GrammarConstraint, PrefetchMasks
 
 FINAL_CLAIMS: dict[str, type] = {"forward": AnswerClaim, "backward": InputClaim}
+
+#: Shortest shared prefix worth caching, in tokens.
+MIN_SHARED_PREFIX = 16
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,70 @@ class _FreeStop:
         return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)
 
 
+def shared_prefix_length(rows: Sequence[Sequence[int]]) -> int:
+    """Length of the longest common prefix of ``rows``, leaving every row at least one token."""
+    if not rows:
+        return 0
+    limit = min(len(r) for r in rows) - 1
+    first = rows[0]
+    for i in range(max(limit, 0)):
+        token = first[i]
+        if any(r[i] != token for r in rows):
+            return i
+    return max(limit, 0)
+
+
+class PrefixCache:
+    """The key/value cache of a token prefix, computed once and reused while batches share it.
+
+    :meth:`cache_for` returns a fresh ``DynamicCache`` holding the prefix for ``rows`` rows
+    (the stored tensors are expanded, not copied; generation appends to copies).
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.key: tuple[int, ...] = ()
+        self.layers: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.computed = 0  # how many prefixes were run through the model
+
+    def cache_for(self, prefix: Sequence[int], rows: int) -> Any:
+        from transformers import DynamicCache
+
+        key = tuple(prefix)
+        if key != self.key:
+            ids = torch.tensor([key], dtype=torch.long, device=self.model.device)
+            with torch.inference_mode():
+                out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
+            cache = out.cache if hasattr(out, "cache") else out.past_key_values
+            self.layers = [(layer.keys, layer.values) for layer in cache.layers]
+            self.key = key
+            self.computed += 1
+        cache = DynamicCache(config=self.model.config)
+        for index, (keys, values) in enumerate(self.layers):
+            cache.update(keys.expand(rows, -1, -1, -1), values.expand(rows, -1, -1, -1), index)
+        return cache
+
+
+def _cache_argument(model: Any) -> str:
+    """The keyword ``generate`` takes a cache by: ``cache`` in transformers 5, else
+    ``past_key_values``."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else \
+        "past_key_values"
+
+
+def _pad_batch(rows: list[list[int]], shared: int, pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input ids and attention mask: the first ``shared`` tokens, then each row's rest
+    left-padded to the longest rest."""
+    width = max(len(r) for r in rows) - shared
+    ids, mask = [], []
+    for row in rows:
+        rest = row[shared:]
+        gap = width - len(rest)
+        ids.append(row[:shared] + [pad] * gap + rest)
+        mask.append([1] * shared + [0] * gap + [1] * len(rest))
+    return torch.tensor(ids, dtype=torch.long), torch.tensor(mask, dtype=torch.long)
+
+
 class _Progress:
     """A stopping criterion that never stops: it reports each decoding step's new tokens."""
 
@@ -107,20 +181,32 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
                    constraint: GrammarConstraint | None, max_new_tokens: int,
                    temperature: float, seed: int, max_steps: int,
                    on_tokens: Callable[[int], None] | None = None,
-                   overlap: bool = True) -> list[Generated]:
+                   overlap: bool = True,
+                   prefix_cache: PrefixCache | None = None) -> list[Generated]:
     """Generate one rationale per prompt in one padded batch.
 
     Constrained with ``overlap``, each step's grammar masks are computed on a background
-    thread while the model runs (see :class:`~codecot.narrate.constrain.PrefetchMasks`)."""
+    thread while the model runs (see :class:`~codecot.narrate.constrain.PrefetchMasks`).
+    With ``prefix_cache``, the prompts' shared token prefix (when at least
+    :data:`MIN_SHARED_PREFIX` long) is prefilled once for the whole batch."""
     from transformers import (
         GenerationConfig,
         LogitsProcessorList,
         StoppingCriteriaList,
     )
 
-    enc = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
-    enc = {k: v.to(model.device) for k, v in enc.items()}
-    prompt_len = enc["input_ids"].shape[1]
+    rows = [list(r) for r in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
+    shared = shared_prefix_length(rows) if prefix_cache is not None else 0
+    if shared < MIN_SHARED_PREFIX:
+        shared = 0
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else \
+        tokenizer.eos_token_id
+    input_ids, attention_mask = _pad_batch(rows, shared, int(pad_id))
+    enc: dict[str, Any] = {"input_ids": input_ids.to(model.device),
+                           "attention_mask": attention_mask.to(model.device)}
+    if shared and prefix_cache is not None:
+        enc[_cache_argument(model)] = prefix_cache.cache_for(rows[0][:shared], len(rows))
+    prompt_len = input_ids.shape[1]
     eos = int(tokenizer.eos_token_id)
     config = GenerationConfig(
         max_new_tokens=max_new_tokens, do_sample=temperature > 0,

@@ -133,15 +133,29 @@ def resolve_model(model: str | None) -> tuple[str, str]:
     return model, model
 
 
+def resolve_dtype(dtype: str, device: str) -> str:
+    """The torch dtype name for ``--dtype``: ``auto`` is bfloat16 on CUDA devices that
+    support it, else float32 (on CPU, bfloat16 changes greedy outputs for little gain)."""
+    if dtype != "auto":
+        return dtype
+    import torch
+
+    if device.startswith("cuda") and torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+        return "bfloat16"
+    return "float32"
+
+
 def load_model(model: str | None = None, *, device: str = "cpu",
-               dtype: str = "float32") -> LoadedModel:
-    """Load a causal LM and its tokenizer (left padding, a pad token) on ``device``."""
+               dtype: str = "auto") -> LoadedModel:
+    """Load a causal LM and its tokenizer (left padding, a pad token) on ``device`` in
+    ``dtype`` (see :func:`resolve_dtype`)."""
     require_hf()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise InvalidArgument(f"--device {device}: CUDA is not available")
+    dtype = resolve_dtype(dtype, device)
     where, label = resolve_model(model)
     offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
     is_local = Path(where).exists()

@@ -11,6 +11,9 @@ from codecot.errors import InvalidArgument
 from codecot.narrate.base import DIRECTIONS, NarrationError, Rationale
 from codecot.narrate.hf.grammar import DEFAULT_MAX_STEPS
 
+#: Values of ``--dtype``.
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
 
 @dataclass(frozen=True)
 class HFSettings:
@@ -28,6 +31,8 @@ class HFSettings:
     examples: int = 2
     max_steps: int = DEFAULT_MAX_STEPS
     progress: bool = True
+    prefix_cache: bool = True  # prefill a batch's shared prompt prefix once
+    dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 elsewhere
 
     def check(self) -> None:
         if self.batch_size < 1 or self.max_new_tokens < 1 or self.max_steps < 1:
@@ -36,6 +41,8 @@ class HFSettings:
             raise InvalidArgument("temperature must be >= 0")
         if self.threads is not None and self.threads < 1:
             raise InvalidArgument("threads must be positive")
+        if self.dtype not in DTYPES:
+            raise InvalidArgument(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
 
 
 Item = tuple[CorpusRecord, dict[str, Any], str]
@@ -45,7 +52,9 @@ class HFNarrator:
     """Rationales from a transformers causal LM (see DESIGN.md §7).
 
     The model loads on construction.  :meth:`narrate_many` generates in padded batches of
-    prompts sorted by length; :meth:`narrate` is the one-record form of the protocol.
+    prompts grouped by their context (system message and examples, so that a batch shares a
+    long prefix for the :class:`~codecot.narrate.hf.generate.PrefixCache`), then by length;
+    :meth:`narrate` is the one-record form of the protocol.
     """
 
     name = "hf"
@@ -61,8 +70,14 @@ class HFNarrator:
 
         if self.settings.threads is not None:
             torch.set_num_threads(self.settings.threads)
-        self.loaded = loaded or load_model(self.settings.model, device=self.settings.device)
+        self.loaded = loaded or load_model(self.settings.model, device=self.settings.device,
+                                           dtype=self.settings.dtype)
         self.pool = pool
+        self.prefix_cache = None
+        if self.settings.prefix_cache:
+            from codecot.narrate.hf.generate import PrefixCache
+
+            self.prefix_cache = PrefixCache(self.loaded.model)
         self.constraint = None
         if self.settings.constrain:
             from codecot.narrate.constrain import GrammarConstraint
@@ -74,12 +89,19 @@ class HFNarrator:
 
     def prompt(self, record: CorpusRecord, trace: dict[str, Any], direction: str) -> str:
         """The chat-formatted prompt text for one record and direction."""
+        return self.prompt_and_context(record, trace, direction)[0]
+
+    def prompt_and_context(self, record: CorpusRecord, trace: dict[str, Any],
+                           direction: str) -> tuple[str, str]:
+        """The prompt text and its context: the chat-formatted messages before the record's
+        own problem (the system message and the examples)."""
         from codecot.narrate.prompts import build_messages
 
         messages = build_messages(record, trace, direction, grounded=self.settings.grounded,
                                   examples=self.settings.examples, pool=self.pool)
-        return str(self.loaded.tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=True))
+        template = self.loaded.tokenizer.apply_chat_template
+        prompt = str(template(messages, tokenize=False, add_generation_prompt=True))
+        return prompt, str(template(messages[:-1], tokenize=False))
 
     def narrate(self, record: CorpusRecord, trace: dict[str, Any], direction: str) -> Rationale:
         result = self.narrate_many([(record, trace, direction)])[0]
@@ -97,22 +119,27 @@ class HFNarrator:
         s = self.settings
         out: list[Rationale | NarrationError | None] = [None] * len(items)
         prompts: list[tuple[int, str]] = []
+        order: dict[int, tuple[str, int]] = {}
+        tok = self.loaded.tokenizer
         for i, (record, trace, direction) in enumerate(items):
             if direction not in DIRECTIONS:
                 out[i] = NarrationError(f"unknown direction {direction!r}")
             elif not trace.get("ok"):
                 out[i] = NarrationError(f"record {record.id}: trace failed ({trace.get('error')})")
             else:
-                prompts.append((i, self.prompt(record, trace, direction)))
-        tok = self.loaded.tokenizer
-        prompts.sort(key=lambda p: len(tok(p[1], add_special_tokens=False)["input_ids"]))
+                prompt, context = self.prompt_and_context(record, trace, direction)
+                prompts.append((i, prompt))
+                length = len(tok(prompt, add_special_tokens=False)["input_ids"])
+                order[i] = (context if s.prefix_cache else "", length)
+        prompts.sort(key=lambda p: order[p[0]])
         for start in range(0, len(prompts), s.batch_size):
             batch = prompts[start:start + s.batch_size]
             directions = [items[i][2] for i, _ in batch]
             gens = generate_batch(self.loaded.model, tok, [p for _, p in batch], directions,
                                   constraint=self.constraint, max_new_tokens=s.max_new_tokens,
                                   temperature=s.temperature, seed=s.seed,
-                                  max_steps=s.max_steps, on_tokens=on_tokens)
+                                  max_steps=s.max_steps, on_tokens=on_tokens,
+                                  prefix_cache=self.prefix_cache)
             for (i, _), gen in zip(batch, gens, strict=True):
                 record, _, direction = items[i]
                 out[i] = Rationale(
