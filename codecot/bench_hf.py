@@ -72,8 +72,7 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
     keyed = []
     for r, t in good:
         prompt, context = narrator.prompt_and_context(r, t, direction)
-        keyed.append(((context, len(tok(prompt, add_special_tokens=False)["input_ids"])),
-                      prompt, r.id))
+        keyed.append((narrator.batch_key(prompt, context), prompt, r.id))
     prompts = [(p, rid) for _, p, rid in sorted(keyed, key=lambda k: k[0])]
     names = ("free", "constrained") + (("constrained_serial",) if serial else ()) \
         + (("constrained_full_prefill",) if full_prefill else ())

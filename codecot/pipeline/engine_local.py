@@ -17,10 +17,9 @@ from codecot.pipeline.chunk import (
     trace_items,
     verify_rationales_of,
 )
+from codecot.pipeline.trace_stage import TRACE_TASK
 from codecot.sandbox import Limits, SandboxPool
 from codecot.verify.policy import Policy
-
-TRACE_TASK = "codecot.trace.tracer:trace_job"
 
 ChunkResult = tuple[Sequence[Item], list[Row], dict[str, float]]
 

@@ -34,10 +34,10 @@ from codecot.pipeline.chunk import (
     trace_items,
     verify_rationales_of,
 )
+from codecot.pipeline.trace_stage import TRACE_TASK
 from codecot.sandbox import Limits, SandboxPool
 from codecot.verify.policy import get_policy
 
-TRACE_TASK = "codecot.trace.tracer:trace_job"
 STAGES = ("trace", "narrate", "verify")
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from codecot.corpus import CorpusRecord
+from codecot.pipeline.trace_stage import TRACE_TASK
 from codecot.sandbox import Limits, SandboxPool
 from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload
 from codecot.symbolic.rebuild import rebuild
@@ -26,8 +27,6 @@ from codecot.verify.record import (
     seed_input,
     verdict_record,
 )
-
-TRACE_TASK = "codecot.trace.tracer:trace_job"
 
 
 def verify_rationales(

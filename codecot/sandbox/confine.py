@@ -25,8 +25,9 @@ import resource
 from dataclasses import dataclass, field
 from typing import Any
 
-from codecot.sandbox.guard import isolate_network, set_parent_death_signal
+from codecot.sandbox.guard import isolate_network, rlimits_for, set_parent_death_signal
 from codecot.sandbox.landlock import build_ruleset, restrictor, set_no_new_privs
+from codecot.sandbox.limits import Limits
 
 
 @dataclass
@@ -34,14 +35,12 @@ class SubprocessConfinement:
     """A ``preexec_fn`` that confines a subprocess working in ``workdir``; close it after use."""
 
     workdir: str
-    cpu_seconds: int
-    memory_bytes: int
-    file_bytes: int
-    processes: int = 64
+    limits: Limits
     layers: dict[str, Any] = field(default_factory=dict)
     _ruleset_fd: int = -1
 
     def __post_init__(self) -> None:
+        self.workdir = os.path.abspath(self.workdir)
         self.layers = {"rlimits": True, "session": True}
         try:
             ruleset = build_ruleset((self.workdir,))
@@ -56,11 +55,8 @@ class SubprocessConfinement:
     def __call__(self) -> None:
         """Runs in the child after fork, before exec: a failure aborts the exec."""
         os.setsid()
-        for which, value in ((resource.RLIMIT_CPU, self.cpu_seconds),
-                             (resource.RLIMIT_AS, self.memory_bytes),
-                             (resource.RLIMIT_FSIZE, self.file_bytes),
-                             (resource.RLIMIT_NPROC, self.processes)):
-            resource.setrlimit(which, (value, value))
+        for which, pair in rlimits_for(self.limits):
+            resource.setrlimit(which, pair)
         isolate_network()
         set_parent_death_signal()
         if self._ruleset_fd >= 0:
@@ -79,8 +75,10 @@ class SubprocessConfinement:
         self.close()
 
 
-def confine_subprocess(workdir: str, *, cpu_seconds: int, memory_bytes: int = 2 << 30,
-                       file_bytes: int = 1 << 20) -> SubprocessConfinement:
-    """Confinement for subprocesses working in ``workdir`` (see the module)."""
-    return SubprocessConfinement(os.path.abspath(workdir), cpu_seconds, memory_bytes,
-                                 file_bytes)
+def confine_subprocess(workdir: str, *, cpu_seconds: float) -> SubprocessConfinement:
+    """Confinement for subprocesses working in ``workdir`` (see the module): ``cpu_seconds``
+    of CPU, 2 GiB of address space (an interpreter with its tool loaded), 1 MiB files, 64
+    processes."""
+    limits = Limits(cpu_seconds=cpu_seconds, wall_seconds=cpu_seconds, memory_mb=2048,
+                    file_size_mb=1, max_processes=64)
+    return SubprocessConfinement(workdir, limits)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import z3
 
@@ -30,7 +30,6 @@ class _Query:
     context: z3.Context
     clock: int
     cpu_deadline: float
-    interrupted: bool = field(default=False)
 
 
 class _Watchdog:
@@ -83,7 +82,6 @@ class _Watchdog:
                         self.active.discard(query)
                         continue
                     if left <= 0:
-                        query.interrupted = True
                         self.active.discard(query)
                         query.context.interrupt()
                     else:  # CPU time cannot pass faster than wall time: sleep that long
@@ -98,10 +96,9 @@ _watchdog = _Watchdog()
 def check(solver: z3.Solver, budget_ms: int, *assumptions: z3.ExprRef) -> z3.CheckSatResult:
     """``solver.check(*assumptions)`` within ``budget_ms`` of this thread's CPU time."""
     budget_ms = max(int(budget_ms), 1)
-    solver.set("timeout", budget_ms * WALL_FACTOR)
     query = _watchdog.register(solver.ctx, budget_ms)
+    solver.set("timeout", budget_ms if query is None else budget_ms * WALL_FACTOR)
     if query is None:
-        solver.set("timeout", budget_ms)
         return solver.check(*assumptions)
     try:
         return solver.check(*assumptions)

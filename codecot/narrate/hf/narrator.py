@@ -103,6 +103,12 @@ class HFNarrator:
         prompt = str(template(messages, tokenize=False, add_generation_prompt=True))
         return prompt, str(template(messages[:-1], tokenize=False))
 
+    def batch_key(self, prompt: str, context: str) -> tuple[str, int]:
+        """Where a prompt goes in the batching order: by context (when the prefix cache is
+        on, so that a batch shares it), then by length in tokens."""
+        length = len(self.loaded.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+        return (context if self.settings.prefix_cache else "", length)
+
     def narrate(self, record: CorpusRecord, trace: dict[str, Any], direction: str) -> Rationale:
         result = self.narrate_many([(record, trace, direction)])[0]
         if isinstance(result, NarrationError):
@@ -120,7 +126,6 @@ class HFNarrator:
         out: list[Rationale | NarrationError | None] = [None] * len(items)
         prompts: list[tuple[int, str]] = []
         order: dict[int, tuple[str, int]] = {}
-        tok = self.loaded.tokenizer
         for i, (record, trace, direction) in enumerate(items):
             if direction not in DIRECTIONS:
                 out[i] = NarrationError(f"unknown direction {direction!r}")
@@ -129,13 +134,13 @@ class HFNarrator:
             else:
                 prompt, context = self.prompt_and_context(record, trace, direction)
                 prompts.append((i, prompt))
-                length = len(tok(prompt, add_special_tokens=False)["input_ids"])
-                order[i] = (context if s.prefix_cache else "", length)
+                order[i] = self.batch_key(prompt, context)
         prompts.sort(key=lambda p: order[p[0]])
         for start in range(0, len(prompts), s.batch_size):
             batch = prompts[start:start + s.batch_size]
             directions = [items[i][2] for i, _ in batch]
-            gens = generate_batch(self.loaded.model, tok, [p for _, p in batch], directions,
+            gens = generate_batch(self.loaded.model, self.loaded.tokenizer, [p for _, p in batch],
+                                  directions,
                                   constraint=self.constraint, max_new_tokens=s.max_new_tokens,
                                   temperature=s.temperature, seed=s.seed,
                                   max_steps=s.max_steps, on_tokens=on_tokens,
