@@ -7,10 +7,17 @@ number of concurrent workers.  The baseline needs a fresh interpreter per record
 run in a sandbox worker; it gets the sandbox's kernel-enforced layers instead
 (:func:`codecot.sandbox.confine.confine_subprocess`: rlimits, a new session, an empty network
 namespace where permitted, Landlock confining writes to its temporary directory) and a minimal
-environment.  Figures are medians over the rounds; the ratio is of medians.
+environment.  Figures are medians over the rounds.  ``speedup_median`` is the ratio of the
+two medians; ``speedup_paired_median`` is the median of each round's own ratio (a codecot round
+against the baseline round run right after it), which a slow phase of a shared machine moves
+less.
 ``cpu_ms_per_record`` adds the CPU time of the bench process, the sandbox workers and every
-record's child (from ``/proc``, Linux only) per traced record: unlike records/s it hardly
-depends on what else the machine is doing.
+record's child (from ``/proc``, Linux only) per traced record; ``baseline_cpu_ms_per_record``
+adds the bench process and its PySnooper subprocesses.  Unlike records/s, CPU time hardly
+depends on what else the machine is doing, so ``cpu_speedup_median`` (baseline CPU per record
+over codecot's) is the steadiest ratio.  ``page_faults_per_record`` counts the minor page
+faults of the sandbox workers and of the records' children: in a forked child every page it
+writes first is a fault and a page copy, which is most of the per-record price of isolation.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import tempfile
 import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,28 +64,42 @@ def _expand(records: list[CorpusRecord], n: int) -> list[CorpusRecord]:
     return out[: max(n, len(records))]
 
 
+@dataclass(frozen=True)
+class _PoolUsage:
+    """What a pool used: CPU seconds (this process, the workers and their reaped children)
+    and minor page faults of the workers and of their children."""
+
+    cpu: float
+    worker_faults: int
+    child_faults: int
+
+    def __sub__(self, other: _PoolUsage) -> _PoolUsage:
+        return _PoolUsage(self.cpu - other.cpu, self.worker_faults - other.worker_faults,
+                          self.child_faults - other.child_faults)
+
+
 def _time_codecot(
     pool: SandboxPool, records: list[CorpusRecord]
-) -> tuple[float, int, float | None]:
-    """Seconds, records ok, and CPU seconds spent by this process, the workers and their
-    children (None where /proc cannot tell)."""
+) -> tuple[float, int, _PoolUsage | None]:
+    """Seconds, records ok, and what the pool used meanwhile (None where /proc cannot tell)."""
     workers = pool.worker_pids()
-    cpu_before = _pool_cpu(workers)
+    before = _pool_usage(workers)
     start = time.perf_counter()
     ok = sum(1 for res in pool.map(r.payload() for r in records) if res.get("ok"))
     seconds = time.perf_counter() - start
-    cpu_after = _pool_cpu(workers)
-    cpu = None
-    if cpu_before is not None and cpu_after is not None and pool.worker_pids() == workers:
-        cpu = cpu_after - cpu_before
-    return seconds, ok, cpu
+    after = _pool_usage(workers)
+    used = None
+    if before is not None and after is not None and pool.worker_pids() == workers:
+        used = after - before
+    return seconds, ok, used
 
 
-def _pool_cpu(workers: list[int]) -> float | None:
-    """CPU seconds of this process plus the workers and their reaped children (/proc/PID/stat
-    utime + stime + cutime + cstime), or None where that cannot be read."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    total = usage.ru_utime + usage.ru_stime
+def _pool_usage(workers: list[int]) -> _PoolUsage | None:
+    """This process's CPU seconds plus the workers' and their reaped children's (/proc/PID/stat
+    utime + stime + cutime + cstime), and the workers' own and their children's minor faults
+    (minflt, cminflt); None where /proc cannot be read."""
+    cpu = _self_cpu()
+    worker_faults = child_faults = 0
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     for pid in workers:
         try:
@@ -85,8 +107,23 @@ def _pool_cpu(workers: list[int]) -> float | None:
                 fields = handle.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             return None
-        total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / ticks  # fields 14..17
-    return total
+        # fields[i] is field i + 3 of proc(5): minflt 10, cminflt 11, utime..cstime 14..17
+        cpu += sum(int(fields[i]) for i in (11, 12, 13, 14)) / ticks
+        worker_faults += int(fields[7])
+        child_faults += int(fields[8])
+    return _PoolUsage(cpu, worker_faults, child_faults)
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's reaped children (the baseline's subprocesses; the sandbox
+    workers are reaped only when their pool closes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _time_pysnooper(records: list[CorpusRecord], jobs: int, script: Path,
@@ -114,7 +151,7 @@ def bench_trace(
     jobs: int | None = None,
     min_records: int = 500,
     baseline_records: int = 60,
-    rounds: int = 3,
+    rounds: int = 5,
 ) -> dict[str, Any]:
     """Throughput of ``codecot trace`` against the PySnooper-subprocess baseline (JSON figures)."""
     jobs = jobs or os.cpu_count() or 1
@@ -127,7 +164,9 @@ def bench_trace(
 
     ours: list[float] = []
     cpu_ms: list[float] = []
+    faults: list[tuple[float, float]] = []
     theirs: list[float] = []
+    their_cpu_ms: list[float] = []
     ok_ours = ok_theirs = 0
     start = time.perf_counter()
     with SandboxPool(jobs=jobs, limits=Limits(), task=TRACE_TASK) as pool:
@@ -140,13 +179,18 @@ def bench_trace(
             script.write_text(_SNOOP_SCRIPT)
             baseline_layers = confine.layers
             for _ in range(rounds):
-                secs, ok_ours, cpu = _time_codecot(pool, records)
+                secs, ok_ours, used = _time_codecot(pool, records)
                 ours.append(len(records) / secs)
-                if cpu is not None:
-                    cpu_ms.append(1000 * cpu / len(records))
+                if used is not None:
+                    cpu_ms.append(1000 * used.cpu / len(records))
+                    faults.append((used.worker_faults / len(records),
+                                   used.child_faults / len(records)))
                 if have_snoop:
+                    cpu_before = _self_cpu() + _children_cpu()
                     secs, ok_theirs = _time_pysnooper(sample, jobs, script, confine)
                     theirs.append(len(sample) / secs)
+                    their_cpu_ms.append(
+                        1000 * (_self_cpu() + _children_cpu() - cpu_before) / len(sample))
     figures: dict[str, Any] = {
         "bench": "trace",
         "corpus": str(corpus),
@@ -166,6 +210,10 @@ def bench_trace(
         # that depends far less than records/s on what else the machine is doing.
         figures["cpu_ms_per_record_median"] = round(statistics.median(cpu_ms), 3)
         figures["cpu_ms_per_record_rounds"] = [round(x, 3) for x in cpu_ms]
+        figures["page_faults_per_record"] = {
+            "workers": round(statistics.median(w for w, _ in faults), 1),
+            "children": round(statistics.median(c for _, c in faults), 1),
+        }
     if theirs:
         figures.update({
             "baseline": "fresh python subprocess per record under pysnooper.snoop",
@@ -175,7 +223,14 @@ def bench_trace(
             "baseline_records_per_s_median": round(statistics.median(theirs), 2),
             "baseline_records_per_s_rounds": [round(x, 2) for x in theirs],
             "speedup_median": round(statistics.median(ours) / statistics.median(theirs), 1),
+            "speedup_rounds": [round(a / b, 1) for a, b in zip(ours, theirs, strict=True)],
+            "speedup_paired_median": round(
+                statistics.median(a / b for a, b in zip(ours, theirs, strict=True)), 1),
+            "baseline_cpu_ms_per_record_median": round(statistics.median(their_cpu_ms), 2),
         })
+        if cpu_ms:
+            figures["cpu_speedup_median"] = round(
+                statistics.median(their_cpu_ms) / statistics.median(cpu_ms), 1)
     else:
         figures["baseline"] = "skipped (pysnooper not installed or --baseline 0)"
     return figures

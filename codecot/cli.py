@@ -327,6 +327,7 @@ def bench(
     jobs: JobsOpt = None,
     min_records: Annotated[int, typer.Option(help="Repeat the corpus up to this many records.")] = 500,
     baseline: Annotated[int, typer.Option(help="Records run under the PySnooper baseline (0: skip).")] = 60,
+    rounds: Annotated[int, typer.Option(help="trace: rounds, codecot and baseline alternating.")] = 5,
     against: Annotated[str | None, typer.Option(help="solve: also run this tool (crosshair).")] = None,
     timeout: Annotated[float, typer.Option(help="solve: wall-clock seconds per record.")] = 10.0,
     sample: Annotated[int | None, typer.Option(help="solve: a seeded random sample of N records.")] = None,
@@ -350,8 +351,10 @@ def bench(
 
     _need_file(corpus, "corpus")
     if what == "trace":
+        if rounds < 1:
+            _usage("--rounds must be at least 1")
         figures = benchmod.bench_trace(corpus, jobs=jobs, min_records=min_records,
-                                       baseline_records=baseline)
+                                       baseline_records=baseline, rounds=rounds)
     elif what == "verify":
         from codecot.bench_verify import bench_verify
 

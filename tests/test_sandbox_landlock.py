@@ -298,3 +298,10 @@ def test_bench_trace_runs_its_baseline_confined_and_counts_both_sides() -> None:
     assert figures["baseline_records_ok"] == 2  # the confined baseline still traces
     assert figures["baseline_confinement"]["landlock"] is (ABI >= 1)
     assert figures["speedup_median"] > 0
+    assert len(figures["speedup_rounds"]) == 1
+    assert figures["speedup_paired_median"] == figures["speedup_rounds"][0]
+    # every baseline record starts an interpreter; every codecot record forks a child, whose
+    # first writes to each page it shares with its worker are faults
+    assert figures["baseline_cpu_ms_per_record_median"] > 1
+    assert figures["page_faults_per_record"]["children"] > 1
+    assert figures["cpu_speedup_median"] > 0

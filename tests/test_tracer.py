@@ -6,6 +6,7 @@ import builtins
 from typing import Any
 
 from codecot.trace import Trace, trace_in_process, trace_job
+from codecot.trace.tracer import prepare_payload
 from codecot.trace.values import decode
 
 
@@ -31,8 +32,19 @@ def compact(record: dict[str, Any], with_vars: bool = True) -> list[tuple[Any, .
     return out
 
 
-def run(code: str, args: str, **kw: Any) -> dict[str, Any]:
-    return trace_in_process(code, args, **kw)
+def run(code: str, args: str, check_ahead: bool = True, **kw: Any) -> dict[str, Any]:
+    """Trace in process, and (for a program that runs the same every time) check that the
+    record compiled ahead by the sandbox pool's ``prepare_payload`` traces the same."""
+    record = trace_in_process(code, args, **kw)
+    if not check_ahead:
+        return record
+    payload = {"id": "x", "code": code, "input": args, "entry": kw.get("entry")}
+    for key in ("max_events", "max_trace_chars"):
+        if key in kw:
+            payload[key] = kw[key]
+    ahead = trace_job(prepare_payload(payload))
+    assert {**ahead, "seconds": 0} == {**record, "seconds": 0}
+    return record
 
 
 ACCUMULATE = """def f(xs):
@@ -381,7 +393,7 @@ def test_uncaught_exception_record() -> None:
 
 
 def test_recursion_error_and_memory_kinds() -> None:
-    record = run("def f(n):\n    return f(n + 1)", "0")
+    record = run("def f(n):\n    return f(n + 1)", "0", check_ahead=False)  # stack depth varies
     assert record["error_kind"] == "exception"
     assert record["error"].startswith("RecursionError")
     memory = run("def f():\n    raise MemoryError()", "")
@@ -430,9 +442,9 @@ def test_entry_resolution() -> None:
 
 
 def test_nondeterminism_detected() -> None:
-    rand = run("import random\ndef f():\n    return random.random()", "")
+    rand = run("import random\ndef f():\n    return random.random()", "", check_ahead=False)
     assert rand["ok"] is False and rand["error_kind"] == "nondeterministic"
-    clock = run("import time\ndef f():\n    return time.perf_counter()", "")
+    clock = run("import time\ndef f():\n    return time.perf_counter()", "", check_ahead=False)
     assert clock["error_kind"] == "nondeterministic"
     seeded = run("import random\ndef f():\n    random.seed(1)\n    return random.randint(1, 9)", "")
     assert seeded["ok"] is True
@@ -540,7 +552,8 @@ def test_stdout_is_capped_with_a_marker() -> None:
 
 
 def test_printing_the_clock_is_not_output() -> None:
-    record = run("import time\ndef f():\n    print(time.perf_counter())\n    return 1", "")
+    record = run("import time\ndef f():\n    print(time.perf_counter())\n    return 1", "",
+                 check_ahead=False)
     assert record["ok"] is True and record["stdout"].count("\n") == 1
 
 

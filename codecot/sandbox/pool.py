@@ -8,11 +8,18 @@ the job it was running gets a `crash` result, jobs queued behind it are sent aga
 
 Every payload gets exactly one result dict with at least `id`, `ok`, `error`, `error_kind`
 and `stdout`. Not thread-safe: use one pool per thread.
+
+A task module may define `prepare_payload(payload) -> payload`: the pool imports the module
+and passes every payload through it before sending it, in the pool's own process.  It is for
+work that runs none of the payload's code (the tracer compiles the record there, see
+`codecot.trace.tracer.prepare_payload`), done once in a warm process instead of in a freshly
+forked child.  If it raises, the payload is sent as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import re
@@ -23,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +55,17 @@ LANDLOCK_ENV = "CODECOT_LANDLOCK"
 `LANDLOCK_MODES`; unset means `once`."""
 LANDLOCK_MODES = ("once", "per-child", "off")
 _WARNED: set[str] = set()
+
+
+def _payload_hook(task: str) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """The task module's `prepare_payload`, if it can be imported and has one."""
+    module_name = task.partition(":")[0]
+    try:
+        module = importlib.import_module(module_name)
+    except Exception:  # the worker reports a task it cannot import
+        return None
+    hook = getattr(module, "prepare_payload", None)
+    return hook if callable(hook) else None
 
 
 def _warn_once(message: str) -> None:
@@ -141,6 +159,7 @@ class SandboxPool:
         self._next_index = 0
         self._selector = selectors.DefaultSelector()
         self._decode = compact_decoder()
+        self._prepare = _payload_hook(task)
         try:
             started = [self._spawn() for _ in range(jobs)]
             for worker in started:
@@ -278,6 +297,9 @@ class SandboxPool:
             kind = type(payload).__name__
             return failure(None, "bad_record", f"payload is {kind}, not a dict")
         record_id = payload.get("id")
+        if self._prepare is not None:
+            with contextlib.suppress(Exception):  # then the child does that work itself
+                payload = self._prepare(payload)
         try:
             return _Job(index, record_id, frame(dumps(payload)))
         except (TypeError, ValueError) as exc:

@@ -20,6 +20,7 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 from types import CodeType, ModuleType
+from typing import Any
 
 # Builtin names used in this module resolve in a private snapshot taken at import (functions
 # capture their module's ``__builtins__`` when defined), so a traced program that patches the
@@ -84,6 +85,46 @@ class CodeMap:
     statements: dict[int, int]
     _offsets: dict[CodeType, dict[int, frozenset[int]]] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, list[Any]]:
+        """The heads, handlers and statement lines as JSON lists (see :meth:`from_json`)."""
+        return {
+            "heads": [[h.line, h.kind, h.head_end, h.body_first, h.body_last, h.inline,
+                       list(h.body_pos), h.inline_break] for h in self.heads.values()],
+            "handlers": [[h.line, h.body_first, h.body_last] for h in self.handlers.values()],
+            "statements": [n for pair in self.statements.items() for n in pair],
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> CodeMap:
+        """The code map :meth:`to_json` wrote; raises ValueError on anything else."""
+        if type(data) is not dict:
+            raise ValueError("code map: not an object")
+        heads_raw, handlers_raw, lines = data.get("heads"), data.get("handlers"), data.get(
+            "statements")
+        if type(heads_raw) is not list or type(handlers_raw) is not list or type(
+                lines) is not list or _len(lines) % 2:
+            raise ValueError("code map: bad fields")
+        heads: dict[int, Head] = {}
+        for row in heads_raw:
+            if type(row) is not list or _len(row) != 8 or type(row[6]) is not list:
+                raise ValueError("code map: bad head")
+            line, kind, head_end, first, last, inline, pos, inline_break = row
+            _ints(line, head_end, first, last, *pos)
+            if kind not in _HEAD_KINDS or type(inline) is not bool or type(
+                    inline_break) is not bool or _len(pos) != 4:
+                raise ValueError("code map: bad head")
+            heads[line] = Head(line, kind, head_end, first, last, inline,
+                               (pos[0], pos[1], pos[2], pos[3]), inline_break)
+        handlers: dict[int, Handler] = {}
+        for row in handlers_raw:
+            if type(row) is not list or _len(row) != 3:
+                raise ValueError("code map: bad handler")
+            _ints(*row)
+            handlers[row[0]] = Handler(row[0], row[1], row[2])
+        _ints(*lines)
+        statements = {lines[i]: lines[i + 1] for i in range(0, _len(lines), 2)}
+        return cls(heads=heads, handlers=handlers, statements=statements)
+
     def inline_offsets(self, code: CodeType) -> dict[int, frozenset[int]]:
         """Head line -> bytecode offsets (``f_lasti`` values) of its inline body in ``code``."""
         found = self._offsets.get(code)
@@ -91,6 +132,16 @@ class CodeMap:
             found = _inline_offsets(code, [h for h in self.heads.values() if h.inline])
             self._offsets[code] = found
         return found
+
+
+_HEAD_KINDS = frozenset(("if", "elif", "while", "for"))
+_len = len
+
+
+def _ints(*values: object) -> None:
+    for value in values:
+        if type(value) is not int:
+            raise ValueError("code map: expected an int")
 
 
 def _inline_offsets(code: CodeType, heads: list[Head]) -> dict[int, frozenset[int]]:

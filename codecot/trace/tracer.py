@@ -20,9 +20,12 @@ characters.  The per-frame bookkeeping lives in :mod:`codecot.trace.frames`.
 from __future__ import annotations
 
 import ast
+import binascii
 import builtins
+import marshal
 import sys
 import time
+import warnings
 from types import CodeType, ModuleType
 from typing import Any
 
@@ -353,15 +356,19 @@ def _syntax_message(exc: BaseException) -> str:
     return f"SyntaxError: {_type_name(_type(exc))}: {exc}"
 
 
+def combined_source(source: str, source_input: str) -> str:
+    """The record's code followed by its input as the body of a function that returns the
+    call's arguments, so that code and input compile in one pass."""
+    return f"{source}\ndef {_INPUT_FUNCTION}():\n    return {_CAPTURE}({source_input}\n)\n"
+
+
 def _compile_record(
     source: str, source_input: str, filename: str
 ) -> tuple[ast.Module, CodeType] | _Outcome:
     """Parse and compile the code with the input appended as a function returning the call's
     arguments, so that both compile in one pass; failures name which part is wrong."""
     lines = source.count("\n") + 1
-    combined = (
-        f"{source}\ndef {_INPUT_FUNCTION}():\n    return {_CAPTURE}({source_input}\n)\n"
-    )
+    combined = combined_source(source, source_input)
     try:
         tree = ast.parse(combined, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
@@ -408,9 +415,70 @@ def _decide(first: _Outcome, second: _Outcome) -> _Outcome:
     return first.fail("nondeterministic", f"nondeterministic: two runs gave different {what}")
 
 
+_COMPILED = "compiled"
+PREPARE_MAX_CHARS = 65_536
+"""Records whose code and input together are longer than this are compiled in the child only."""
+_PYTHON = f"{sys.implementation.cache_tag}:{sys.hexversion:x}"
+"""Compiled code travels as ``marshal`` data, which only the same interpreter version reads."""
+
+
+def prepare_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """Compile and analyse the record in the sandbox pool's own process, before it is sent.
+
+    The sandbox pool calls this (see ``SandboxPool``) for every payload of this task.  It runs
+    the parser and compiler on the record's code and input and :func:`analyze` on the tree;
+    none of the record's code runs.  Parsing is the dearest step of a child's work: done in a
+    freshly forked child it builds every AST node in pages copied from the worker, at several
+    times the CPU it takes in a warm process.  Returns ``payload`` with a ``compiled`` field
+    (the code object as ``marshal`` data in base 64, the code map, the entry function's name)
+    when all of it went cleanly; otherwise (bad fields, a syntax or input error, any warning
+    from the compiler, a record longer than :data:`PREPARE_MAX_CHARS`, an optimising
+    interpreter) returns ``payload`` unchanged, and the child compiles the record and reports
+    what is wrong exactly as it does without this step.
+    """
+    if type(payload) is not dict or _COMPILED in payload or _problem(payload) is not None:
+        return payload
+    source = payload["code"]
+    source_input = payload.get("input") or ""
+    if _len(source) + _len(source_input) > PREPARE_MAX_CHARS or _sys.flags.optimize:
+        return payload
+    filename = f"<codecot:{payload.get('id')}>"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        compiled = _compile_record(source, source_input, filename)
+    if caught or isinstance(compiled, _Outcome):
+        return payload
+    tree, code = compiled
+    plan = {
+        "python": _PYTHON,
+        "code": binascii.b2a_base64(marshal.dumps(code), newline=False).decode("ascii"),
+        "entry": _entry_name(tree, payload.get("entry")),
+        "map": analyze(tree, source).to_json(),
+    }
+    return {**payload, _COMPILED: plan}
+
+
+def _from_plan(plan: object, filename: str) -> tuple[CodeType, CodeMap, str] | None:
+    """The code, code map and entry name of a ``compiled`` field, or None if it is not one
+    that :func:`prepare_payload` made for this record on this interpreter."""
+    if _type(plan) is not dict or plan.get("python") != _PYTHON:
+        return None
+    entry, data = plan.get("entry"), plan.get("code")
+    if _type(entry) is not str or _type(data) is not str:
+        return None
+    try:
+        code = marshal.loads(binascii.a2b_base64(data))
+        codemap = CodeMap.from_json(plan.get("map"))
+    except (ValueError, EOFError, TypeError, binascii.Error):
+        return None
+    if _type(code) is not CodeType or code.co_filename != filename:
+        return None
+    return code, codemap, entry
+
+
 def trace_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Trace one record; ``payload`` is ``{"id", "code", "input", "entry"?, "max_events"?,
-    "max_trace_chars"?}``."""
+    "max_trace_chars"?, "compiled"?}`` (``compiled``: see :func:`prepare_payload`)."""
     started = _perf_counter()
     if not isinstance(payload, dict):
         return _record(None, _Outcome().fail("bad_record", "payload is not an object"), None,
@@ -426,12 +494,16 @@ def trace_job(payload: dict[str, Any]) -> dict[str, Any]:
     limits = (MAX_EVENTS if max_events is None else max_events,
               MAX_TRACE_CHARS if max_chars is None else max_chars)
     filename = f"<codecot:{record_id}>"
-    compiled = _compile_record(source, source_input or "", filename)
-    if isinstance(compiled, _Outcome):
-        return _record(record_id, compiled, None, started)
-    tree, code = compiled
-    entry = _entry_name(tree, payload.get("entry"))
-    codemap = analyze(tree, source)
+    ready = _from_plan(payload.get(_COMPILED), filename)
+    if ready is not None:
+        code, codemap, entry = ready
+    else:
+        compiled = _compile_record(source, source_input or "", filename)
+        if isinstance(compiled, _Outcome):
+            return _record(record_id, compiled, None, started)
+        tree, code = compiled
+        entry = _entry_name(tree, payload.get("entry"))
+        codemap = analyze(tree, source)
     first = _run_once(code, codemap, filename, entry, limits, MAX_STDOUT_CHARS)
     if first.error_kind in ("bad_input", "bad_record"):
         return _record(record_id, first, entry, started)
