@@ -26,7 +26,7 @@ app = typer.Typer(
 corpus_app = typer.Typer(help="Corpus utilities: import and check corpora.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: one more than the CPU count).")]
+JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: CPU count).")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="Process only the first N records.")]
 OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Output JSONL file.")]
 CorpusArg = Annotated[Path, typer.Argument(help="Corpus JSONL file (CRUXEval-compatible records).")]
@@ -324,7 +324,7 @@ _register_delegated_commands()
 def bench(
     what: Annotated[str, typer.Argument(help="trace, verify or solve")],
     corpus: CorpusArg,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: one more than the CPU count; solve: the CPU count).")] = None,
+    jobs: JobsOpt = None,
     min_records: Annotated[int, typer.Option(help="Repeat the corpus up to this many records.")] = 500,
     baseline: Annotated[int, typer.Option(help="Records run under the PySnooper baseline (0: skip).")] = 60,
     rounds: Annotated[int, typer.Option(help="trace: rounds, codecot and baseline alternating.")] = 5,

@@ -325,12 +325,3 @@ def test_compact_decoder_matches_json_loads() -> None:
     for bad in [b"{", b'{"a": 1} x', b"", b"\xff"]:
         with pytest.raises(ValueError):
             decode(bad)
-
-
-def test_a_pool_starts_one_more_worker_than_cpus_by_default() -> None:
-    from codecot.sandbox.pool import default_jobs
-
-    assert default_jobs() == (os.cpu_count() or 1) + 1
-    with SandboxPool(task="codecot.sandbox.tasks:exec_call") as pool:
-        assert len(pool.worker_pids()) == default_jobs()
-        assert pool.run({"id": 1, "code": "def f(x):\n    return x * 2", "input": "21"})["output"] == "42"

@@ -26,7 +26,7 @@ def run_command(
     narrator: Annotated[str, typer.Option(help="Narrators, comma-separated: template, hf.")] = "template",
     direction: Annotated[str, typer.Option(help="forward, backward or both.")] = "both",
     engine: Annotated[str, typer.Option(help="local (process pool) or ray (Ray Data).")] = "local",
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Sandbox workers (default: one more than the CPU count).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Sandbox workers (default: CPU count).")] = None,
     limit: Annotated[int | None, typer.Option(help="Process only the first N records.")] = None,
     policy: Annotated[str, typer.Option(help="Acceptance policy: strict, no-refuted, answer-only.")] = "strict",
     chunk_size: Annotated[int, typer.Option(help="Records per committed chunk (resume granularity).")] = 64,
