@@ -203,7 +203,8 @@ def bench_trace(
         "sandbox": sandbox_layers,
         "codecot_records_per_s_median": round(statistics.median(ours), 1),
         "codecot_records_per_s_rounds": [round(x, 1) for x in ours],
-        "ms_per_record_per_core": round(1000 * jobs / statistics.median(ours), 3),
+        "ms_per_record_per_core": round(
+            1000 * min(jobs, os.cpu_count() or jobs) / statistics.median(ours), 3),
     }
     if cpu_ms:
         # CPU of the pool process, its workers and every record's child, per record: a figure
