@@ -4,7 +4,8 @@
 ``{"id", "code", "input", "entry"?, "max_events"?, "max_trace_chars"?}``; it returns the trace record described in
 ARCHITECTURE.md ("Trace record").  :func:`trace_in_process` is the same with plain arguments.
 
-The code is compiled once under the file name ``<codecot:ID>`` and executed twice, each time in a
+The code is compiled once under the file name ``<codecot:ID>`` (by :func:`prepare_payload` in
+the sandbox pool's process when it can, else in the child) and executed twice, each time in a
 fresh namespace with a fresh copy of the builtins; the record is ``nondeterministic`` when the
 two runs differ in output, error or events, except that a ``MemoryError`` (kind ``memory``) or a
 ``RecursionError`` (kind ``exception``) in either run decides the record, since resource
