@@ -98,7 +98,7 @@ def _pool_usage(workers: list[int]) -> _PoolUsage | None:
     """This process's CPU seconds plus the workers' and their reaped children's (/proc/PID/stat
     utime + stime + cutime + cstime), and the workers' own and their children's minor faults
     (minflt, cminflt); None where /proc cannot be read."""
-    cpu = _self_cpu()
+    cpu = _cpu(resource.RUSAGE_SELF)
     worker_faults = child_faults = 0
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     for pid in workers:
@@ -114,16 +114,11 @@ def _pool_usage(workers: list[int]) -> _PoolUsage | None:
     return _PoolUsage(cpu, worker_faults, child_faults)
 
 
-def _self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _children_cpu() -> float:
-    """CPU seconds of this process's reaped children (the baseline's subprocesses; the sandbox
-    workers are reaped only when their pool closes)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _cpu(*who: int) -> float:
+    """CPU seconds of ``resource.RUSAGE_SELF`` and/or ``RUSAGE_CHILDREN`` (this process's
+    reaped children: the baseline's subprocesses; sandbox workers are reaped only when their
+    pool closes)."""
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, who))
 
 
 def _time_pysnooper(records: list[CorpusRecord], jobs: int, script: Path,
@@ -186,11 +181,11 @@ def bench_trace(
                     faults.append((used.worker_faults / len(records),
                                    used.child_faults / len(records)))
                 if have_snoop:
-                    cpu_before = _self_cpu() + _children_cpu()
+                    both = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                    cpu_before = _cpu(*both)
                     secs, ok_theirs = _time_pysnooper(sample, jobs, script, confine)
                     theirs.append(len(sample) / secs)
-                    their_cpu_ms.append(
-                        1000 * (_self_cpu() + _children_cpu() - cpu_before) / len(sample))
+                    their_cpu_ms.append(1000 * (_cpu(*both) - cpu_before) / len(sample))
     figures: dict[str, Any] = {
         "bench": "trace",
         "corpus": str(corpus),

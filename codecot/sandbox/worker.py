@@ -120,6 +120,16 @@ def fill_pools(limit: int = 5_000) -> int:
     return len(_FILLERS) - before
 
 
+def settle_heap() -> None:
+    """Once warm, before the first fork: keep the heap out of the collector's way (frozen,
+    and a high first threshold) and fill the allocator's partly used pools, so that children
+    copy fewer pages."""
+    gc.collect()
+    gc.freeze()
+    fill_pools()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def settrace_policy_for(spec: str) -> SettracePolicy | None:
     """The task module's `SETTRACE_POLICY` (see `audit.make_audit_hook`), if it has one."""
     policy = getattr(sys.modules[spec.partition(":")[0]], "SETTRACE_POLICY", None)
@@ -570,11 +580,7 @@ def main() -> int:
     except BaseException as exc:  # reported to the pool, which raises
         write_all(proto_out, frame(dumps({"ready": False, "error": _describe(exc)})))
         return 1
-    # Keep the warm heap out of the collector's way so children copy fewer pages.
-    gc.collect()
-    gc.freeze()
-    fill_pools()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
+    settle_heap()
     ready = {"ready": True, "pid": os.getpid(), **status, **worker.confinement}
     write_all(proto_out, frame(dumps(ready)))
     while True:

@@ -102,27 +102,27 @@ class CodeMap:
         heads_raw, handlers_raw, lines = data.get("heads"), data.get("handlers"), data.get(
             "statements")
         if type(heads_raw) is not list or type(handlers_raw) is not list or type(
-                lines) is not list or _len(lines) % 2:
+                lines) is not list or len(lines) % 2:
             raise ValueError("code map: bad fields")
         heads: dict[int, Head] = {}
         for row in heads_raw:
-            if type(row) is not list or _len(row) != 8 or type(row[6]) is not list:
+            if type(row) is not list or len(row) != 8 or type(row[6]) is not list:
                 raise ValueError("code map: bad head")
             line, kind, head_end, first, last, inline, pos, inline_break = row
             _ints(line, head_end, first, last, *pos)
             if kind not in _HEAD_KINDS or type(inline) is not bool or type(
-                    inline_break) is not bool or _len(pos) != 4:
+                    inline_break) is not bool or len(pos) != 4:
                 raise ValueError("code map: bad head")
             heads[line] = Head(line, kind, head_end, first, last, inline,
                                (pos[0], pos[1], pos[2], pos[3]), inline_break)
         handlers: dict[int, Handler] = {}
         for row in handlers_raw:
-            if type(row) is not list or _len(row) != 3:
+            if type(row) is not list or len(row) != 3:
                 raise ValueError("code map: bad handler")
             _ints(*row)
             handlers[row[0]] = Handler(row[0], row[1], row[2])
         _ints(*lines)
-        statements = {lines[i]: lines[i + 1] for i in range(0, _len(lines), 2)}
+        statements = {lines[i]: lines[i + 1] for i in range(0, len(lines), 2)}
         return cls(heads=heads, handlers=handlers, statements=statements)
 
     def inline_offsets(self, code: CodeType) -> dict[int, frozenset[int]]:
@@ -135,7 +135,6 @@ class CodeMap:
 
 
 _HEAD_KINDS = frozenset(("if", "elif", "while", "for"))
-_len = len
 
 
 def _ints(*values: object) -> None:

@@ -15,7 +15,6 @@ this runs them in unguarded forks, which is never done with corpus code.
 from __future__ import annotations
 
 import ast
-import gc
 import json
 import os
 import resource
@@ -23,7 +22,7 @@ import sys
 from typing import Any
 
 from codecot.sandbox.protocol import compact_encoder
-from codecot.sandbox.worker import YOUNG_GC_THRESHOLD, fill_pools
+from codecot.sandbox.worker import settle_heap
 from codecot.trace import tracer
 from codecot.trace.analysis import analyze
 
@@ -68,10 +67,7 @@ def _children() -> tuple[float, int]:
 def census(forks: int = 40) -> dict[str, Any]:
     """Mean page faults and CPU ms of a forked child per stage (see the module docstring)."""
     tracer.warm_up()
-    gc.collect()
-    gc.freeze()
-    fill_pools()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
+    settle_heap()
     sink = os.open(os.devnull, os.O_WRONLY)
     rows: list[dict[str, Any]] = []
     before_faults = before_ms = 0.0

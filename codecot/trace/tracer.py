@@ -388,6 +388,22 @@ def _compile_record(
         return _Outcome().fail("syntax_error", _syntax_message(exc))
 
 
+def _filename(record_id: object) -> str:
+    """The file name a record's code is compiled under (see ``Run``: only it is traced)."""
+    return f"<codecot:{record_id}>"
+
+
+def _build(
+    source: str, source_input: str, filename: str, entry: object
+) -> tuple[CodeType, CodeMap, str] | _Outcome:
+    """The record compiled, its code map and its entry function's name, or why it failed."""
+    compiled = _compile_record(source, source_input, filename)
+    if isinstance(compiled, _Outcome):
+        return compiled
+    tree, code = compiled
+    return code, analyze(tree, source), _entry_name(tree, entry)
+
+
 def _problem(payload: dict[str, Any]) -> str | None:
     """What is wrong with the payload's fields, if anything."""
     source_input = payload.get("input")
@@ -443,18 +459,17 @@ def prepare_payload(payload: dict[str, Any]) -> dict[str, Any]:
     source_input = payload.get("input") or ""
     if _len(source) + _len(source_input) > PREPARE_MAX_CHARS or _sys.flags.optimize:
         return payload
-    filename = f"<codecot:{payload.get('id')}>"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        compiled = _compile_record(source, source_input, filename)
-    if caught or isinstance(compiled, _Outcome):
+        built = _build(source, source_input, _filename(payload.get("id")), payload.get("entry"))
+    if caught or isinstance(built, _Outcome):
         return payload
-    tree, code = compiled
+    code, codemap, entry = built
     plan = {
         "python": _PYTHON,
         "code": binascii.b2a_base64(marshal.dumps(code), newline=False).decode("ascii"),
-        "entry": _entry_name(tree, payload.get("entry")),
-        "map": analyze(tree, source).to_json(),
+        "entry": entry,
+        "map": codemap.to_json(),
     }
     return {**payload, _COMPILED: plan}
 
@@ -494,17 +509,12 @@ def trace_job(payload: dict[str, Any]) -> dict[str, Any]:
     max_chars = payload.get("max_trace_chars")
     limits = (MAX_EVENTS if max_events is None else max_events,
               MAX_TRACE_CHARS if max_chars is None else max_chars)
-    filename = f"<codecot:{record_id}>"
-    ready = _from_plan(payload.get(_COMPILED), filename)
-    if ready is not None:
-        code, codemap, entry = ready
-    else:
-        compiled = _compile_record(source, source_input or "", filename)
-        if isinstance(compiled, _Outcome):
-            return _record(record_id, compiled, None, started)
-        tree, code = compiled
-        entry = _entry_name(tree, payload.get("entry"))
-        codemap = analyze(tree, source)
+    filename = _filename(record_id)
+    built = _from_plan(payload.get(_COMPILED), filename) or _build(
+        source, source_input or "", filename, payload.get("entry"))
+    if isinstance(built, _Outcome):
+        return _record(record_id, built, None, started)
+    code, codemap, entry = built
     first = _run_once(code, codemap, filename, entry, limits, MAX_STDOUT_CHARS)
     if first.error_kind in ("bad_input", "bad_record"):
         return _record(record_id, first, entry, started)
