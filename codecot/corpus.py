@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codecot.pipeline.jsonl import BadLine, iter_jsonl
+from codecot.jsonl import BadLine, iter_jsonl
 
 CORE_KEYS = ("id", "code", "input", "output", "entry")
 

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from codecot.claims import expr as E
+from codecot.claims.reference import NotInSubset, TooExpensive, evaluate
 from codecot.solver import Truth, decide_expr, encode, fresh
-from codecot.verify.reference import NotInSubset, TooExpensive, evaluate
 
 TYPES = {
     "i": "int",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codecot.verify.tracepoints import Point, TraceView
+from codecot.symbolic.tracepoints import Point, TraceView
 from tests.helpers import record, trace_of, verdicts, verify_text
 
 ACC = "def f(nums):\n    total = 0\n    for n in nums:\n        if n > 2:\n            total += n\n    return total\n"

@@ -148,10 +148,16 @@ def _corpus_text() -> list[str]:
     ("forward", "Call f with s = '\\U00110000'.\nSo f('A') returns 5.", False),
     ("forward", "Call f with x = 4.\nLine 2: y is x * 2.\nSo f(4) returns 5.", True),
     ("forward", "Call f with x = 4.\nLine 2: y is x @ 2.\nSo f(4) returns 5.", False),
-    # ASCII only: no Unicode names, no long s read as the keyword 'so'
+    # Unicode names as Python's lexer reads them, but no combining mark inside a name and no
+    # long s (read as the keyword 'so' by the parser's case-insensitive lexer)
     ("forward", "Call f with x = 4.\nSo f(4) returns 5.", True),
+    ("forward", "Call f with größe = 4.\nLine 2: 名前 is 'a'.\nSo f(4) returns 5.", True),
     ("forward", "Call f with x = 4.\n\u017fo f(4) returns 5.", False),
+    ("forward", "Call f with \u017fx = 4.\nSo f(4) returns 5.", False),
     ("forward", "Call f with x\u034b = 4.\nSo f(4) returns 5.", False),
+    # a name spelled like a keyword is written in parentheses wherever the keyword could stand
+    ("forward", "Call f with (no) = 4.\nLine 2: (then) is 5.\nSo f(4) returns 5.", True),
+    ("backward", "We need f(then) to return 5.\n(then) must be 4.\nSo the input is 4.", True),
 ])
 def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text: str,
                                                            complete: bool) -> None:
@@ -219,7 +225,7 @@ def test_every_line_a_random_walk_through_the_decoding_grammar_completes_parses(
 def test_llguidance_accepts_every_template_rationale_of_the_demo_corpus() -> None:
     llg, lt = _ll_tokenizer()
     from codecot.narrate.template import TemplateNarrator
-    from codecot.pipeline.trace_stage import trace_records
+    from codecot.trace.run import trace_records
 
     records = [r for r in load_records(DEMO) if isinstance(r, CorpusRecord)]
     narrator = TemplateNarrator(seed=3)
@@ -330,7 +336,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _demo_items() -> list[tuple[CorpusRecord, dict[str, Any], str]]:
-    from codecot.pipeline.trace_stage import trace_records
+    from codecot.trace.run import trace_records
 
     records = [r for r in load_records(DEMO) if isinstance(r, CorpusRecord)][:2]
     traces = list(trace_records(records, jobs=1))

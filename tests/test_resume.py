@@ -17,7 +17,8 @@ import pytest
 
 from codecot.corpus import packaged_corpus
 from codecot.errors import InvalidArgument
-from codecot.pipeline.checkpoint import MANIFEST, Checkpoint
+from codecot.manifest import MANIFEST
+from codecot.pipeline.checkpoint import Checkpoint
 
 OUTPUTS = ("accepted.jsonl", "rejected.jsonl", "errors.jsonl", "dataset.jsonl")
 # The template narrator writes sets in the narrating process's iteration order, so runs are

@@ -290,7 +290,7 @@ def test_confined_baseline_subprocess_has_a_cpu_limit(tmp_path: Path) -> None:
 
 def test_bench_trace_runs_its_baseline_confined_and_counts_both_sides() -> None:
     pytest.importorskip("pysnooper")
-    from codecot.bench import bench_trace
+    from codecot.bench.trace import bench_trace
 
     corpus = Path(__file__).resolve().parent.parent / "corpora" / "demo.jsonl"
     figures = bench_trace(corpus, jobs=1, min_records=8, baseline_records=2, rounds=1)

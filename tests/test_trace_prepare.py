@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from codecot.corpus import CorpusRecord, load_records
-from codecot.pipeline.trace_stage import TRACE_TASK
 from codecot.sandbox import Limits, SandboxPool
 from codecot.trace import trace_job
 from codecot.trace.analysis import CodeMap, analyze
 from codecot.trace.fork_census import STAGES, census
+from codecot.trace.run import TRACE_TASK
 from codecot.trace.tracer import PREPARE_MAX_CHARS, prepare_payload
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ An expression is the Python-like subset a narration may write: literals, variabl
 arithmetic, comparisons, boolean operators, indexing, slicing, calls of a fixed set of builtins
 and method calls on values.  Every node is a frozen dataclass, so trees hash, compare by value
 and can be used as dictionary keys.  Nothing here evaluates anything: evaluation lives in
-:mod:`codecot.verify.reference` (pure Python) and :mod:`codecot.solver` (Z3).
+:mod:`codecot.claims.reference` (pure Python) and :mod:`codecot.solver` (Z3).
 """
 
 from __future__ import annotations

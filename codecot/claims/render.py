@@ -74,6 +74,8 @@ AFTER_BE_WORDS = frozenset({
 })
 #: Words read as keywords as the first argument after "the input is".
 INPUT_WORDS = frozenset({"empty", "no"})
+#: Words read as keywords where a binding name is expected ("with no arguments").
+BINDING_WORDS = frozenset({"no"})
 #: Words read as keywords right after "So".
 AFTER_SO_WORDS = frozenset({"the"})
 
@@ -262,8 +264,20 @@ def _chain(chain: Sequence[Expr], first_reserved: frozenset[str] = frozenset()) 
                       for i, v in enumerate(chain))
 
 
+def _binding_name(name: str) -> str:
+    return f"({name})" if name.lower() in BINDING_WORDS else name
+
+
+def _echo(code: str) -> str:
+    """An echoed statement whose first word would be read as a keyword gets it in parentheses."""
+    match = _FIRST_WORD.match(code)
+    if match and match.group().lower() in STEP_START_WORDS:
+        return f"({match.group()}){code[match.end():]}"
+    return code
+
+
 def _bindings(pairs: Sequence[tuple[str, Expr]]) -> str:
-    parts = [f"{name} = {_slot(value, prec=_PREC_NOT)}" for name, value in pairs]
+    parts = [f"{_binding_name(name)} = {_slot(value, prec=_PREC_NOT)}" for name, value in pairs]
     if len(parts) == 1:
         return parts[0]
     return ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -279,9 +293,10 @@ def _state(c: StateClaim, v: int) -> list[str]:
     ambiguous = (len(c.chain) == 1 and isinstance(c.chain[0], Const)
                  and isinstance(c.chain[0].value, bool) and is_boolean_shaped(c.target))
     if c.code is not None:
-        return [f"{head}{c.code}, so {target} is {_chain(c.chain, AFTER_IS_WORDS)}",
-                f"{head}{c.code}, so {target} becomes {_chain(c.chain)}",
-                f"{head}{c.code}, so {target} is now {_chain(c.chain)}"]
+        code = _echo(c.code)
+        return [f"{head}{code}, so {target} is {_chain(c.chain, AFTER_IS_WORDS)}",
+                f"{head}{code}, so {target} becomes {_chain(c.chain)}",
+                f"{head}{code}, so {target} is now {_chain(c.chain)}"]
     out = [f"{head}{target} is now {_chain(c.chain)}", f"{head}{target} becomes {_chain(c.chain)}",
            f"{head}{target} equals {_chain(c.chain)}"]
     if not ambiguous:

@@ -211,7 +211,7 @@ def _pool_records() -> list[CorpusRecord]:
 def example_pool() -> tuple[Example, ...]:
     """The pool, traced in the sandbox and narrated by the template narrator (built once)."""
     from codecot.narrate.template import TemplateNarrator
-    from codecot.pipeline.trace_stage import trace_records
+    from codecot.trace.run import trace_records
 
     records = _pool_records()
     narrator = TemplateNarrator(variety=False, max_iterations=2)

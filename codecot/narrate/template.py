@@ -12,9 +12,9 @@ from typing import Any
 
 from codecot.claims.model import Claim, ConditionClaim
 from codecot.claims.render import render_variants
+from codecot.claims.source import Source, source_of
 from codecot.corpus import CorpusRecord
 from codecot.narrate.base import NarrationError, Rationale
-from codecot.narrate.source import Source, source_of
 from codecot.narrate.template_backward import backward_claims
 from codecot.narrate.template_forward import ForwardTemplate
 

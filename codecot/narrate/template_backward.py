@@ -20,8 +20,8 @@ from typing import Any
 
 from codecot.claims import expr as E
 from codecot.claims import model as M
-from codecot.narrate.pyexpr import expr_from_ast_or_none, value_to_expr
-from codecot.narrate.source import Source
+from codecot.claims.pyexpr import expr_from_ast_or_none, value_to_expr
+from codecot.claims.source import Source
 from codecot.narrate.template_forward import call_args
 from codecot.symbolic.explore import Bounds
 from codecot.trace.values import decode

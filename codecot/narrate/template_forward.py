@@ -15,8 +15,8 @@ from typing import Any
 
 from codecot.claims import expr as E
 from codecot.claims import model as M
-from codecot.narrate.pyexpr import expr_from_ast_or_none, value_to_expr
-from codecot.narrate.source import Source
+from codecot.claims.pyexpr import expr_from_ast_or_none, value_to_expr
+from codecot.claims.source import Source
 from codecot.trace.values import decode
 
 ARITH_AUG = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%",
@@ -258,6 +258,10 @@ class ForwardTemplate:
         inline_body = isinstance(stmt, ast.For | ast.While) and stmt.body[0].lineno == stmt.lineno
         if snapshot is not None and not inline_body:
             names += [k for k, v in self.state.items() if snapshot.get(k) != v and k not in names]
+        if inline_body:
+            # the state reported is after the body: a target the body rebinds has lost its value
+            rebound = self.src.inline_body_assigns(line)
+            names = [n for n in names if n not in rebound]
         bindings = []
         for name in names:
             rep = self.state.get(name)

@@ -11,72 +11,18 @@ from the first record not committed: no duplicate and no loss.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from codecot.errors import InvalidArgument
-from codecot.pipeline.jsonl import dumps
+from codecot.jsonl import dumps
+from codecot.manifest import Progress, read_progress, write_progress
 
-MANIFEST = "progress.json"
-VERSION = 1
 # Seconds to wait between appending a chunk and committing it: lets tests kill a run there.
 _PAUSE = float(os.environ.get("CODECOT_TEST_COMMIT_PAUSE", "0") or 0)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename inside ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a reader sees the old or the new file, never a mix."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-@dataclass
-class Progress:
-    """What ``progress.json`` holds: the run's identity and what has been committed."""
-
-    config: dict[str, Any]
-    records_done: int = 0
-    chunks_done: int = 0
-    offsets: dict[str, int] = field(default_factory=dict)
-    stage_seconds: dict[str, float] = field(default_factory=dict)
-    complete: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {"version": VERSION, "config": self.config, "records_done": self.records_done,
-                "chunks_done": self.chunks_done, "offsets": self.offsets,
-                "stage_seconds": {k: round(v, 4) for k, v in self.stage_seconds.items()},
-                "complete": self.complete}
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> Progress:
-        return cls(config=obj["config"], records_done=int(obj["records_done"]),
-                   chunks_done=int(obj.get("chunks_done", 0)),
-                   offsets={k: int(v) for k, v in obj["offsets"].items()},
-                   stage_seconds={k: float(v) for k, v in obj.get("stage_seconds", {}).items()},
-                   complete=bool(obj.get("complete", False)))
 
 
 class Checkpoint:
@@ -104,8 +50,7 @@ class Checkpoint:
         (unless ``fresh``, which discards it) or committed output has gone missing.
         """
         outdir.mkdir(parents=True, exist_ok=True)
-        manifest = outdir / MANIFEST
-        old = None if fresh else _read_manifest(manifest)
+        old = None if fresh else read_progress(outdir)
         if old is not None and old.config != config:
             changed = sorted(k for k in set(old.config) | set(config)
                              if old.config.get(k) != config.get(k))
@@ -116,7 +61,7 @@ class Checkpoint:
             progress = Progress(config=config, offsets=dict.fromkeys(names, 0))
             for name in names:
                 _truncate(outdir / name, 0)
-            atomic_write_text(manifest, json.dumps(progress.to_json(), indent=1) + "\n")
+            write_progress(outdir, progress)
             return cls(outdir, names, progress, resumed=False)
         for name in names:
             committed = old.offsets.get(name, 0)
@@ -167,28 +112,7 @@ class Checkpoint:
         self.close()
 
     def _write_manifest(self) -> None:
-        atomic_write_text(self.outdir / MANIFEST, json.dumps(self.progress.to_json(), indent=1) + "\n")
-
-
-def read_progress(outdir: Path) -> Progress | None:
-    """The progress of the run in ``outdir`` (None if it has none); raises
-    :class:`InvalidArgument` for a damaged progress file."""
-    return _read_manifest(outdir / MANIFEST)
-
-
-def _read_manifest(path: Path) -> Progress | None:
-    if not path.exists():
-        return None
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-        if obj.get("version") != VERSION:
-            raise InvalidArgument(f"{path}: unknown manifest version {obj.get('version')!r}")
-        return Progress.from_json(obj)
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, InvalidArgument):
-            raise
-        raise InvalidArgument(f"{path} is not a codecot progress file ({exc}); "
-                              "use --fresh to start over") from exc
+        write_progress(self.outdir, self.progress)
 
 
 def _truncate(path: Path, size: int) -> None:

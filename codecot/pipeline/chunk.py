@@ -111,7 +111,7 @@ class FileRationales:
 
 def trace_items(items: Sequence[Item], pool: SandboxPool) -> list[dict[str, Any]]:
     """One trace record per item, in order (malformed records give ``bad_record`` traces)."""
-    from codecot.pipeline.trace_stage import trace_records
+    from codecot.trace.run import trace_records
 
     return list(trace_records([it.record for it in items], pool=pool))
 

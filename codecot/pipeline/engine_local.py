@@ -17,8 +17,8 @@ from codecot.pipeline.chunk import (
     trace_items,
     verify_rationales_of,
 )
-from codecot.pipeline.trace_stage import TRACE_TASK
 from codecot.sandbox import Limits, SandboxPool
+from codecot.trace.run import TRACE_TASK
 from codecot.verify.policy import Policy
 
 ChunkResult = tuple[Sequence[Item], list[Row], dict[str, float]]

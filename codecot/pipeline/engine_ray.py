@@ -34,8 +34,8 @@ from codecot.pipeline.chunk import (
     trace_items,
     verify_rationales_of,
 )
-from codecot.pipeline.trace_stage import TRACE_TASK
 from codecot.sandbox import Limits, SandboxPool
+from codecot.trace.run import TRACE_TASK
 from codecot.verify.policy import get_policy
 
 STAGES = ("trace", "narrate", "verify")

@@ -1,14 +1,23 @@
-"""The ``narrate`` stage: traces in, rationale records out (one per record and direction)."""
+"""The ``narrate`` stage: traces in, rationale records out (one per record and direction).
+
+:func:`narrate_records` asks any narrator for one rationale at a time;
+:func:`narrate_records_batched` hands all of them to the HF narrator at once, which batches
+generation.  Both write the same records, in input order.
+"""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codecot.corpus import CorpusRecord, RecordError
 from codecot.narrate.base import NarrationError, Narrator, Rationale
+
+if TYPE_CHECKING:
+    from codecot.narrate.hf.narrator import HFNarrator, Item
 
 
 @dataclass
@@ -77,4 +86,38 @@ def narrate_records(
             except NarrationError as exc:
                 result = exc
             emit(summary, rec.id, direction, result, sink, error_sink)
+    return summary
+
+
+def narrate_records_batched(
+    records: Sequence[CorpusRecord | RecordError],
+    traces: Iterable[dict[str, Any]],
+    narrator: HFNarrator,
+    directions: tuple[str, ...],
+    sink: Callable[[dict[str, Any]], None],
+    error_sink: Callable[[dict[str, Any]], None],
+    bar: Any = None,
+) -> NarrateSummary:
+    """The ``narrate`` stage for a batching narrator: same records out as
+    :func:`narrate_records`, in input order.
+
+    ``bar`` (a tqdm bar) counts rationales and shows generated tokens per second.
+    """
+    summary = NarrateSummary()
+    items: list[Item] = [(rec, trace, d)
+                         for rec, trace in traced_pairs(records, traces, summary, error_sink)
+                         for d in directions]
+    started = time.perf_counter()
+    count = [0]
+
+    def on_tokens(n: int) -> None:
+        count[0] += n
+        if bar is not None:
+            bar.set_postfix_str(f"{count[0] / max(time.perf_counter() - started, 1e-9):.1f} tok/s",
+                                refresh=False)
+
+    results = narrator.narrate_many(items, on_tokens=on_tokens,
+                                    on_done=(bar.update if bar is not None else None))
+    for (rec, _, direction), result in zip(items, results, strict=True):
+        emit(summary, rec.id, direction, result, sink, error_sink)
     return summary

@@ -20,10 +20,10 @@ from typing import Any
 
 from codecot.corpus import CorpusRecord, RecordError, record_from_json
 from codecot.errors import InvalidArgument, MissingDependency
-from codecot.pipeline.checkpoint import Checkpoint, atomic_write_text
+from codecot.jsonl import BadLine, atomic_write_text, iter_jsonl
+from codecot.pipeline.checkpoint import Checkpoint
 from codecot.pipeline.chunk import OUTPUT_FILES, FileRationales, Item, Slots, by_file, sort_rows
 from codecot.pipeline.dataset import DATASET_JSONL, DATASET_PARQUET, write_parquet
-from codecot.pipeline.jsonl import BadLine, iter_jsonl
 from codecot.sandbox import Limits
 from codecot.verify.policy import get_policy
 

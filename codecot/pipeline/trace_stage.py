@@ -1,22 +1,21 @@
 """The ``trace`` stage: corpus records in, trace records out, one per input record, in order.
 
-Well-formed records are traced in the sandbox pool (``codecot.trace.tracer:trace_job``);
-malformed lines become ``bad_record`` error records naming the line.  The stage reports
-progress on stderr and returns a :class:`TraceSummary` for the final one-line summary.
+Records are traced by :func:`codecot.trace.run.trace_records` (the sandbox pool; malformed
+lines become ``bad_record`` error records naming the line).  The stage passes each trace record
+to a sink and returns a :class:`TraceSummary` for the final one-line summary.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from codecot.corpus import CorpusRecord, RecordError
 from codecot.sandbox import Limits, SandboxPool
-
-TRACE_TASK = "codecot.trace.tracer:trace_job"
+from codecot.trace.run import TRACE_TASK, trace_records
 
 
 @dataclass
@@ -50,44 +49,6 @@ class TraceSummary:
         return {"total": self.total, "ok": self.ok, "errors": dict(self.errors),
                 "seconds": round(self.seconds, 3), "records_per_s": round(self.rate, 1),
                 "sandbox": self.sandbox}
-
-
-def trace_records(
-    records: Sequence[CorpusRecord | RecordError],
-    *,
-    jobs: int | None = None,
-    limits: Limits | None = None,
-    pool: SandboxPool | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Yield one trace record per input record, in input order."""
-    own_pool = pool is None
-    if pool is None:
-        pool = SandboxPool(jobs=jobs, limits=limits or Limits(), task=TRACE_TASK)
-    try:
-        good = [r for r in records if isinstance(r, CorpusRecord)]
-        results = pool.map(r.payload() for r in good)
-        for rec in records:
-            if isinstance(rec, RecordError):
-                yield rec.to_json()
-            else:
-                yield _finish(rec, next(results))
-    finally:
-        if own_pool:
-            pool.close()
-
-
-def _finish(rec: CorpusRecord, result: dict[str, Any]) -> dict[str, Any]:
-    """Make a sandbox result a well-formed trace record for ``rec``."""
-    result = dict(result)
-    result["id"] = rec.id
-    result.setdefault("ok", False)
-    result.setdefault("error", None)
-    result.setdefault("error_kind", None)
-    result.setdefault("output", None)
-    result.setdefault("events", [])
-    if result["ok"] and rec.output is not None and result.get("output") != rec.output:
-        result["expected_output"] = rec.output
-    return result
 
 
 def run_trace_stage(

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from codecot.corpus import CorpusRecord
-from codecot.pipeline.trace_stage import TRACE_TASK
 from codecot.sandbox import Limits, SandboxPool
 from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload
 from codecot.symbolic.rebuild import rebuild
 from codecot.symbolic.session import BackwardSession
+from codecot.trace.run import TRACE_TASK
 from codecot.verify.policy import Policy
 from codecot.verify.record import (
     Plan,

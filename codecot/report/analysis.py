@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from codecot.pipeline.jsonl import iter_jsonl
+from codecot.jsonl import iter_jsonl
 
 MODES = ("wrong value", "wrong branch", "wrong loop count", "over-claimed necessity",
          "inconsistent choice", "wrong answer", "unparsed", "unknown")

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from codecot.errors import InvalidArgument
-from codecot.pipeline.checkpoint import atomic_write_text, read_progress
+from codecot.jsonl import atomic_write_text
+from codecot.manifest import read_progress
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f6f6f4;color:#222}

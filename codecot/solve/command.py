@@ -27,7 +27,7 @@ def solve_command(
     """Find, for each record, an input that makes its function return the record's output."""
 
     from codecot.corpus import load_records
-    from codecot.pipeline.jsonl import write_line
+    from codecot.jsonl import write_line
     from codecot.progress import progress_bar
     from codecot.solve.portfolio import SolveOptions
     from codecot.solve.run import SolveSummary, solve_records

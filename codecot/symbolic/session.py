@@ -54,8 +54,8 @@ class Outcome:
 def evaluate_on_trace(trace: dict[str, Any], condition: E.Expr, line: int | None) -> bool | None:
     """The truth of ``condition`` on an executed trace: over the arguments, or over the state
     just before the last run of ``line``; None when it cannot be evaluated there."""
-    from codecot.verify.reference import evaluate
-    from codecot.verify.tracepoints import TraceView
+    from codecot.claims.reference import evaluate
+    from codecot.symbolic.tracepoints import TraceView
 
     view = TraceView(trace)
     reprs: dict[str, str] = {**view.globals, **view.args}

@@ -1,2 +1,3 @@
-"""Verification: the reference evaluator (:mod:`.reference`), the forward and backward checkers
-and the acceptance policy (see the modules of this package)."""
+"""Verification: the forward and backward checkers, mutants and the acceptance policy (see the
+modules of this package).  The reference evaluator they use is :mod:`codecot.claims.reference`;
+the trace points forward claims align with are :mod:`codecot.symbolic.tracepoints`."""

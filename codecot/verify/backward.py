@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from codecot.claims import expr as E
 from codecot.claims import model as M
+from codecot.claims.reference import evaluate
 from codecot.claims.render import render_expr
 from codecot.solver import Truth, decide_expr, encode
 from codecot.trace.values import decode, same_value
-from codecot.verify.reference import evaluate
 from codecot.verify.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -72,8 +72,8 @@ def returned_expr(code: str | None, line: int | None) -> E.Expr | None:
     """The expression of a ``return E`` statement on ``line`` of ``code``, if there is one."""
     if code is None or line is None:
         return None
-    from codecot.narrate.pyexpr import expr_from_ast_or_none
-    from codecot.narrate.source import source_of
+    from codecot.claims.pyexpr import expr_from_ast_or_none
+    from codecot.claims.source import source_of
 
     try:
         stmt = source_of(code).statement(line)

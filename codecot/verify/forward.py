@@ -9,22 +9,31 @@ bound to the traced values, and decided.  A claim the compiler cannot express is
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from codecot.claims import expr as E
 from codecot.claims import model as M
+from codecot.claims.pyexpr import expr_from_ast_or_none
+from codecot.claims.reference import evaluate
 from codecot.claims.render import render_expr
-from codecot.narrate.source import Source, source_of
+from codecot.claims.source import Source, source_of
 from codecot.solver import Truth, Unsupported, decide_expr, encode
+from codecot.symbolic.tracepoints import Point, TraceView, decoded
 from codecot.trace.values import decode, same_value
-from codecot.verify.reference import evaluate
-from codecot.verify.tracepoints import Point, TraceView, decoded
 from codecot.verify.verdicts import Verdict
 
 Outcome = tuple[Verdict, str]
 _NOT_A_VALUE = object()
+
+
+class _Unplaced:
+    """A state that the trace does not record (see :meth:`ForwardChecker._test_state`)."""
+
+
+_UNPLACED = _Unplaced()
 _TRACED = "__traced__"
 
 
@@ -32,8 +41,12 @@ def _where(line: int, iteration: int | None) -> str:
     return f"after line {line}" + (f" in iteration {iteration}" if iteration is not None else "")
 
 
-def _norm_code(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+def _same_code(actual: str, claimed: str) -> bool:
+    """Whether two statements are the same Python (same tree; else the same text up to spaces)."""
+    try:
+        return ast.dump(ast.parse(actual.strip())) == ast.dump(ast.parse(claimed.strip()))
+    except (SyntaxError, ValueError, RecursionError):
+        return re.sub(r"\s+", "", actual) == re.sub(r"\s+", "", claimed)
 
 
 class ForwardChecker:
@@ -137,7 +150,7 @@ class ForwardChecker:
         if c.code is not None and self.src is not None:
             stmt = self.src.statement(point.line)
             actual = self.src.segment(stmt) if stmt is not None else None
-            if actual is not None and _norm_code(actual) != _norm_code(c.code):
+            if actual is not None and not _same_code(actual, c.code):
                 return Verdict.REFUTED, f"line {point.line} is `{actual}`, not `{c.code}`"
         where = _where(point.line, point.iteration)
         for link in c.chain:
@@ -150,14 +163,24 @@ class ForwardChecker:
         point = self._align(self.view.find(self.cursor, ("branch",), c.line, c.iteration), c, "condition")
         if not isinstance(point, Point):
             return point
-        formula: E.Expr = c.condition if c.truth else E.UnaryOp("not", c.condition)
-        truth, reason = self._decide(formula, point)
-        if truth is Truth.UNKNOWN:
-            return Verdict.UNKNOWN, f"cannot decide {render_expr(c.condition)}: {reason}"
-        if truth is Truth.FALSE:
-            return Verdict.REFUTED, (f"on line {point.line}, {render_expr(c.condition)} is "
-                                     f"{not c.truth}, not {c.truth}")
         taken = bool(point.event.get("taken"))
+        if self._is_own_test(c.condition, point.line):
+            # the tracer recorded the test's outcome at the moment of the decision
+            if c.truth != taken:
+                return Verdict.REFUTED, (f"on line {point.line}, {render_expr(c.condition)} is "
+                                         f"{taken}, not {c.truth}")
+        else:
+            state = self._test_state(point, E.free_names(c.condition))
+            if isinstance(state, _Unplaced):
+                return Verdict.UNKNOWN, (f"the state when line {point.line} tests its condition "
+                                         "is not in the trace")
+            formula: E.Expr = c.condition if c.truth else E.UnaryOp("not", c.condition)
+            truth, reason = self._decide(formula, state)
+            if truth is Truth.UNKNOWN:
+                return Verdict.UNKNOWN, f"cannot decide {render_expr(c.condition)}: {reason}"
+            if truth is Truth.FALSE:
+                return Verdict.REFUTED, (f"on line {point.line}, {render_expr(c.condition)} is "
+                                         f"{not c.truth}, not {c.truth}")
         if c.taken is not None and c.taken != taken:
             word = "taken" if taken else "not taken"
             return Verdict.REFUTED, f"the branch on line {point.line} is {word}"
@@ -169,11 +192,67 @@ class ForwardChecker:
             return self._loop_miss(c.line, c.iteration)
         self.cursor = found.pos
         for name, value in c.bindings:
-            bad = self._value_outcome(E.Name(name), value, found,
+            state = self._iteration_state(found, name)
+            if isinstance(state, _Unplaced):
+                return Verdict.UNKNOWN, (f"the value of {name} when iteration {c.iteration} of the "
+                                         f"loop on line {found.line} begins is not in the trace")
+            bad = self._value_outcome(E.Name(name), value, state,
                                       f"at the start of iteration {c.iteration}")
             if bad:
                 return bad
         return Verdict.VERIFIED, ""
+
+    # -- compound statements written on one line ----------------------------------------------
+
+    def _is_own_test(self, condition: E.Expr, line: int) -> bool:
+        """Whether ``condition`` is, as a tree, the test of the ``if``/``elif``/``while`` on ``line``."""
+        if self.src is None:
+            return False
+        stmt = self.src.statement(line)
+        if not isinstance(stmt, ast.If | ast.While):
+            return False
+        return expr_from_ast_or_none(stmt.test, self.src.functions) == condition
+
+    def _test_state(self, point: Point, names: frozenset[str]) -> Point | _Unplaced | None:
+        """The point whose variables are the state when the condition decided at ``point`` was
+        tested (``None``: the arguments at the call; ``_UNPLACED``: not recorded).
+
+        A line event reports the state after the whole line.  When the body shares the header's
+        line, the test ran before the body: a branch right after that line event was decided on
+        the state before the line; a ``while`` test after the line's last run (no new line
+        event) on the state after it.  A ``:=`` in such a header assigns mid-line, so a condition
+        over the names it assigns cannot be placed.
+        """
+        if self.src is None:
+            return point
+        header = self.src.inline_header(point.line)
+        if header is None or isinstance(header, ast.For):
+            return point
+        if names & self.src.walrus_names(header.test):
+            return _UNPLACED
+        prev = self.view.points[point.pos - 1] if point.pos > 0 else None
+        if prev is not None and prev.kind == "line" and prev.line == point.line:
+            return prev.before
+        return point
+
+    def _iteration_state(self, point: Point, name: str) -> Point | _Unplaced | None:
+        """The point whose variables hold ``name`` at the start of the iteration ``point`` begins."""
+        if self.src is None:
+            return point
+        header = self.src.inline_header(point.line)
+        if header is None:
+            return point
+        prev = self.view.points[point.pos - 1] if point.pos > 0 else None
+        if isinstance(header, ast.While):
+            if prev is None or prev.kind != "branch" or prev.line != point.line:
+                return _UNPLACED
+            return self._test_state(prev, frozenset({name}))
+        if prev is None or prev.kind != "line" or prev.line != point.line:
+            return _UNPLACED
+        if name in self.src.loop_targets(point.line):
+            # bound before the body ran; the body on the same line must not rebind it
+            return _UNPLACED if name in self.src.inline_body_assigns(point.line) else point
+        return prev.before
 
     def _loop_miss(self, head: int | None, iteration: int | None) -> Outcome:
         ends = [p for p in self.view.points[self.cursor:] if p.kind == "loop_end"

@@ -22,11 +22,11 @@ from typing import Any
 from codecot.claims import expr as E
 from codecot.claims import model as M
 from codecot.claims.parse import StepParseError, parse_rationale
+from codecot.claims.pyexpr import value_to_expr
+from codecot.claims.reference import evaluate
 from codecot.claims.render import render_claim
-from codecot.narrate.pyexpr import value_to_expr
+from codecot.symbolic.tracepoints import Point, TraceView
 from codecot.trace.values import decode, same_value
-from codecot.verify.reference import evaluate
-from codecot.verify.tracepoints import Point, TraceView
 
 OPERATORS = ("off_by_one", "wrong_element", "stale_value", "other_variable", "wrong_branch",
              "wrong_loop_count", "skipped_update", "swapped_steps", "wrong_line", "wrong_answer")
@@ -72,9 +72,14 @@ class _Certifier:
     def iter_wrong(self, name: str, value: Any, line: int | None, iteration: int | None) -> bool:
         for p in self.view.points:
             if p.kind == "loop_iter" and p.line == line and p.event.get("iteration") == iteration:
-                actual = _val(p.vars.get(name))
-                if actual is _MISSING or same_value(actual, value):
-                    return False
+                # a loop whose body shares the head's line reports the state after the body: the
+                # state before that line is a candidate too
+                head = self.view.points[p.pos - 1] if p.pos else None
+                states = [p.vars] + ([head.before.vars] if head and head.before else [])
+                for state in states:
+                    actual = _val(state.get(name))
+                    if actual is _MISSING or same_value(actual, value):
+                        return False
         return True
 
 

@@ -5,6 +5,6 @@ and writes rationales with :meth:`HFNarrator.narrate` / :meth:`HFNarrator.narrat
 Importing this package does not import torch; constructing the narrator does.
 """
 
-from codecot.narrate.hf.narrator import HFNarrator, HFSettings, narrate_records_batched
+from codecot.narrate.hf.narrator import HFNarrator, HFSettings
 
-__all__ = ["HFNarrator", "HFSettings", "narrate_records_batched"]
+__all__ = ["HFNarrator", "HFSettings"]

@@ -205,15 +205,42 @@ def _ascii_case(regex: str) -> str:
     return "".join(out)
 
 
-_CLASS_BODY = {"w": "A-Za-z0-9_", "d": "0-9", "s": " \\t\\n\\r\\f\\v"}
+@functools.cache
+def _unicode_ranges(pattern: str) -> str:
+    """The non-ASCII code points (below U+30000) that Python's ``re`` matches with ``pattern``,
+    as a character-class body of explicit ranges (``\\x{e0}-\\x{f6}...``).  Letters that a
+    case-insensitive keyword matches (``\u017f`` long s for ``s``, the Kelvin sign for ``k``,
+    dotted and dotless i) are left out: the parser's lexer could read a name holding one as a
+    keyword."""
+    regex = re.compile(pattern)
+    ascii_letter = re.compile("(?i)[a-z]")
+    parts: list[str] = []
+    start: int | None = None
+    for code in range(0x80, 0x30001):
+        char = chr(code) if code < 0x30000 else ""
+        inside = bool(char) and regex.match(char) is not None and not ascii_letter.match(char)
+        if inside and start is None:
+            start = code
+        elif not inside and start is not None:
+            last = code - 1
+            parts.append(f"\\x{{{start:x}}}" + (f"-\\x{{{last:x}}}" if last > start else ""))
+            start = None
+    return "".join(parts)
+
+
+def _class_body(letter: str) -> str:
+    if letter == "w":
+        return "A-Za-z0-9_" + _unicode_ranges(r"\w")
+    return {"d": "0-9", "s": " \\t\\n\\r\\f\\v"}[letter]
 
 
 def _ascii_classes(regex: str) -> str:
-    """``regex`` with ``\\w``, ``\\d`` and ``\\s`` (and ``[^\\W\\d]``, a letter or
-    underscore) narrowed to ASCII.  Python's and llguidance's Unicode classes differ (a
-    combining mark is a word character for one and not the other), so a Unicode name could be
-    generated that the parser's lexer splits."""
-    regex = regex.replace("[^\\W\\d]", "[A-Za-z_]")
+    """``regex`` with ``\\w`` and ``[^\\W\\d]`` (a letter or underscore) written out as the
+    explicit code-point ranges Python's ``re`` gives them, and ``\\d`` and ``\\s`` narrowed to
+    ASCII.  Python's and llguidance's Unicode classes differ (a combining mark is a word
+    character for one and not the other), so their own classes could let a name be generated
+    that the parser's lexer splits; explicit ranges mean exactly what Python means."""
+    regex = regex.replace("[^\\W\\d]", "[A-Za-z_" + _unicode_ranges(r"[^\W\d]") + "]")
     out: list[str] = []
     in_class = False
     i = 0
@@ -221,11 +248,11 @@ def _ascii_classes(regex: str) -> str:
         ch = regex[i]
         if ch == "\\" and i + 1 < len(regex):
             nxt = regex[i + 1]
-            if nxt in _CLASS_BODY:
-                body = _CLASS_BODY[nxt]
+            if nxt in "wds":
+                body = _class_body(nxt)
                 out.append(body if in_class else f"[{body}]")
             elif nxt in "WDS" and not in_class:
-                out.append(f"[^{_CLASS_BODY[nxt.lower()]}]")
+                out.append(f"[^{_class_body(nxt.lower())}]")
             else:
                 out.append(regex[i:i + 2])
             i += 2

@@ -156,36 +156,3 @@ class HFNarrator:
             if on_done is not None:
                 on_done(len(batch))
         return [r if r is not None else NarrationError("not generated") for r in out]
-
-
-def narrate_records_batched(records: Sequence[Any], traces: Any, narrator: HFNarrator,
-                            directions: tuple[str, ...], sink: Callable[[dict[str, Any]], None],
-                            error_sink: Callable[[dict[str, Any]], None],
-                            bar: Any = None) -> Any:
-    """The ``narrate`` stage for a batching narrator: same records out as
-    :func:`codecot.pipeline.narrate_stage.narrate_records`, in input order.
-
-    ``bar`` (a tqdm bar) counts rationales and shows generated tokens per second.
-    """
-    import time
-
-    from codecot.pipeline.narrate_stage import NarrateSummary, emit, traced_pairs
-
-    summary = NarrateSummary()
-    items: list[Item] = [(rec, trace, d)
-                         for rec, trace in traced_pairs(records, traces, summary, error_sink)
-                         for d in directions]
-    started = time.perf_counter()
-    count = [0]
-
-    def on_tokens(n: int) -> None:
-        count[0] += n
-        if bar is not None:
-            bar.set_postfix_str(f"{count[0] / max(time.perf_counter() - started, 1e-9):.1f} tok/s",
-                                refresh=False)
-
-    results = narrator.narrate_many(items, on_tokens=on_tokens,
-                                    on_done=(bar.update if bar is not None else None))
-    for (rec, _, direction), result in zip(items, results, strict=True):
-        emit(summary, rec.id, direction, result, sink, error_sink)
-    return summary

@@ -1,4 +1,5 @@
-"""Facts about program source a narrator needs: the statement on a line, loop targets."""
+"""Facts about program source that narrators and checkers need: the statement on a line, loop
+targets, compound statements written on one line."""
 
 from __future__ import annotations
 
@@ -56,6 +57,36 @@ class Source:
     def _varargs(self) -> dict[str, str]:
         return {n.name: n.args.vararg.arg for n in ast.walk(self.tree)
                 if isinstance(n, ast.FunctionDef) and n.args.vararg}
+
+    def inline_header(self, line: int) -> ast.If | ast.While | ast.For | None:
+        """The ``if``/``elif``/``while``/``for`` on ``line`` whose body starts on that same line.
+
+        On such a line the tracer reports one line event for header and body together, so the
+        variables it records are the state *after* the body: a condition or a loop's start is
+        decided on an earlier state.
+        """
+        node = self.statement(line)
+        if isinstance(node, ast.If | ast.While | ast.For) and node.body[0].lineno == line:
+            return node
+        return None
+
+    def inline_body_assigns(self, line: int) -> frozenset[str]:
+        """Names assigned by the body statements that share ``line`` with their header."""
+        node = self.inline_header(line)
+        if node is None:
+            return frozenset()
+        out: set[str] = set()
+        for stmt in node.body:
+            if stmt.lineno != line:
+                continue
+            for sub in ast.walk(stmt):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store | ast.Del):
+                    out.add(sub.id)
+        return frozenset(out)
+
+    def walrus_names(self, node: ast.AST) -> frozenset[str]:
+        """Names that ``:=`` assigns anywhere inside ``node``."""
+        return frozenset(n.target.id for n in ast.walk(node) if isinstance(n, ast.NamedExpr))
 
     def loop_targets(self, line: int) -> list[str]:
         """Names bound by the ``for`` statement on ``line`` (empty for other statements)."""

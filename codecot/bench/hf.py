@@ -56,12 +56,12 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
                   dtype: str = "auto") -> dict[str, Any]:
     """Measure the modes (see the module) on the first ``records`` traced records of
     ``corpus``."""
-    from codecot.corpus import CorpusRecord, load_records
+    from codecot.bench.common import valid_records
     from codecot.narrate.hf import HFNarrator, HFSettings
     from codecot.narrate.hf.generate import PrefixCache, generate_batch
-    from codecot.pipeline.trace_stage import trace_records
+    from codecot.trace.run import trace_records
 
-    recs = [r for r in load_records(corpus) if isinstance(r, CorpusRecord)]
+    recs = valid_records(corpus)
     traces = list(trace_records(recs))
     good = [(r, t) for r, t in zip(recs, traces, strict=True) if t.get("ok")][:records]
     settings = HFSettings(model=model, grounded=grounded, constrain=True, batch_size=batch_size,
@@ -147,7 +147,7 @@ def summarize_verdicts(path: Path, top: int = 5) -> dict[str, Any]:
     import re
     from collections import Counter
 
-    from codecot.pipeline.jsonl import iter_jsonl
+    from codecot.jsonl import iter_jsonl
 
     per: dict[str, dict[str, Any]] = {}
     for _, obj in iter_jsonl(path):

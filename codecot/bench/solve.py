@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from codecot.corpus import CorpusRecord, load_records
+from codecot.bench.common import valid_records
+from codecot.corpus import CorpusRecord
 from codecot.sandbox import SandboxPool
 from codecot.solve.evaluate import SOLVE_TASK, Evaluator
 from codecot.solve.portfolio import SolveOptions
@@ -70,7 +71,7 @@ def _recheck(records: Sequence[CorpusRecord], rows: list[dict[str, Any]]) -> Non
 
 def select(corpus: str | Path, sample: int | None, seed: int) -> list[CorpusRecord]:
     """The corpus records with an output, or a seeded random sample of `sample` of them."""
-    records = [r for r in load_records(corpus) if isinstance(r, CorpusRecord) and r.output is not None]
+    records = [r for r in valid_records(corpus) if r.output is not None]
     if sample is not None and sample < len(records):
         picked = sorted(random.Random(seed).sample(range(len(records)), sample))
         records = [records[i] for i in picked]

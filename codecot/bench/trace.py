@@ -1,4 +1,4 @@
-"""``codecot bench``: stage throughput figures, measured side by side in one run.
+"""``codecot bench trace``: tracing throughput, measured side by side with a baseline in one run.
 
 ``bench_trace`` times ``codecot``'s sandboxed tracer over at least ``min_records`` records (the
 corpus repeated as needed) and, in alternating rounds, a baseline that runs each record in a
@@ -35,10 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codecot.corpus import CorpusRecord, load_records
-from codecot.pipeline.trace_stage import TRACE_TASK
+from codecot.bench.common import valid_records
+from codecot.corpus import CorpusRecord
 from codecot.sandbox import Limits, SandboxPool
 from codecot.sandbox.confine import SubprocessConfinement, confine_subprocess
+from codecot.trace.run import TRACE_TASK
 
 _SNOOP_SCRIPT = textwrap.dedent(
     """
@@ -150,7 +151,7 @@ def bench_trace(
 ) -> dict[str, Any]:
     """Throughput of ``codecot trace`` against the PySnooper-subprocess baseline (JSON figures)."""
     jobs = jobs or os.cpu_count() or 1
-    base = [r for r in load_records(corpus) if isinstance(r, CorpusRecord)]
+    base = valid_records(corpus)
     if not base:
         raise ValueError(f"{corpus}: no valid records")
     records = _expand(base, min_records)

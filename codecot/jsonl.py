@@ -1,13 +1,15 @@
-"""JSON Lines reading and writing that never crash on a bad line.
+"""JSON Lines reading and writing that never crash on a bad line, and atomic file writes.
 
 Reading yields, for each non-blank line, either the decoded object or a :class:`BadLine`
 naming the line and what is wrong.  Writing appends one compact object per line and flushes,
-so a killed run leaves at most one torn last line.
+so a killed run leaves at most one torn last line.  :func:`atomic_write_text` replaces a whole
+file so that a reader sees the old or the new one, never a mix.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +63,32 @@ def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
 
 
 def write_line(fh: IO[str], record: dict[str, Any]) -> None:
+    """Append ``record`` to ``fh`` as one line and flush."""
     fh.write(dumps(record))
     fh.write("\n")
     fh.flush()
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename inside ``path`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that a reader sees the old or the new file, never a mix."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)

@@ -19,10 +19,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from codecot.bench.common import valid_records
 from codecot.claims import parse as parse_module
-from codecot.corpus import CorpusRecord, load_records
 from codecot.narrate.template import TemplateNarrator
-from codecot.pipeline.trace_stage import trace_records
+from codecot.trace.run import trace_records
 from codecot.verify.mutate import mutate_rationale
 from codecot.verify.record import plan, verdict_record
 
@@ -36,7 +36,7 @@ def _first_bad(rec: dict[str, Any]) -> int | None:
 
 def bench_verify(corpus: str | Path, *, jobs: int | None = None, rounds: int = 3,
                  seed: int = 0) -> dict[str, Any]:
-    records = [r for r in load_records(corpus) if isinstance(r, CorpusRecord)]
+    records = valid_records(corpus)
     traces = list(trace_records(records, jobs=jobs))
     narrator = TemplateNarrator(seed=seed)
     pairs = [(r, t, narrator.narrate(r, t, "forward").to_json())

@@ -1,4 +1,4 @@
-"""Expression trees from program source and from traced values (for narrators).
+"""Expression trees from program source and from traced values (for narrators and checkers).
 
 ``expr_from_source`` converts a Python expression taken from the *program* (never from a
 narration) into a :mod:`codecot.claims.expr` tree, or returns ``None`` when it uses anything

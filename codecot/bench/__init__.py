@@ -1,0 +1,7 @@
+"""``codecot bench``: stage figures as JSON, one module per stage.
+
+:mod:`.trace` (sandboxed tracing against a PySnooper baseline), :mod:`.verify` (verification
+speed and mutant detection), :mod:`.solve` (input solving, optionally against CrossHair) and
+:mod:`.hf` (the HF narrator, constrained against free decoding).  The package itself imports
+nothing, so each command loads only its own stage.
+"""
