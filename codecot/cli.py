@@ -263,7 +263,7 @@ def _not_yet(command: str, issue: str) -> None:
 
 @app.command()
 def mutate(
-    rationales: Annotated[Path, typer.Argument(help="Rationale JSONL (forward rationales are mutated).")],
+    rationales: Annotated[Path, typer.Argument(help="Rationale JSONL (forward and backward).")],
     corpus: CorpusOpt,
     output: OutOpt,
     seed: Annotated[int, typer.Option(help="Seed for choosing what to mutate.")] = 0,
@@ -272,20 +272,27 @@ def mutate(
     jobs: JobsOpt = None,
     limit: LimitOpt = None,
 ) -> None:
-    """Inject certified errors (wrong values, branches, loop counts, ...) into rationales."""
+    """Inject certified errors into rationales: forward (wrong values, branches, loop counts,
+    ...) and backward (over-claimed necessities, wrong necessities and goals, wrong final inputs,
+    lying checks)."""
     from collections import Counter
 
     from codecot.corpus import CorpusRecord, load_records
     from codecot.jsonl import iter_jsonl, write_line
-    from codecot.trace.run import trace_records
+    from codecot.sandbox import Limits, SandboxPool
+    from codecot.trace.run import TRACE_TASK, trace_records
     from codecot.verify.mutate import OPERATORS, mutate_rationale
+    from codecot.verify.mutate_backward import BACKWARD_OPERATORS, mutate_backward, pool_runner
 
     _need_file(rationales, "rationales file")
     _need_file(corpus, "corpus")
-    ops = tuple(o.strip() for o in operators.split(",") if o.strip()) or OPERATORS
-    unknown = [o for o in ops if o not in OPERATORS]
+    every = OPERATORS + BACKWARD_OPERATORS
+    ops = tuple(o.strip() for o in operators.split(",") if o.strip()) or every
+    unknown = [o for o in ops if o not in every]
     if unknown:
-        _usage(f"unknown operator(s) {', '.join(unknown)}; choose from {', '.join(OPERATORS)}")
+        _usage(f"unknown operator(s) {', '.join(unknown)}; choose from {', '.join(every)}")
+    forward_ops = tuple(o for o in ops if o in OPERATORS)
+    backward_ops = tuple(o for o in ops if o in BACKWARD_OPERATORS)
     rats = [o for _, o in iter_jsonl(rationales) if isinstance(o, dict)][:limit]
     ids = {str(r.get("id")) for r in rats}
     records = [r for r in load_records(corpus) if isinstance(r, CorpusRecord) and r.id in ids]
@@ -293,12 +300,21 @@ def mutate(
         by_id = _traces_by_id(traces)
     else:
         by_id = {t["id"]: t for t in trace_records(records, jobs=jobs)}
+    by_record = {r.id: r for r in records}
     counts: Counter[str] = Counter()
-    with open(output, "w", encoding="utf-8") as fh, _progress(len(rats), "mutate") as bar:
+    with open(output, "w", encoding="utf-8") as fh, _progress(len(rats), "mutate") as bar, \
+            SandboxPool(jobs=jobs, limits=Limits(), task=TRACE_TASK) as pool:
         for rat in rats:
             trace = by_id.get(str(rat.get("id")))
-            if trace and trace.get("ok"):
-                for mutant in mutate_rationale(rat, trace, seed, ops):
+            rec = by_record.get(str(rat.get("id")))
+            if trace and trace.get("ok") and rec is not None:
+                if rat.get("direction") == "backward":
+                    output_repr = rec.output or str(trace.get("output"))
+                    found = mutate_backward(rat, trace, output_repr,
+                                            pool_runner(rec.code, rec.entry, pool), seed, backward_ops)
+                else:
+                    found = mutate_rationale(rat, trace, seed, forward_ops)
+                for mutant in found:
                     counts[mutant["mutation"]["operator"]] += 1
                     write_line(fh, mutant)
             bar.update(1)
@@ -336,7 +352,8 @@ def bench(
     seed: Annotated[int, typer.Option(help="solve: seed of the sample.")] = 0,
     hint: Annotated[str, typer.Option(help="solve: types or none.")] = "types",
     records: Annotated[int, typer.Option(help="narrate: records to generate for.")] = 30,
-    direction: Annotated[str, typer.Option(help="narrate: forward or backward.")] = "forward",
+    direction: Annotated[str, typer.Option(
+        help="narrate: forward or backward; verify: also backward mutants with backward or both.")] = "forward",
     grounded: Annotated[bool, typer.Option("--grounded/--blind", help="narrate: show the trace.")] = True,
     model: Annotated[str | None, typer.Option(help="narrate: model (default: embedded SmolLM2).")] = None,
     batch_size: Annotated[int, typer.Option(help="narrate: prompts per batch.")] = 4,
@@ -360,7 +377,9 @@ def bench(
     elif what == "verify":
         from codecot.bench.verify import bench_verify
 
-        figures = bench_verify(corpus, jobs=jobs)
+        if direction not in ("forward", "backward", "both"):
+            _usage("--direction must be forward, backward or both")
+        figures = bench_verify(corpus, jobs=jobs, seed=seed, backward=direction != "forward")
     elif what == "solve":
         from codecot.bench.solve import bench_solve
 

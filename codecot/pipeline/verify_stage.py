@@ -14,6 +14,7 @@ from typing import Any
 
 from codecot.corpus import CorpusRecord
 from codecot.sandbox import Limits, SandboxPool
+from codecot.solve.portfolio import SolveOptions, Solver
 from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload
 from codecot.symbolic.rebuild import rebuild
 from codecot.symbolic.session import BackwardSession
@@ -27,6 +28,10 @@ from codecot.verify.record import (
     seed_input,
     verdict_record,
 )
+
+#: The search for other inputs that give the output, run when a necessity is proved only on
+#: the explored paths: its finds are re-executed and tried as counterexamples.
+ALTERNATIVES = SolveOptions(hint="types", timeout=1.5, alternatives=12, concolic=False)
 
 
 def verify_rationales(
@@ -79,6 +84,7 @@ def session_factory(stack: contextlib.ExitStack, jobs: int | None, limits: Limit
     """Sessions for backward plans, sharing one concolic pool and one trace pool (opened on
     first use)."""
     pools: dict[str, SandboxPool] = {}
+    solvers: dict[str, Solver] = {}
 
     def pool(task: str) -> SandboxPool:
         if task not in pools:
@@ -101,8 +107,15 @@ def session_factory(stack: contextlib.ExitStack, jobs: int | None, limits: Limit
                         for s in srcs]
             return list(pool(TRACE_TASK).map(payloads))
 
+        def alternatives() -> list[str]:
+            if "solver" not in solvers:
+                solvers["solver"] = stack.enter_context(Solver(ALTERNATIVES, workers=1))
+            found = solvers["solver"].solve(rec, seeds=(seed_input(p), rec.input))
+            return [s for s in (found.get("input"), *found.get("alternatives", ())) if s]
+
         return BackwardSession(rec.code, rec.entry_name, rec.output, seed_input(p),
-                               concolic, retrace)
+                               concolic, retrace, witnesses=(rec.input,),
+                               alternatives=alternatives)
 
     return make
 

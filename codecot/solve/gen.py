@@ -4,6 +4,10 @@
 constants, the output and its variants, small containers of mined elements). `random(t)` draws a
 value (seeded), `mutate(t, v)` changes a value a little (for the output-guided search), and
 `combos` enumerates argument tuples over several streams diagonally (small indices first).
+
+Candidate values may be unhashable or nested (the output itself, a dict or a list of dicts,
+is a candidate of any type that admits it): a value becomes a dict key or a set member only
+when `hashable` says it can, so no container of a candidate ever raises ``TypeError``.
 """
 
 from __future__ import annotations
@@ -43,8 +47,19 @@ def conforms(value: Any, t: Ty) -> bool:
     return False
 
 
+def hashable(value: Any) -> bool:
+    """True when `value` can be a dict key or a set member (hashing it, nested parts included,
+    raises nothing)."""
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def _convert(value: Any, t: Ty) -> Any:
-    """`value` (a list/tuple/set) re-shaped as container type `t`, or None."""
+    """`value` (a list/tuple/set) re-shaped as container type `t`, or None (a set of
+    unhashable items)."""
     if t.kind == "list":
         return list(value)
     if t.kind in ("set", "frozenset"):
@@ -191,7 +206,7 @@ class Generator:
         elif k == "None":
             yield None
         elif k == "bytes":
-            yield from (s.encode() for s in p.strs if s.isascii())
+            yield from _encodings(p.strs)
         elif k == "str":
             yield from p.strs[:20]
             if p.has_target:
@@ -229,7 +244,8 @@ class Generator:
                     yield _convert([a, b, c], t)
 
     def _dicts(self, t: Ty) -> Iterator[Any]:
-        keys, values = self.stream(t.args[0])[:20], self.stream(t.args[1])[:8]
+        keys = [k for k in self.stream(t.args[0]) if hashable(k)][:20]
+        values = self.stream(t.args[1])[:8]
         yield {}
         yield from self._dicts_from_target(t)
         for k in keys:
@@ -252,8 +268,8 @@ class Generator:
         for items in lists:
             if not isinstance(items, list | tuple) or not 0 < len(items) <= 12:
                 continue
-            if not all(conforms(k, t.args[0]) for k in items) or len(set(map(repr, items))) \
-                    != len(items):
+            if not all(conforms(k, t.args[0]) and hashable(k) for k in items) \
+                    or len(set(map(repr, items))) != len(items):
                 continue
             n = len(items)
             if t.args[1].kind in ("int", "float"):
@@ -309,11 +325,13 @@ class Generator:
             choices = t.args if k == "union" else (INT, STR)
             return self.random(r.choice(choices))
         if k in ("list", "set", "frozenset"):
-            return _convert([self.random(t.args[0]) for _ in range(self._length())], t)
+            items = [self.random(t.args[0]) for _ in range(self._length())]
+            return _convert(items if k == "list" else [x for x in items if hashable(x)], t)
         if k == "tuple":
             return tuple(self.random(a) for a in t.args)
         if k == "dict":
-            return {self.random(t.args[0]): self.random(t.args[1]) for _ in range(self._length())}
+            keys = [self.random(t.args[0]) for _ in range(self._length())]
+            return {key: self.random(t.args[1]) for key in keys if hashable(key)}
         return None
 
     # -- mutations --------------------------------------------------------------------------
@@ -352,7 +370,7 @@ class Generator:
                 items[i], items[j] = items[j], items[i]
             elif items:
                 items.append(items[r.randrange(len(items))])
-            return _convert(items, t)
+            return _convert(items if k == "list" else [x for x in items if hashable(x)], t)
         if k == "tuple" and isinstance(v, tuple) and v:
             i = r.randrange(len(v))
             return (*v[:i], self.mutate(t.args[i], v[i], hint), *v[i + 1:])
@@ -364,7 +382,9 @@ class Generator:
             elif d and r.random() < 0.3:
                 del d[r.choice(list(d))]
             else:
-                d[self.random(t.args[0])] = self.random(t.args[1])
+                key = self.random(t.args[0])
+                if hashable(key):
+                    d[key] = self.random(t.args[1])
             return d
         if k in ("any", "union"):
             for a in t.args if k == "union" else (INT, STR):
@@ -392,6 +412,16 @@ class Generator:
             piece = r.choice(self.pools.strs)
             return s[:i] + piece + s[i:]
         return r.choice([s[::-1], s.swapcase(), s + s, s.strip()])
+
+
+def _encodings(strs: Sequence[str]) -> Iterator[bytes]:
+    """Each string as bytes: one byte per character (Latin-1, how mined bytes were read), then
+    UTF-8 where that differs."""
+    for s in strs:
+        if max(map(ord, s), default=0) < 256:
+            yield s.encode("latin-1")
+        if not s.isascii():
+            yield s.encode("utf-8", errors="replace")
 
 
 def _sorted(items: list[Any]) -> list[Any]:

@@ -2,10 +2,12 @@
 
 From the code: int and float literals with their neighbours (±1), string literals and their
 characters, dict keys, the argument pairs of ``replace``/``translate``-like calls. From the output:
-the value itself, its parts (list elements, dict keys and values, tuple members, words,
-substrings, characters), its length, and simple inverse-transform variants of strings (reversed,
-swapped case, upper/lower, stripped). Everything is deduplicated and kept in the order found,
-cheap first.
+the value itself, its parts (list elements, dict keys and values, tuple and set members, words,
+substrings, characters, nested to a few levels), its length, and simple inverse-transform
+variants of strings (reversed, swapped case, upper/lower, stripped). Bytes (in the output or as
+literals in the code) are mined as the strings their bytes spell in Latin-1, one character per
+byte. Pools keep scalars only, compared by type and ``==``, so unhashable or nested values never
+need hashing here. Everything is deduplicated and kept in the order found, cheap first.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def _code_constants(code: str) -> tuple[list[Any], list[tuple[str, str]]]:
             if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and id(node) not in bare \
-                and not isinstance(node.value, bytes | complex):
+                and not isinstance(node.value, complex):
             consts.append(node.value)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("replace", "maketrans") and len(node.args) >= 2:
@@ -112,6 +114,8 @@ def _walk_value(value: Any, pools: Pools, depth: int = 0) -> None:
         pools.add_int(value)
     elif isinstance(value, float):
         pools.add_float(value)
+    elif isinstance(value, bytes):
+        _walk_value(value.decode("latin-1"), pools, depth)
     elif isinstance(value, str):
         for v in string_variants(value):
             pools.add_str(v)
@@ -169,6 +173,8 @@ def mine(code: str, output: str) -> Pools:
             pools.add_float(c)
         elif isinstance(c, str):
             pools.add_str(c)
+        elif isinstance(c, bytes):
+            pools.add_str(c.decode("latin-1"))
     if isinstance(target, str):
         _peel(target, consts, pools)
     for n in list(pools.ints):

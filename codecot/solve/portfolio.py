@@ -276,18 +276,19 @@ class Solver:
             self._concolic_failed = False
         return self._concolic_pool
 
-    def solve(self, rec: CorpusRecord) -> dict[str, Any]:
-        """The solution record for `rec` (DESIGN §3)."""
+    def solve(self, rec: CorpusRecord, seeds: Sequence[str] = ()) -> dict[str, Any]:
+        """The solution record for `rec` (DESIGN §3).  ``seeds`` are argument-list sources tried
+        first and then mutated (e.g. inputs known to give the output, when looking for others)."""
         start = time.monotonic()
         try:
-            result = self._solve(rec, start)
+            result = self._solve(rec, start, tuple(seeds))
         except Exception as exc:  # a solver bug costs one error record, never the run
             result = {"id": rec.id, "status": "error", "input": None,
                       "reason": f"solver failed: {type(exc).__name__}: {exc}"}
         result["seconds"] = round(time.monotonic() - start, 4)
         return result
 
-    def _solve(self, rec: CorpusRecord, start: float) -> dict[str, Any]:
+    def _solve(self, rec: CorpusRecord, start: float, seeds: tuple[str, ...] = ()) -> dict[str, Any]:
         opts = self.options
         base: dict[str, Any] = {"id": rec.id, "status": "error", "input": None}
         if rec.output is None:
@@ -309,14 +310,20 @@ class Solver:
         concolic = self._concolic_search(rec, pools, params)
         round_no = idle = 0
         try:
+            if seeds:
+                outcomes = ev.run(search.adopt(seeds), deadline)
+                for o in outcomes:
+                    if o.match and o.src not in found and ev.verify(o.src):
+                        found.append(o.src)
+                search.learn(outcomes, pools.target, pools.has_target)
             while time.monotonic() < deadline - 0.02 and len(found) < opts.alternatives:
                 round_no += 1
                 if time.monotonic() > start + opts.timeout / 2:
                     ev.per_call = 0.5  # slow programs get longer runs in the second half
                 if concolic is not None and round_no % 3 == 0 \
                         and deadline - time.monotonic() > CONCOLIC_SECONDS:
-                    seeds = [src for _, src in search.elites[:4]]
-                    batch = search.adopt(concolic.step(seeds, deadline, search.seen))
+                    elites = [src for _, src in search.elites[:4]]
+                    batch = search.adopt(concolic.step(elites, deadline, search.seen))
                 elif not search.det_done and (round_no % 2 == 1 or not search.elites):
                     batch = search.deterministic(BATCH * (1 if round_no < 3 else 4))
                 else:

@@ -88,6 +88,16 @@ def domain_of(run: ConcolicRun, bounds: Bounds) -> tuple[list[Any], str]:
     return out, ", ".join(words) if words else "no bounds needed"
 
 
+def _non_ascii(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.isascii()
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_non_ascii(v) for v in value)
+    if isinstance(value, dict):
+        return any(_non_ascii(k) for k in value)
+    return False
+
+
 def dict_domain(v: SymValue, n: int, ascii_re: Any) -> list[Any]:
     """A dict parameter's domain: at most ``n`` entries, as many values as keys, distinct
     (ASCII, for strings) keys."""
@@ -112,6 +122,9 @@ def explore(seed: ConcolicRun, runner: Runner, *, extra: Sequence[Any] = (),
     reasons: list[str] = []
     if not seed.complete:
         reasons.append("the seed run is not fully symbolic: " + "; ".join(seed.notes))
+    if "ASCII strings" in words and any(_non_ascii(seed.concrete.get(n)) for n in seed.symbolic_params):
+        # the bounded domain leaves out the seed itself: it proves nothing about its region
+        reasons.append("the seed input has non-ASCII strings, outside the ASCII bound")
     # work items: (run, prefix formulas, start index)
     frontier: list[tuple[ConcolicRun, list[Any], int]] = [(seed, [], 0)]
     queries = 0

@@ -5,8 +5,10 @@ A :class:`BackwardSession` holds the record (code, entry, the output to reach), 
 re-executing inputs under the tracer.  :meth:`BackwardSession.necessity` decides a ``must``
 claim given the choices so far:
 
-* ``refuted`` -- some explored path has an input giving the output and violating the claim,
-  and re-executing that input confirms both (output reproduced, claim false on the trace);
+* ``refuted`` -- an input known to give the output (the seed, or one of ``witnesses``, such as
+  the record's own input) honours the choices and violates the claim on its trace; or some
+  explored path has an input giving the output and violating the claim, and re-executing that
+  input confirms both (output reproduced, claim false on the trace);
 * ``proved`` -- no explored path has such an input and the exploration was exhaustive within
   its bounds (stated in the detail);
 * ``proved_on_path`` -- no counterexample on the paths explored, including the seed's, but the
@@ -53,9 +55,14 @@ class Outcome:
 
 def evaluate_on_trace(trace: dict[str, Any], condition: E.Expr, line: int | None) -> bool | None:
     """The truth of ``condition`` on an executed trace: over the arguments, or over the state
-    just before the last run of ``line``; None when it cannot be evaluated there."""
-    from codecot.claims.reference import evaluate
+    just before the last run of ``line``; None when it cannot be evaluated there (outside the
+    expression subset, a name without a value there, or object identity, which decoded values
+    do not keep).  An expression Python raises on is false."""
+    from codecot.claims.reference import NotInSubset, TooExpensive, evaluate
     from codecot.symbolic.tracepoints import TraceView
+
+    if _uses_identity(condition):
+        return None
 
     view = TraceView(trace)
     reprs: dict[str, str] = {**view.globals, **view.args}
@@ -68,9 +75,31 @@ def evaluate_on_trace(trace: dict[str, Any], condition: E.Expr, line: int | None
             reprs = {**view.globals, **before.vars}
     try:
         env = {n: decode(reprs[n]) for n in E.free_names(condition) if n in reprs}
+    except (ValueError, SyntaxError, RecursionError):
+        return None
+    try:
         return bool(evaluate(condition, env))
+    except (NotInSubset, TooExpensive, NameError, RecursionError):
+        return None
     except Exception:
         return False
+
+
+def _uses_identity(expr: E.Expr) -> bool:
+    """Whether ``expr`` compares with ``is``/``is not`` against anything but None or a bool."""
+    stack: list[Any] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, E.Compare) and any(op in ("is", "is not") for op in node.ops):
+            sides = (node.left, *node.comparators)
+            if not all(isinstance(x, E.Const) and (x.value is None or isinstance(x.value, bool))
+                       for x in sides[1:]):
+                return True
+        if isinstance(node, tuple):
+            stack.extend(node)
+        elif hasattr(node, "__slots__") and not isinstance(node, E.Const | str):
+            stack.extend(getattr(node, f) for f in node.__slots__)
+    return False
 
 
 @dataclass
@@ -87,7 +116,14 @@ class BackwardSession:
     #: solving time per necessity after the seed's path (the rest is left unchecked): CPU time
     #: of this thread, so that a busy machine checks as many paths as an idle one
     check_seconds: float = 3.0
+    #: other inputs that may give the output (e.g. the record's own), tried as counterexamples
+    witnesses: tuple[str, ...] = ()
+    #: a search for more inputs that give the output (argument-list sources), run at most once,
+    #: when a necessity holds on the explored paths but the exploration was not exhaustive
+    alternatives: Callable[[], list[str]] | None = None
     _seed: ConcolicRun | None = None
+    _witness_traces: list[tuple[str, dict[str, Any]]] | None = None
+    _alternative_traces: list[tuple[str, dict[str, Any]]] | None = None
     _explorations: dict[tuple[str, ...], Exploration | str] = field(default_factory=dict)
 
     def seed(self) -> ConcolicRun:
@@ -113,9 +149,60 @@ class BackwardSession:
             self._explorations[key] = found
         return found
 
+    def _reproducing(self, sources: list[str]) -> list[tuple[str, dict[str, Any]]]:
+        """The sources whose re-executed traces reproduce the output, with their traces."""
+        want = decode(self.output)
+        out = []
+        for src, trace in zip(sources, self.retrace(sources), strict=True):
+            try:
+                same = trace.get("ok") and same_value(decode(str(trace["output"])), want)
+            except Exception:
+                same = False
+            if same:
+                out.append((src, trace))
+        return out
+
+    def witness_traces(self) -> list[tuple[str, dict[str, Any]]]:
+        """Traces of the seed and the witnesses that reproduce the output (run once)."""
+        if self._witness_traces is None:
+            self._witness_traces = self._reproducing(
+                list(dict.fromkeys((self.seed_input, *self.witnesses))))
+        return self._witness_traces
+
+    def alternative_traces(self) -> list[tuple[str, dict[str, Any]]]:
+        """Traces of the inputs the alternatives search found that reproduce the output."""
+        if self._alternative_traces is None:
+            found: list[str] = []
+            if self.alternatives is not None:
+                try:
+                    found = list(dict.fromkeys(self.alternatives()))
+                except Exception:  # the search is an extra: without it nothing is refuted
+                    found = []
+            known = {src for src, _ in self.witness_traces()}
+            self._alternative_traces = self._reproducing([s for s in found if s not in known])
+        return self._alternative_traces
+
+    def known_counterexample(self, condition: E.Expr, line: int | None,
+                             choices: Sequence[E.Expr],
+                             traces: list[tuple[str, dict[str, Any]]] | None = None,
+                             ) -> Outcome | None:
+        """``refuted`` when an input known to give the output honours ``choices`` and violates
+        ``condition`` on its trace: no solver needed, and no bound can hide it."""
+        for src, trace in self.witness_traces() if traces is None else traces:
+            if any(evaluate_on_trace(trace, c, None) is not True for c in choices):
+                continue
+            if evaluate_on_trace(trace, condition, line) is False:
+                where = f" at line {line}" if line is not None else ""
+                return Outcome("refuted", f"counterexample: {self.entry}({src}) returns "
+                               f"{self.output}, but {render_expr(condition)} is false{where}", src)
+        return None
+
     def necessity(self, condition: E.Expr, line: int | None, iteration: int | None,
                   choices: Sequence[E.Expr]) -> Outcome:
         seed = self.seed()
+        known = self.known_counterexample(condition, line, choices)
+        if known is not None:
+            return known
         if not seed.ok:
             return Outcome(UNKNOWN, f"the input {self.seed_input} does not run: {seed.error}")
         ex = self.exploration(choices)
@@ -150,8 +237,13 @@ class BackwardSession:
                            f"{ex.bounds}")
         why = "; ".join(x for x in (ex.reason, unknown[0].reason if unknown else "") if x)
         if first.status == HOLDS:
+            found = self.known_counterexample(condition, line, choices, self.alternative_traces())
+            if found is not None:
+                return found
+            tried = len(self.alternative_traces())
+            also = f" and at {tried} other inputs that give the output" if tried else ""
             return Outcome("proved_on_path", f"holds{given} on the path of {self.seed_input} and "
-                           f"{paths - 1} other paths; not exhaustive: {why}")
+                           f"{paths - 1} other paths{also}; not exhaustive: {why}")
         return Outcome(UNKNOWN, f"{first.reason}; not exhaustive: {why}")
 
     def _confirm(self, condition: E.Expr, line: int | None, choices: Sequence[E.Expr],

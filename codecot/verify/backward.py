@@ -2,15 +2,17 @@
 for necessities.
 
 * the goal restates the record's output (``proved``);
-* a choice (``let``) holds at the rationale's final input, which reproduces the output, so it is
-  satisfiable with the goal and the earlier steps (``consistent``); else ``refuted``;
+* a choice (``let``) holds, together with the earlier choices, at an input the rationale
+  executes (its final input, else one of its checks) that reproduces the output, so it is
+  satisfiable with the goal and the earlier steps (``consistent``); it is ``refuted`` when the
+  final input reproduces the output but does not honour it;
 * a necessity (``must``, ``then ... must``) given the choices so far: anchored to a ``return E``
   line and stating ``E == V``, it is ``proved`` when ``V`` is the output (every path returning
   there returns ``E``); otherwise :class:`codecot.symbolic.session.BackwardSession` decides it
   on the explored paths (``proved`` / ``proved_on_path`` / ``refuted`` with a re-executed
   counterexample / ``unknown``);
 * the check and the final input are re-executed in the sandbox and must reproduce the output
-  exactly (``proved``).
+  exactly (``proved``); the final input must also honour every choice.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class BackwardChecker:
         self.output = output
         self.final = final_trace
         self.checks = list(check_traces)
+        self.all_checks = tuple(check_traces)
         self.code = code
         self.session = session
         self.choices: list[E.Expr] = []
@@ -129,7 +132,13 @@ class BackwardChecker:
                 return Verdict.REFUTED, f"the goal is {self.output}, not {render_expr(claim.value)}"
             return self._reproduces(trace)
         if isinstance(claim, M.InputClaim):
-            return self._reproduces(self.final)
+            verdict, detail = self._reproduces(self.final)
+            if verdict is Verdict.PROVED and self.final is not None:
+                for choice in self.choices:
+                    if self._holds(choice, self.final) is False:
+                        return Verdict.REFUTED, (f"the input does not honour the choice "
+                                                 f"{render_expr(choice)}")
+            return verdict, detail
         return Verdict.UNKNOWN, f"a {M.kind_of(claim)} step is not checked in a backward rationale"
 
     def _same(self, value: E.Expr) -> bool:
@@ -167,23 +176,44 @@ class BackwardChecker:
             return Verdict.UNKNOWN, f"the backward engine failed: {type(exc).__name__}: {exc}"
         return _VERDICTS.get(out.word, Verdict.UNKNOWN), out.detail
 
-    def _choice(self, c: M.ConditionOnInputClaim) -> Outcome:
-        if self.final is None or not self.final.get("ok"):
-            return Verdict.UNKNOWN, "no executed final input to witness the choice"
-        if self.final.get("output") != self.output:
-            return Verdict.UNKNOWN, "the final input does not reproduce the output"
-        args: dict[str, str] = self.final.get("args") or {}
-        names = E.free_names(c.condition)
+    def _witnesses(self) -> list[dict[str, Any]]:
+        """Executed inputs of the rationale that reproduce the output: the final input first."""
+        out = []
+        for trace in (self.final, *self.all_checks):
+            if trace is not None and trace.get("ok") and trace.get("output") == self.output:
+                out.append(trace)
+        return out
+
+    def _holds(self, condition: E.Expr, trace: dict[str, Any]) -> bool | None:
+        """The truth of a condition over the parameters at an executed input (None: unknown)."""
+        args: dict[str, str] = trace.get("args") or {}
+        names = E.free_names(condition)
         if not names <= args.keys():
-            return Verdict.UNKNOWN, "the choice is not about the parameters alone"
+            return None
         try:
             env = {n: encode(decode(args[n])) for n in names}
         except Exception:
-            return Verdict.UNKNOWN, "a parameter value cannot be encoded"
-        decision = decide_expr(c.condition, env)
-        if decision.truth is Truth.TRUE:
-            return Verdict.CONSISTENT, ""
-        if decision.truth is Truth.FALSE:
-            shown = ", ".join(f"{n} = {args[n]}" for n in sorted(names))
+            return None
+        decision = decide_expr(condition, env)
+        return None if decision.truth is Truth.UNKNOWN else decision.truth is Truth.TRUE
+
+    def _choice(self, c: M.ConditionOnInputClaim) -> Outcome:
+        witnesses = self._witnesses()
+        if not witnesses:
+            return Verdict.UNKNOWN, "no executed input of the rationale reproduces the output"
+        if not E.free_names(c.condition) <= (witnesses[0].get("args") or {}).keys():
+            return Verdict.UNKNOWN, "the choice is not about the parameters alone"
+        undecided = False
+        for trace in witnesses:
+            truths = [self._holds(x, trace) for x in (*self.choices, c.condition)]
+            if all(t is True for t in truths):
+                return Verdict.CONSISTENT, ""
+            undecided = undecided or None in truths
+        final = witnesses[0] if witnesses[0] is self.final else None
+        if final is not None and self._holds(c.condition, final) is False:
+            args: dict[str, str] = final.get("args") or {}
+            shown = ", ".join(f"{n} = {args[n]}" for n in sorted(E.free_names(c.condition)))
             return Verdict.REFUTED, f"the final input does not honour the choice: {shown}"
-        return Verdict.UNKNOWN, decision.reason
+        if undecided:
+            return Verdict.UNKNOWN, "the choice cannot be decided at the executed inputs"
+        return Verdict.UNKNOWN, "no executed input that gives the output honours the choices"

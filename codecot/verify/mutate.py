@@ -83,7 +83,7 @@ class _Certifier:
         return True
 
 
-def _different_values(value: Any, rng: random.Random) -> list[Any]:
+def different_values(value: Any, rng: random.Random) -> list[Any]:
     """Plausible wrong values of the same type, most natural first."""
     out: list[Any] = []
     if isinstance(value, bool):
@@ -182,7 +182,7 @@ class Mutator:
             v = _lit(c.chain[-1])
             if not isinstance(v, str | list | tuple | dict) or not isinstance(c.target, E.Name):
                 continue
-            for new in _different_values(v, self.rng):
+            for new in different_values(v, self.rng):
                 if not same_value(new, v) and self.cert.state_wrong(c.target.id, new, c.line, c.iteration):
                     mutated = _with_value(c, new)
                     if mutated is not None:
@@ -316,7 +316,7 @@ class Mutator:
     def wrong_answer(self) -> Iterator[dict[str, Any]]:
         for i, c in enumerate(self.claims):
             if isinstance(c, M.AnswerClaim) and self.cert.output is not _MISSING:
-                for new in _different_values(self.cert.output, self.rng):
+                for new in different_values(self.cert.output, self.rng):
                     if not same_value(new, self.cert.output):
                         mutated = _with_value(c, new)
                         if mutated is not None:
