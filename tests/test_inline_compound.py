@@ -106,3 +106,21 @@ def test_template_rationales_on_inline_compounds_are_accepted(code: str, arg: st
     rationale = TemplateNarrator().narrate(rec, trace, "forward")
     out = verify_text(rec, rationale.text)
     assert out["accepted"], [s for s in out["steps"] if s["verdict"] != "verified"]
+
+
+def test_the_body_on_the_header_line_is_narrated_after_the_decision() -> None:
+    rec = record("def f(x):\n    count = 0\n    while x > 1: x //= 2; count += 1\n    return count, x\n", "5")
+    text = TemplateNarrator(variety=False).narrate(rec, trace_of(rec), "forward").text
+    lines = text.splitlines()
+    decision = next(i for i, ln in enumerate(lines) if ln.startswith("Line 3 (iteration 1):")
+                    and "x > 1 is True" in ln)
+    effects = [i for i, ln in enumerate(lines) if "iteration 1" in ln and ("x is 2" in ln or "count is 1" in ln)]
+    assert len(effects) == 2 and min(effects) > decision, text
+    assert verify_text(rec, text)["accepted"]
+    # the effect right after the decision is checked against the state after the line
+    lead = "Line 3 (iteration 1): the condition x > 1 is True, so the loop continues.\n" \
+           "Line 3: iteration 1 begins.\n"
+    assert verdicts(verify_text(rec, lead + "Line 3 (iteration 1): x is 2.")) == ["verified"] * 3
+    bad = verify_text(rec, lead + "Line 3 (iteration 1): x is 5.")
+    assert verdicts(bad) == ["verified", "verified", "refuted"]
+    assert "x is 2, not 5" in bad["steps"][2]["detail"]

@@ -85,6 +85,9 @@ class ForwardTemplate:
         self.skip_snapshots: dict[int, dict[str, str]] = {}  # loop head -> state before a skip
         self.pending_calls: list[tuple[str, list[E.Expr] | None, str | None]] = []
         self.call_stack: list[tuple[str, list[E.Expr] | None]] = []  # open helper calls
+        #: variables the body on a compound header's line changed, narrated after the decision
+        self.inline_effects: list[tuple[str, int | None, str]] = []
+        self.inline_line = 0
 
     # -- public ------------------------------------------------------------------------------
 
@@ -113,6 +116,8 @@ class ForwardTemplate:
                     self.state = dict(ev.get("vars") or {})
                 continue
             self._event(ev, ctx)
+        if self.inline_effects:
+            self._flush_inline(self.inline_line)
         out = self.trace.get("output")
         value = _value(out) if isinstance(out, str) else None
         if value is None:
@@ -164,18 +169,34 @@ class ForwardTemplate:
                                                  call=E.Call(func, tuple(args)), value=val))
         self.pending_calls.clear()
 
+    def _flush_inline(self, line: int) -> None:
+        """State steps for what the body on an ``if``/``while``/``for`` header's line changed,
+        after the branch or loop step of that line (the state after the line)."""
+        for name, iteration, rep in self.inline_effects:
+            value = _value(rep)
+            if value is not None:
+                self.claims.append(M.StateClaim(line=line, iteration=iteration,
+                                                target=E.Name(name), chain=(value,)))
+        self.inline_effects = []
+
     def _event(self, ev: dict[str, Any], ctx: list[tuple[int, int, int, int]]) -> None:
         kind = ev.get("event")
         line = int(ev.get("line", 0))
         iteration = ctx[-1][2] if ctx else None
+        if self.inline_effects and not (kind in ("branch", "loop_iter") and line == self.inline_line):
+            self._flush_inline(self.inline_line)
         if kind in ("line", "branch", "return", "exception"):
             self._flush_calls(line, iteration)
         if kind == "line":
             self._line(ev, line, iteration)
         elif kind == "branch":
             self._branch(ev, line, iteration)
+            if self.inline_effects and (ev.get("kind") != "while" or not ev.get("taken")):
+                self._flush_inline(line)  # a taken while test: the effects follow its loop_iter
         elif kind == "loop_iter":
             self._loop_iter(ev, line)
+            if self.inline_effects:
+                self._flush_inline(line)
         elif kind == "loop_end":
             if ev.get("reason") in ("exhausted", "break"):
                 how = "break" if ev["reason"] == "break" else "exhausted"
@@ -193,6 +214,13 @@ class ForwardTemplate:
         before = self.state
         changed = [k for k, v in new.items() if before.get(k) != v]
         self.prev_state, self.state, self.last_line = before, dict(new), line
+        if self.src.inline_header(line) is not None:
+            # the body shares the header's line: its effects are narrated after the decision
+            targets = self.src.loop_targets(line)
+            self.inline_effects = [(name, iteration, new[name]) for name in changed
+                                   if name not in targets]
+            self.inline_line = line
+            return
         if isinstance(stmt, ast.For | ast.Return | ast.While | ast.If):
             return  # loop targets are narrated by loop_iter; returns by the return event
         code = self._echo(stmt) if len(changed) == 1 else None

@@ -82,9 +82,17 @@ class ForwardChecker:
         missing = sorted(names - env.keys())
         if missing:
             reprs = {**self.view.globals, **(point.vars if point else self.view.args)}
-            if any(n in reprs for n in missing):
-                return Truth.UNKNOWN, f"the value of {missing[0]} cannot be encoded"
-            return Truth.FALSE, f"no variable {missing[0]} is in scope there"
+            unencodable = [n for n in missing if n in reprs]
+            if unencodable:
+                return Truth.UNKNOWN, f"the value of {unencodable[0]} cannot be encoded"
+            functions = self.src.functions if self.src is not None else frozenset()
+            defined = [n for n in missing if n in functions]
+            if defined:
+                return Truth.UNKNOWN, f"{defined[0]} is a function of the program, not a value"
+            # a builtin's name (len, str, ...) that is no variable here denotes the builtin
+            undefined = [n for n in missing if n not in E.BUILTIN_NAMES]
+            if undefined:
+                return Truth.FALSE, f"no variable {undefined[0]} is in scope there"
         decision = decide_expr(formula, env)
         return decision.truth, decision.reason
 
@@ -141,12 +149,14 @@ class ForwardChecker:
         return Verdict.VERIFIED, ""
 
     def _state(self, c: M.StateClaim) -> Outcome:
-        found = self.view.find(self.cursor, ("line",), c.line, c.iteration)
+        cursor = self.cursor
+        found = self.view.find(self._unit_start(c.line), ("line",), c.line, c.iteration)
         if c.line is None and found is None:
             found = self.view.points[self.cursor] if self.view.points else None
         point = self._align(found, c, "line event")
         if not isinstance(point, Point):
             return point
+        self.cursor = max(cursor, point.pos)  # a line's own event before its decision: stay
         if c.code is not None and self.src is not None:
             stmt = self.src.statement(point.line)
             actual = self.src.segment(stmt) if stmt is not None else None
@@ -203,6 +213,18 @@ class ForwardChecker:
         return Verdict.VERIFIED, ""
 
     # -- compound statements written on one line ----------------------------------------------
+
+    def _unit_start(self, line: int | None) -> int:
+        """Where a state claim about ``line`` may align: the cursor, or, when the cursor is on
+        the branch or loop step of a header whose body shares ``line``, that line's own line
+        event just before it (one run of the line: the decision, then the body's effects)."""
+        k = self.cursor
+        if line is None or self.src is None or self.src.inline_header(line) is None:
+            return k
+        points = self.view.points
+        while k > 0 and points[k].line == line and points[k].kind in ("branch", "loop_iter"):
+            k -= 1
+        return k if points[k].kind == "line" and points[k].line == line else self.cursor
 
     def _is_own_test(self, condition: E.Expr, line: int) -> bool:
         """Whether ``condition`` is, as a tree, the test of the ``if``/``elif``/``while`` on ``line``."""
