@@ -295,6 +295,8 @@ class FastParser:
                 if m is None:
                     raise FastParseFailed(pos)
                 ttype = m.lastgroup or ""
+                if not ttype:  # no terminal is acceptable here (the scanner matched nothing)
+                    raise FastParseFailed(pos)
                 value = m.group(ttype)
                 end_pos = m.end()
                 if ttype == word:

@@ -2,7 +2,8 @@
 
 ``expr_from_source`` converts a Python expression taken from the *program* (never from a
 narration) into a :mod:`codecot.claims.expr` tree, or returns ``None`` when it uses anything
-outside the narration subset (lambdas, comprehensions, f-strings, star-args, ...).
+outside the narration subset (lambdas, comprehensions, f-strings, ``*a`` and ``**d``
+arguments, a program function used as a value, ...).  Keyword arguments are kept.
 ``value_to_expr`` writes a traced Python value as a literal tree.
 """
 
@@ -53,6 +54,8 @@ def expr_from_ast(node: ast.expr, functions: frozenset[str] = frozenset()) -> E.
             return E.Const(node.value)
         raise _Unsupported("constant")
     if isinstance(node, ast.Name):
+        if node.id in functions:
+            raise _Unsupported("a program function used as a value")
         return E.Name(node.id)
     if isinstance(node, ast.List):
         return E.ListExpr(tuple(conv(x) for x in node.elts))
@@ -83,17 +86,25 @@ def expr_from_ast(node: ast.expr, functions: frozenset[str] = frozenset()) -> E.
             return E.Slice(conv(node.value), conv(s.lower) if s.lower else None,
                            conv(s.upper) if s.upper else None, conv(s.step) if s.step else None)
         return E.Index(conv(node.value), conv(node.slice))
-    if isinstance(node, ast.Call) and not node.keywords and not any(
-        isinstance(a, ast.Starred) for a in node.args
-    ):
-        args = tuple(conv(a) for a in node.args)
+    if isinstance(node, ast.Call) and not any(isinstance(a, ast.Starred) for a in node.args) \
+            and all(k.arg is not None for k in node.keywords):
+        args = tuple(_argument(a, functions) for a in node.args)
+        kwargs = tuple((str(k.arg), _argument(k.value, functions)) for k in node.keywords)
         if isinstance(node.func, ast.Name):
             if node.func.id in E.BUILTIN_FUNCTIONS or node.func.id in functions:
-                return E.Call(node.func.id, args)
+                return E.Call(node.func.id, args, kwargs)
             raise _Unsupported("call of an unknown function")
         if isinstance(node.func, ast.Attribute):
-            return E.MethodCall(conv(node.func.value), node.func.attr, args)
+            return E.MethodCall(conv(node.func.value), node.func.attr, args, kwargs)
     raise _Unsupported(type(node).__name__)
+
+
+def _argument(node: ast.expr, functions: frozenset[str]) -> E.Expr:
+    """A call argument: an attribute without a call is kept there only, where it names a
+    method used as a value (``sorted(ws, key=str.lower)``, ``max(d, key=d.get)``)."""
+    if isinstance(node, ast.Attribute):
+        return E.Attribute(expr_from_ast(node.value, functions), node.attr)
+    return expr_from_ast(node, functions)
 
 
 def value_to_expr(value: Any) -> E.Expr:
@@ -118,4 +129,7 @@ def value_to_expr(value: Any) -> E.Expr:
         if isinstance(value, frozenset):
             return E.Call("frozenset", (E.SetExpr(items),) if items else ())
         return E.SetExpr(items) if items else E.Call("set", ())
+    if isinstance(value, range):
+        bounds = (value.start, value.stop) + ((value.step,) if value.step != 1 else ())
+        return E.Call("range", tuple(E.Const(b) for b in bounds))
     raise ValueError(f"cannot write a {type(value).__name__} as a literal")

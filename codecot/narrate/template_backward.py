@@ -23,8 +23,10 @@ from codecot.claims import model as M
 from codecot.claims.pyexpr import expr_from_ast_or_none, value_to_expr
 from codecot.claims.source import Source
 from codecot.narrate.template_forward import call_args
+from codecot.solver import Truth, Unsupported, decide_expr, encode
 from codecot.symbolic.explore import Bounds
 from codecot.trace.values import decode
+from codecot.verify.backward import is_literal
 
 #: decides whether ``condition`` (over the parameters) is necessary given the choices
 Necessity = Callable[[E.Expr, list[E.Expr]], bool]
@@ -55,7 +57,7 @@ def backward_claims(code: str, trace: dict[str, Any],
         stmt = src.statement(line)
         if isinstance(stmt, ast.Return) and stmt.value is not None:
             expr = expr_from_ast_or_none(stmt.value)
-            if expr is not None and expr != out:
+            if expr is not None and expr != out and is_literal(out):
                 claims.append(M.ConditionOnInputClaim(
                     line=line, modality=M.Modality.NECESSARY,
                     condition=E.Compare(expr, ("==",), (out,))))
@@ -66,6 +68,8 @@ def backward_claims(code: str, trace: dict[str, Any],
         oracle = necessary
     choices: list[E.Expr] = []
     for name, rep in args.items():
+        if not _decidable_at(name, rep):
+            continue  # a value without a literal form: no step can state it
         cond = E.Compare(E.Name(name), ("==",), (_literal(rep),))
         necessity = M.Modality.CONDITIONAL if choices else M.Modality.NECESSARY
         if oracle is not None and oracle(cond, list(choices)):
@@ -79,6 +83,16 @@ def backward_claims(code: str, trace: dict[str, Any],
     claims.append(M.CheckClaim(call=E.Call(entry, tuple(values)), value=out))
     claims.append(M.InputClaim(args=tuple(values)))
     return claims
+
+
+def _decidable_at(name: str, rep: str) -> bool:
+    """Whether ``name == <its value>`` is decided at the known input (the check a choice gets)."""
+    try:
+        value = decode(rep)
+        cond = E.Compare(E.Name(name), ("==",), (value_to_expr(value),))
+        return decide_expr(cond, {name: encode(value)}).truth is Truth.TRUE
+    except (ValueError, SyntaxError, Unsupported):
+        return False
 
 
 #: at most this many property necessities per parameter

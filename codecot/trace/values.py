@@ -1,7 +1,8 @@
 """Traced values as Python-literal reprs with type tags, and the safe way back.
 
 ``encode(value)`` returns ``(repr, tag)``.  For the builtin literal types (``int float complex
-str bytes bool None list tuple dict set frozenset``, exact types only, nested) the repr equals
+str bytes bool None list tuple dict set frozenset``, exact types only, nested) and ``range``
+(``range(2, 7)``, tag ``range``) the repr equals
 the builtin ``repr`` and is built here from the types' own C-level ``__repr__`` slots (which user
 code cannot replace), so a program that monkey-patches ``builtins`` or defines odd ``__repr__``
 methods cannot change or hang it.  Anything else, including subclasses of the literal types, is
@@ -63,6 +64,10 @@ _dict_values = dict.values
 _map = builtins.map
 _list = builtins.list
 _type_name = type.__dict__["__name__"].__get__
+_range_repr = range.__repr__
+_range_start = range.__dict__["start"].__get__
+_range_stop = range.__dict__["stop"].__get__
+_range_step = range.__dict__["step"].__get__
 
 _SCALAR_TAGS: dict[type, str] = {
     int: "int",
@@ -262,6 +267,15 @@ def _encode(value: Any, budget: _Budget, depth: int) -> tuple[str, str, bool]:
     if t in _SCALAR_TAGS:
         text, tag = _scalar(value, t, budget)
         return text, tag, True
+    if t is range:
+        bounds = (_range_start(value), _range_stop(value), _range_step(value))
+        if any(_int_bits(b) > _MAX_INT_BITS for b in bounds):
+            raise _TooBig("int")
+        text = _range_repr(value)
+        budget.chars -= _len(text)
+        if budget.chars < 0:
+            raise _TooBig("chars")
+        return text, "range", True
     name = _CONTAINER_NAMES.get(t)
     if name is None:
         cls = _type_name(t)
@@ -482,6 +496,11 @@ def _node(node: ast.expr | None) -> Any:
         if any(k is None for k in node.keys):
             raise _ValueError("dict unpacking not allowed")
         return {_node(k): _node(v) for k, v in zip(node.keys, node.values, strict=True)}
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+            and not node.keywords and 1 <= _len(node.args) <= 3):
+        bounds = [_node(a) for a in node.args]
+        if all(_type(b) is int for b in bounds):
+            return range(*bounds)
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)

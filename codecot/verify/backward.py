@@ -18,7 +18,7 @@ for necessities.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from codecot.claims import expr as E
@@ -48,6 +48,8 @@ def is_literal(expr: E.Expr) -> bool:
         return all(is_literal(x) for x in (*expr.keys, *expr.values))
     if isinstance(expr, E.Call) and expr.func in ("set", "frozenset"):
         return all(is_literal(x) for x in expr.args)
+    if isinstance(expr, E.Call) and expr.func == "range" and 1 <= len(expr.args) <= 3:
+        return all(isinstance(x, E.Const) and type(x.value) is int for x in expr.args)
     return False
 
 
@@ -68,6 +70,12 @@ def check_sources(claims: Sequence[M.Claim]) -> list[str | None]:
             ok = isinstance(call, E.Call) and all(is_literal(a) for a in call.args)
             out.append(", ".join(render_expr(a) for a in call.args) if ok and isinstance(call, E.Call) else None)
     return out
+
+
+def _variables(condition: E.Expr, args: Mapping[str, str]) -> frozenset[str]:
+    """The names ``condition`` reads as variables: a builtin's name (``len``, ``str``) that is
+    no parameter denotes the builtin."""
+    return frozenset(n for n in E.free_names(condition) if n in args or n not in E.BUILTIN_NAMES)
 
 
 def returned_expr(code: str | None, line: int | None) -> E.Expr | None:
@@ -187,7 +195,7 @@ class BackwardChecker:
     def _holds(self, condition: E.Expr, trace: dict[str, Any]) -> bool | None:
         """The truth of a condition over the parameters at an executed input (None: unknown)."""
         args: dict[str, str] = trace.get("args") or {}
-        names = E.free_names(condition)
+        names = _variables(condition, args)
         if not names <= args.keys():
             return None
         try:
@@ -201,7 +209,8 @@ class BackwardChecker:
         witnesses = self._witnesses()
         if not witnesses:
             return Verdict.UNKNOWN, "no executed input of the rationale reproduces the output"
-        if not E.free_names(c.condition) <= (witnesses[0].get("args") or {}).keys():
+        first_args = witnesses[0].get("args") or {}
+        if not _variables(c.condition, first_args) <= first_args.keys():
             return Verdict.UNKNOWN, "the choice is not about the parameters alone"
         undecided = False
         for trace in witnesses:
@@ -212,7 +221,7 @@ class BackwardChecker:
         final = witnesses[0] if witnesses[0] is self.final else None
         if final is not None and self._holds(c.condition, final) is False:
             args: dict[str, str] = final.get("args") or {}
-            shown = ", ".join(f"{n} = {args[n]}" for n in sorted(E.free_names(c.condition)))
+            shown = ", ".join(f"{n} = {args[n]}" for n in sorted(_variables(c.condition, args)))
             return Verdict.REFUTED, f"the final input does not honour the choice: {shown}"
         if undecided:
             return Verdict.UNKNOWN, "the choice cannot be decided at the executed inputs"

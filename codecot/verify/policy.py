@@ -5,6 +5,9 @@ the rationale states a final answer (forward) or final input (backward) that was
 execution.  ``no-refuted``: unknown and unparsed steps are tolerated, refuted ones are not, and
 the final answer must still be verified.  ``answer-only``: only the final answer or input is
 required to be verified — the weak check public pipelines use, kept for comparison.
+``free`` (the default for free-form rationales): the final answer or input verified by
+execution, no statement refuted, and at least one other statement verified (unknown statements
+and prose are tolerated: free text says much that cannot be placed).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class Policy:
     allow_unknown: bool
     allow_unparsed: bool
     allow_refuted: bool
+    #: verified steps needed besides the final answer or input
+    min_checked: int = 0
 
     def accepts(self, steps: Sequence[StepVerdict]) -> tuple[bool, str]:
         """Whether the steps are accepted, and the reason when not."""
@@ -39,6 +44,9 @@ class Policy:
                 return False, f"step {s.index} is unknown"
             if s.verdict is Verdict.UNPARSED and not self.allow_unparsed:
                 return False, f"step {s.index} does not parse"
+        checked = sum(1 for s in steps if s.verdict in GOOD and s.kind not in FINAL_KINDS)
+        if checked < self.min_checked:
+            return False, "no checkable statement besides the final one"
         return True, ""
 
 
@@ -46,6 +54,8 @@ POLICIES = {
     "strict": Policy("strict", allow_unknown=False, allow_unparsed=False, allow_refuted=False),
     "no-refuted": Policy("no-refuted", allow_unknown=True, allow_unparsed=True, allow_refuted=False),
     "answer-only": Policy("answer-only", allow_unknown=True, allow_unparsed=True, allow_refuted=True),
+    "free": Policy("free", allow_unknown=True, allow_unparsed=True, allow_refuted=False,
+                   min_checked=1),
 }
 
 

@@ -1,0 +1,1042 @@
+"""Statements of one clause of free-form chain-of-thought.
+
+A clause is first :func:`~codecot.claims.freeform.exprs.protect`-ed, so values are atoms
+``@k``; then a table of patterns, most specific first, is tried on it.  Each pattern names what
+it reads and builds the claims; a clause that no pattern matches is prose.  Only what a pattern
+states is read: ``x is the index of 'o'`` is prose because ``the index of 'o'`` is no value,
+``x is 4`` is a state claim.
+
+Working written in parentheses is read too: a comparison after a stated truth value
+(``is False (0 != -1)``) must have that truth value when evaluated as written, and where it is
+the condition with values put in for names, each value is claimed for its name at the same
+moment as the condition; an arithmetic chain (``(3 + 4 = 7)``) must hold as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from codecot.claims import expr as E
+from codecot.claims import model as M
+from codecot.claims.build_expr import is_boolean_shaped
+from codecot.claims.freeform.exprs import Protected, parse_expr
+from codecot.claims.freeform.model import (
+    AppendClaim,
+    BranchClaim,
+    DeltaClaim,
+    FreeCallClaim,
+    OutputClaim,
+    Statement,
+)
+
+ATOM = r"@\d+"
+_SUBJECT = (r"(?:the\s+(?:value\s+of\s+|variable\s+|list\s+|string\s+|dictionary\s+|dict\s+|"
+            r"set\s+|counter\s+|tuple\s+|integer\s+|number\s+|accumulator\s+)?)?"
+            r"(?P<subj>@\d+|[^\W\d]\w*)")
+_LEN_SUBJECT = r"(?:the\s+)?(?:length|size)\s+of\s+(?:the\s+\w+\s+)?(?P<lensubj>@\d+|[^\W\d]\w*)"
+_VALUE = r"(?P<value>@\d+|[^\W\d]\w*)"
+_TRUTH = (r"(?P<truth>`?(?:true|false)`?|@\d+|satisfied|met|not\s+met|not\s+satisfied|"
+          r"no\s+longer\s+(?:true|met|satisfied))")
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+             "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7,
+             "eighth": 8, "8th": 8, "ninth": 9, "9th": 9, "tenth": 10, "10th": 10}
+_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "one": 1, "two": 2, "three": 3, "four": 4,
+           "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "zero": 0}
+_LEAD = re.compile(
+    r"^(?:(?:so|then|now|next|thus|therefore|hence|finally|also|and|here|therefore|again|"
+    r"after\s+that|at\s+this\s+point|this\s+means(?:\s+that)?|which\s+means(?:\s+that)?|"
+    r"as\s+a\s+result|in\s+this\s+case|we\s+see\s+that|we\s+get\s+that|we\s+find\s+that|"
+    r"it\s+follows\s+that|note\s+that|remember\s+that|"
+    r"after\s+the\s+loop|after\s+this|at\s+the\s+end|first|second|third|since|because|as|"
+    r"afterwards|meanwhile|likewise|similarly|again|at\s+that\s+point|by\s+then|"
+    r"after\s+@\d+|within\s+the\s+function|inside\s+the\s+function|in\s+the\s+function)\b[,:]?\s*)+", re.I)
+_LOOKS_BACK = re.compile(r"\b(?:initially|originally|at\s+the\s+(?:start|beginning)|was|were|"
+                         r"had\s+been|before\s+the\s+loop)\b", re.I)
+
+
+@dataclass
+class Found:
+    """Statements read from a clause, and context it sets for later clauses."""
+
+    statements: list[Statement] = field(default_factory=list)
+    iteration: int | None = None
+    bindings: tuple[tuple[str, E.Expr], ...] = ()
+    line: int | None = None
+
+
+@dataclass
+class Clause:
+    """A protected clause and its context while patterns read it."""
+
+    p: Protected
+    raw: str
+    direction: str
+
+    def expr(self, token: str | None) -> E.Expr | None:
+        if token is None:
+            return None
+        text = self.p.atom(token)
+        return parse_expr(text if text is not None else token)
+
+    def value(self, token: str | None) -> E.Expr | None:
+        """An atom read as a value: a placeholder or a bare number / True / False / None (a
+        bare English word is none).  An atom written as a chain (``[4 + 8, 9 - 8] = [12, 1]``)
+        is its last link; :func:`chain_working` reads the others."""
+        if token is None:
+            return None
+        text = self.p.atom(token)
+        if text is None and token.lower() not in ("true", "false", "none") \
+                and not token.lstrip("-").isdigit():
+            return None
+        if text is not None and _TOP_EQ.search(text):
+            links = [x.strip() for x in _TOP_EQ.split(text)]
+            last = parse_expr(links[-1])
+            return last if last is not None and not E.free_names(last) else None
+        return self.expr(token)
+
+    def subject(self, token: str | None) -> E.Expr | None:
+        """A subject: a placeholder expression or a bare word that may name a variable."""
+        if token is None:
+            return None
+        if self.p.atom(token) is None and token.lower() in _NOT_NAMES:
+            return None
+        return self.expr(token)
+
+
+_TOP_EQ = re.compile(r"(?<![=!<>+\-*/%])=(?!=)")
+
+
+def chain_working(clause: Clause) -> list[Statement]:
+    """Name-free links of value atoms written as chains: ``[4 + 8, 9 - 8] = [12, 1]``."""
+    out: list[Statement] = []
+    for token in re.findall(r"@\d+", clause.p.text):
+        text = clause.p.atom(token) or ""
+        if not _TOP_EQ.search(text):
+            continue
+        exprs = [parse_expr(x.strip()) for x in _TOP_EQ.split(text)]
+        if len(exprs) < 2 or any(x is None or E.free_names(x) for x in exprs):
+            continue
+        first = exprs[0]
+        if first is None or isinstance(first, E.Const):
+            continue
+        out.append(Statement("working", ((M.StateClaim(target=first, chain=tuple(exprs[1:])),),),  # type: ignore[arg-type]
+                             clause.raw, pure=True))
+    return out
+
+
+_NOT_NAMES = frozenset({
+    "it", "this", "that", "which", "what", "the", "a", "an", "we", "they", "there", "here",
+    "function", "loop", "condition", "code", "result", "output", "answer", "value", "list",
+    "string", "program", "next", "then", "so", "now", "step", "iteration", "input", "variable",
+    "index", "character", "element", "number", "line", "call", "return", "first", "second",
+    "last", "each", "every", "one", "both", "all", "nothing", "everything", "none", "true",
+    "false", "is", "and", "or", "not", "of", "in", "to", "for", "while", "if", "else",
+})
+
+
+def _truth(clause: Clause, token: str) -> bool | None:
+    word = token.lower().strip("`").strip()
+    atom = clause.p.atom(token.strip("`"))
+    if atom is not None:
+        word = atom.lower().strip()
+    if word in ("true", "satisfied", "met"):
+        return True
+    if word in ("false",) or word.startswith(("not", "no longer")):
+        return False
+    return None
+
+
+def _int(word: str) -> int | None:
+    word = word.lower()
+    if word.isdigit():
+        return int(word)
+    return _COUNTS.get(word)
+
+
+# ---- outcome phrases, anywhere in a clause ---------------------------------------------------
+
+_ENTERS = re.compile(
+    r"\b(?:we\s+)?(?:enter|enters|entering|execute|executes|run|runs)\s+the\s+"
+    r"(?P<what>if|loop|while|for|body|block|branch|if\s+block|if\s+body|loop\s+body|while\s+loop|"
+    r"for\s+loop|if\s+statement|if\s+branch)\b"
+    r"|\bthe\s+loop\s+(?:continues|runs\s+again|keeps\s+going)\b"
+    r"|\bthe\s+(?P<what2>if|loop)\s+(?:block|body|branch)\s+(?:is\s+)?(?:executed|runs|taken)\b",
+    re.I)
+_SKIPS = re.compile(
+    r"\b(?:we\s+)?(?:skip|skips|skipping|bypass)\s+the\s+(?P<what>if|loop|body|block|branch|"
+    r"if\s+block|if\s+body|loop\s+body)\b"
+    r"|\bthe\s+(?:while\s+|for\s+|outer\s+|inner\s+|main\s+)?loop\s+(?:terminates|ends|exits|stops|is\s+exited|finishes|"
+    r"is\s+over|breaks)\b"
+    r"|\b(?:we\s+)?(?:exit|exits|leave|leaves|break\s+out\s+of)\s+the\s+(?:while\s+|for\s+)?loop\b"
+    r"|\bthe\s+(?P<what2>if|loop)\s+(?:block|body|branch)\s+(?:is\s+)?(?:skipped|not\s+executed|not\s+taken)\b"
+    r"|\bthe\s+if\s+(?:condition\s+)?(?:is\s+)?not\s+(?:met|satisfied|taken)\b"
+    r"|\b(?:we\s+)?(?:reach|reaches|go\s+to|goes\s+to|enter|enters|take|takes|fall\s+through\s+to)\s+the\s+"
+    r"(?P<what3>else)\s+(?:branch|block|clause|case)\b",
+    re.I)
+
+
+def _outcome(text: str) -> tuple[bool, bool | None] | None:
+    """(taken, is-a-loop) of an outcome phrase in ``text``; None without one."""
+    for regex, taken in ((_SKIPS, False), (_ENTERS, True)):
+        m = regex.search(text)
+        if m:
+            groups = m.groupdict()
+            what = (groups.get("what") or groups.get("what2") or groups.get("what3") or "").lower()
+            phrase = m.group(0).lower()
+            loop: bool | None = None
+            if "loop" in phrase or "while" in what or "for" in what:
+                loop = True
+            elif "if" in what or what == "else":
+                loop = False
+            return taken, loop
+    return None
+
+
+# ---- working in parentheses --------------------------------------------------------------------
+
+_PARENS = re.compile(r"\((?P<inner>[^()]{1,200})\)")
+
+
+def _working(clause: Clause, condition: E.Expr | None, truth: bool | None,
+             ) -> tuple[list[M.Claim], list[M.Claim]]:
+    """Claims from parenthesized working: (pure checks, claims joint with the condition)."""
+    pure: list[M.Claim] = []
+    joint: list[M.Claim] = []
+    for m in _PARENS.finditer(clause.p.text):
+        inner = m.group("inner").strip()
+        text = re.sub(r"@(\d+)", lambda g: clause.p.atoms[int(g.group(1))], inner)
+        stated: bool | None = None
+        tail = re.search(r"\s+(?:is|=|==|->|evaluates\s+to)\s+`?(true|false)`?\s*$", text, re.I)
+        if tail:
+            stated = tail.group(1).lower() == "true"
+            text = text[:tail.start()]
+        chain = [part.strip() for part in re.split(r"(?<![=!<>])=(?!=)", text)]
+        exprs = [parse_expr(part) for part in chain]
+        if any(x is None for x in exprs) or not exprs:
+            continue
+        items = [x for x in exprs if x is not None]
+        if any(E.free_names(x) for x in items):
+            continue
+        if len(items) >= 2:
+            pure.append(M.StateClaim(target=items[0], chain=tuple(items[1:])))
+            continue
+        work = items[0]
+        if not _comparison(work):
+            continue
+        want = stated if stated is not None else truth
+        if want is None:
+            continue
+        pure.append(M.ConditionClaim(condition=work, truth=want))
+        if condition is not None:
+            joint.extend(M.StateClaim(target=E.Name(n), chain=(v,))
+                         for n, v in _substitution(condition, work))
+    return pure, joint
+
+
+def _comparison(expr: E.Expr) -> bool:
+    return isinstance(expr, E.Compare | E.BoolOp) or (isinstance(expr, E.UnaryOp) and expr.op == "not")
+
+
+def _substitution(pattern: E.Expr, filled: E.Expr) -> list[tuple[str, E.Expr]]:
+    """Names of ``pattern`` and the constants standing in their place in ``filled`` when the two
+    trees have the same shape; empty when they differ elsewhere."""
+    out: list[tuple[str, E.Expr]] = []
+
+    def walk(a: object, b: object) -> bool:
+        if isinstance(a, E.Name):
+            if isinstance(b, E.Const | E.ListExpr | E.TupleExpr | E.DictExpr | E.SetExpr) \
+                    and not E.free_names(b):  # type: ignore[arg-type]
+                out.append((a.id, b))  # type: ignore[arg-type]
+                return True
+            return a == b
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, tuple):
+            return len(a) == len(b) and all(walk(x, y) for x, y in zip(a, b, strict=True))  # type: ignore[arg-type]
+        if hasattr(a, "__slots__") and not isinstance(a, E.Const):
+            return all(walk(getattr(a, f), getattr(b, f)) for f in a.__slots__)
+        return a == b
+
+    if not walk(pattern, filled):
+        return []
+    seen: dict[str, E.Expr] = {}
+    for name, value in out:
+        if name in seen and seen[name] != value:
+            return []
+        seen[name] = value
+    return list(seen.items())
+
+
+# ---- the pattern table ------------------------------------------------------------------------
+
+Reader = Callable[[Clause, "re.Match[str]"], list[Statement] | None]
+_PATTERNS: list[tuple[re.Pattern[str], Reader]] = []
+
+
+def pattern(regex: str) -> Callable[[Reader], Reader]:
+    def register(fn: Reader) -> Reader:
+        _PATTERNS.append((re.compile(regex, re.I), fn))
+        return fn
+    return register
+
+
+def _one(kind: str, clause: Clause, *claims: M.Claim, pure: bool = False) -> list[Statement]:
+    return [Statement(kind, (tuple(claims),), clause.raw, pure=pure)]
+
+
+@pattern(r"^(?:the\s+)?(?:function\s+)?(?:@\d+\s+|\w+\s+)?(?:is|gets|was)\s+(?:called|invoked|executed|run)\s+"
+         r"with\s+(?:the\s+)?(?:arguments?|inputs?|parameters?|values?)?\s*(?P<args>.+)$")
+def _call(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    return _call_args(clause, m.group("args"))
+
+
+@pattern(r"^(?:we\s+)?(?:call|calling|invoke|invoking|run|running|execute|executing)\s+"
+         r"(?:the\s+function\s+)?(?:\w+\s+)?with\s+(?:the\s+)?(?:arguments?|inputs?)?\s*(?P<args>.+)$")
+def _call2(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    return _call_args(clause, m.group("args"))
+
+
+@pattern(r"\b(?:trace|tracing|walk|walking|run|running|execute|executing|analy[sz]e|analy[sz]ing|evaluate|"
+         r"evaluating|work\s+out|check|checking|compute|computing|look\s+at|consider|see\s+how|here's\s+how|"
+         r"call|calling|classify|count)\b.*?(?P<atom>@\d+)")
+def _traced_call(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    call = clause.expr(m.group("atom"))
+    if isinstance(call, E.Call) and call.func not in E.BUILTIN_FUNCTIONS and call.args \
+            and not any(E.free_names(a) for a in call.args):
+        return _one("call", clause, FreeCallClaim(func=call.func, positional=call.args))
+    text = clause.p.atom(m.group("atom")) or ""
+    if re.match(r"^\s*[^\W\d]\w*\s*=(?!=)", text) and re.search(r"\bwith\s+@", clause.p.text):
+        return _call_args(clause, m.group("atom"))
+    return None
+
+
+def _call_args(clause: Clause, args: str) -> list[Statement] | None:
+    named: list[tuple[str, E.Expr]] = []
+    positional: list[E.Expr] = []
+    for part in re.split(r",\s*(?:and\s+)?|\s+and\s+", args):
+        part = part.strip().rstrip(".")
+        if not part:
+            continue
+        inner = clause.p.atom(part)
+        text = inner if inner is not None else part
+        eq = re.match(r"^([^\W\d]\w*)\s*=\s*(.+)$", re.sub(r"@(\d+)", lambda g: clause.p.atoms[int(g.group(1))], text))
+        if eq:
+            value = parse_expr(eq.group(2))
+            if value is None:
+                return None
+            named.append((eq.group(1), value))
+            continue
+        value = clause.value(part) if inner is not None or part.lstrip("-").isdigit() else None
+        if value is None:
+            return None
+        positional.append(value)
+    if not named and not positional:
+        return None
+    return _one("call", clause, FreeCallClaim(func=None, named=tuple(named), positional=tuple(positional)))
+
+
+@pattern(r"^(?:the\s+)?(?P<which>while\s+|for\s+|if\s+|loop\s+|@\d+\s+)?condition\s+(?:`?(?P<cond>@\d+)`?\s+)?"
+         r"(?:is|evaluates\s+to|becomes|was|is\s+now|returns|will\s+be|remains|holds\s+as)\s+"
+         r"(?:now\s+|still\s+|therefore\s+)?" + _TRUTH + r"\b")
+def _condition(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    cond = clause.expr(m.group("cond"))
+    truth = _truth(clause, m.group("truth"))
+    if truth is None:
+        return None
+    if cond is None and _outcome(clause.p.text) is None:
+        which = (m.group("which") or "").strip()
+        word = (clause.p.atom(which) or which).strip().lower()
+        loop = True if word in ("while", "for", "loop") else False if word == "if" else None
+        if loop is None:
+            return None
+        return _one("branch", clause, BranchClaim(loop=loop, taken=truth))
+    return _condition_statements(clause, cond, truth)
+
+
+@pattern(r"^(?P<cond>@\d+)\s+(?:is|evaluates\s+to|becomes|is\s+now|returns|gives|was)\s+"
+         r"(?:now\s+|still\s+|also\s+|therefore\s+|again\s+)?" + _TRUTH + r"\b")
+def _condition2(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    cond = clause.expr(m.group("cond"))
+    truth = _truth(clause, m.group("truth"))
+    if cond is None or truth is None or not (_comparison(cond) or is_boolean_shaped(cond)):
+        return None
+    return _condition_statements(clause, cond, truth)
+
+
+def _condition_statements(clause: Clause, cond: E.Expr | None, truth: bool) -> list[Statement]:
+    outcome = _outcome(clause.p.text)
+    taken = outcome[0] if outcome else None
+    pure, joint = _working(clause, cond, truth)
+    out: list[Statement] = []
+    if cond is not None:
+        main: list[M.Claim] = [M.ConditionClaim(condition=cond, truth=truth, taken=taken), *joint]
+        out.append(Statement("condition", (tuple(main),), clause.raw))
+    elif outcome is not None:
+        out.append(Statement("branch", ((BranchClaim(loop=outcome[1], taken=outcome[0]),),),
+                             clause.raw))
+    out.extend(Statement("working", ((c,),), clause.raw, pure=True) for c in pure)
+    return out
+
+
+@pattern(r"^(?:the\s+)?(?:(?:while|for)\s+)?loop\s+(?:has\s+)?(?:now\s+)?(?:runs|ran|run|executes|executed|"
+         r"iterates|iterated|repeats|is\s+executed|was\s+executed|runs\s+for|goes\s+through|completes|"
+         r"completed|performs|performed)\s+(?:a\s+total\s+of\s+|exactly\s+|for\s+|only\s+)?"
+         r"(?P<n>@\d+|\w+)\s*(?:times?|iterations?)?\b")
+def _loop_count(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    word = clause.p.atom(m.group("n")) or m.group("n")
+    n = _int(word)
+    if n is None:
+        return None
+    return _one("loop_end", clause, M.LoopEndClaim(iterations=n))
+
+
+@pattern(r"\b(?:after|in\s+total\s+after|there\s+(?:are|were))\s+(?P<n>@\d+|\w+)\s+iterations?\b"
+         r"|^it\s+(?:ran|runs|has\s+run|iterated|executed)\s+(?P<n2>@\d+|\w+)\s+times\b")
+def _loop_count2(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    token = m.group("n") or m.group("n2")
+    n = _int(clause.p.atom(token) or token)
+    if n is None:
+        return None
+    if m.group("n2"):
+        return _one("loop_end", clause, M.LoopEndClaim(iterations=n))
+    if not re.search(r"\bloop\b|\biterations?\b", clause.p.text, re.I):
+        return None
+    if not _SKIPS.search(clause.p.text) and not re.search(r"\b(?:total|there\s+(?:are|were))\b",
+                                                          clause.p.text, re.I):
+        return None
+    return _one("loop_end", clause, M.LoopEndClaim(iterations=n))
+
+
+@pattern(r"^" + _SUBJECT + r"\s+(?:is|gets)\s+(?P<verb>incremented|increased|decremented|decreased|"
+         r"reduced|bumped)(?:\s+by\s+(?P<by>@\d+|\w+))?(?:\s*\(?\s*(?:to|so\s+it\s+is|now)\s+"
+         r"(?P<to>@\d+)\)?)?")
+def _delta(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    target = clause.subject(m.group("subj"))
+    if target is None:
+        return None
+    by = m.group("by")
+    step = 1 if by is None else _int(clause.p.atom(by) or by)
+    if step is None:
+        return None
+    if m.group("verb").lower() in ("decremented", "decreased", "reduced"):
+        step = -step
+    out: list[M.Claim] = [DeltaClaim(target=target, delta=E.Const(step))]
+    to = clause.value(m.group("to"))
+    if to is not None:
+        out.append(M.StateClaim(target=target, chain=(to,)))
+    return _one("delta", clause, *out)
+
+
+@pattern(r"^(?P<item>@\d+|[^\W\d]\w*)\s+(?:is|gets)\s+(?:appended|added)\s+to\s+"
+         r"(?:the\s+(?:end\s+of\s+(?:the\s+)?)?(?:list\s+)?)?(?P<target>@\d+|[^\W\d]\w*)")
+def _append(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    item, target = clause.expr(m.group("item")), clause.subject(m.group("target"))
+    if item is None or target is None:
+        return None
+    return _one("append", clause, AppendClaim(target=target, item=item))
+
+
+@pattern(r"^(?:we\s+)?(?:append|appends|add|adds)\s+(?P<item>@\d+|[^\W\d]\w*)\s+to\s+"
+         r"(?:the\s+(?:list\s+)?)?(?P<target>@\d+|[^\W\d]\w*)")
+def _append2(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    return _append(clause, m)
+
+
+@pattern(r"^(?P<call>@\d+)\s+(?:adds|appends)\s+(?P<item>@\d+)")
+def _append3(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    call = clause.expr(m.group("call"))
+    item = clause.expr(m.group("item"))
+    if not isinstance(call, E.MethodCall) or call.method not in ("append", "add") or item is None:
+        return None
+    return _one("append", clause, AppendClaim(target=call.receiver, item=item))
+
+
+_RETURNS_WHICH = r"(?:\s*,?\s*(?:which\s+is|i\.e\.|that\s+is|=)\s+(?P<which>@\d+))?"
+
+
+@pattern(r"^(?:the\s+)?(?:function\s+|it\s+|\w+\(\)\s+)?(?:now\s+|then\s+|finally\s+)?"
+         r"(?:returns|will\s+return|would\s+return|return)\s+(?P<value>@\d+|[^\W\d]\w*)" + _RETURNS_WHICH
+         + r"(?P<rest>.*)$")
+def _returns(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    rest = m.group("rest").strip()
+    if rest and not rest.startswith((",", ".", ";", "(", "to ", "as ", "at ")):
+        return None  # "returns 'found at ' + str(i) for ...": the value goes on in words
+    which = clause.value(m.group("which"))
+    text = clause.p.atom(m.group("value")) or ""
+    chain = [x.strip() for x in re.split(r"(?<![=!<>+\-*/%])=(?!=)", text)] if "=" in text else []
+    if len(chain) >= 2:  # returns `-lo - 1 = -4 - 1 = -3`
+        exprs = [parse_expr(x) for x in chain]
+        if any(x is None for x in exprs) or E.free_names(exprs[-1]):  # type: ignore[arg-type]
+            return None
+        out = _one("return", clause, M.ReturnClaim(expr=exprs[0], value=exprs[-1]))  # type: ignore[arg-type]
+        pure = [x for x in exprs[1:-1] if x is not None and not E.free_names(x)]
+        if pure:
+            out += _one("working", clause, M.StateClaim(target=pure[0], chain=(exprs[-1],)),  # type: ignore[arg-type]
+                        pure=True)
+        return out
+    value = clause.subject(m.group("value"))
+    if value is None:
+        return None
+    if which is not None:
+        return _one("return", clause, M.ReturnClaim(expr=value, value=which))
+    if E.free_names(value):
+        return None  # "returns positions": the name alone states no value
+    return _one("return", clause, M.ReturnClaim(expr=None, value=value))
+
+
+@pattern(r"^(?:(?:the\s+)?(?:final\s+)?(?:return\s+value|returned\s+value|output|answer|predicted\s+output)|"
+         r"(?:the\s+)(?:final\s+)?result|final\s+result)(?:\s+of\s+(?:the\s+function|the\s+call|@\d+|\w+))?"
+         r"\s*(?:is|will\s+be|would\s+be|should\s+be|:|=|becomes)\s+(?:therefore\s+|thus\s+|then\s+)?"
+         r"(?P<value>@\d+)")
+def _output(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    value = clause.value(m.group("value"))
+    if value is None:
+        return None
+    if E.free_names(value) and not isinstance(value, E.Call):
+        return None
+    if isinstance(value, E.Compare) and value.ops == ("==",) and isinstance(value.left, E.Call):
+        return _one("output", clause, OutputClaim(call=value.left, value=value.comparators[0]))
+    options: tuple[tuple[M.Claim, ...], ...] = ((OutputClaim(value=value),),)
+    if re.match(r"^the\s+(?:final\s+)?result\b", clause.p.text, re.I):
+        # "the result is 5" may speak of a variable called result
+        options += ((M.StateClaim(target=E.Name("result"), chain=(value,)),),)
+    return [Statement("output", options, clause.raw)]
+
+
+@pattern(r"^(?:\[answer\]\s*)?(?:assert\s+)(?P<body>.+?)(?:\s*\[/answer\])?$")
+def _assert(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    text = re.sub(r"@(\d+)", lambda g: clause.p.atoms[int(g.group(1))], m.group("body"))
+    body = parse_expr(text)
+    if not (isinstance(body, E.Compare) and body.ops == ("==",) and isinstance(body.left, E.Call)):
+        return None
+    call, value = body.left, body.comparators[0]
+    if clause.direction == "backward":
+        return [*_one("input", clause, M.InputClaim(args=call.args)),
+                *_one("check", clause, M.CheckClaim(call=call, value=value))]
+    return _one("output", clause, OutputClaim(call=call, value=value))
+
+
+@pattern(r"^\[answer\]\s*(?P<body>.+?)\s*\[/answer\]$")
+def _answer_block(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    text = re.sub(r"@(\d+)", lambda g: clause.p.atoms[int(g.group(1))], m.group("body")).strip()
+    if clause.direction == "backward":
+        call = parse_expr(text if text.startswith(("f(", "g(")) else f"f({text})")
+        if isinstance(call, E.Call):
+            return _one("input", clause, M.InputClaim(args=call.args))
+        return None
+    value = parse_expr(text)
+    if value is None or E.free_names(value):
+        return None
+    return _one("output", clause, OutputClaim(value=value))
+
+
+# backward: what the input must be, could be, is
+
+_MUST = (r"\s+(?:must|has\s+to|needs\s+to|should)\s+(?:(?:therefore|also|then)\s+)?"
+         r"(?P<rel>be\s+(?:equal\s+to\s+)?|equal\s+|contain\s+|include\s+|have\s+(?:a\s+)?length\s+(?:of\s+)?|"
+         r"have\s+|start\s+with\s+|begin\s+with\s+|end\s+with\s+|be\s+(?:greater|larger|more)\s+than\s+|"
+         r"be\s+(?:less|smaller|fewer)\s+than\s+|be\s+at\s+least\s+|be\s+at\s+most\s+)"
+         r"(?P<value>@\d+|-?\d+)(?P<unit>\s+(?:characters?|letters?|elements?|items?|entries|digits?))?")
+
+
+@pattern(r"^(?:(?:the\s+)?(?:only\s+)?(?P<input>input|argument|parameter)\b|" + _SUBJECT + r")" + _MUST)
+def _must(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    subject: E.Expr | None
+    if m.group("input"):
+        subject = E.Name("__input__")
+    else:
+        subject = clause.subject(m.group("subj"))
+    value = clause.value(m.group("value"))
+    if subject is None or value is None:
+        return None
+    rel = re.sub(r"\s+", " ", m.group("rel").lower().strip())
+    if m.group("unit") or rel.startswith(("have a length", "have length", "have")):
+        if not rel.startswith("have") and not m.group("unit"):
+            return None
+        subject, rel = E.Call("len", (subject,)), "be"
+    cond = _relation(subject, rel, value)
+    if cond is None:
+        return None
+    return _one("must", clause, M.ConditionOnInputClaim(modality=M.Modality.NECESSARY, condition=cond))
+
+
+def _relation(subject: E.Expr, rel: str, value: E.Expr) -> E.Expr | None:
+    ops = {"be": "==", "be equal to": "==", "equal": "==", "be greater than": ">",
+           "be larger than": ">", "be more than": ">", "be less than": "<",
+           "be smaller than": "<", "be fewer than": "<", "be at least": ">=", "be at most": "<="}
+    if rel in ops:
+        return E.Compare(subject, (ops[rel],), (value,))
+    if rel in ("contain", "include"):
+        return E.Compare(value, ("in",), (subject,))
+    if rel in ("start with", "begin with"):
+        return E.MethodCall(subject, "startswith", (value,))
+    if rel == "end with":
+        return E.MethodCall(subject, "endswith", (value,))
+    return None
+
+
+@pattern(r"^(?:so\s+|thus\s+|therefore\s+)?(?:the|a|one|another)\s+(?:possible\s+|valid\s+|correct\s+|"
+         r"suitable\s+)?(?:input|inputs|arguments?)\s+(?:could|can|would|might|is|are|will\s+be|"
+         r"should\s+be)\s+(?:be\s+)?(?P<args>.+)$")
+def _input(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    if clause.direction != "backward":
+        return None
+    text = re.sub(r"@(\d+)", lambda g: clause.p.atoms[int(g.group(1))], m.group("args")).strip()
+    text = re.sub(r"[.,;:]+$", "", text)
+    call = parse_expr(text if re.match(r"^[^\W\d]\w*\(", text) else f"f({text})")
+    if not isinstance(call, E.Call) or not call.args:
+        return None
+    return _one("input", clause, M.InputClaim(args=call.args))
+
+
+_PAIR = re.compile(r"(?:^|,\s*|\s+and\s+)(?P<subj>@\d+|[^\W\d]\w*)\s*(?:=|to\s+be|be|as|equal\s+to)\s+"
+                   r"(?P<value>@\d+|-?\d+)", re.I)
+
+
+@pattern(r"^(?:let's\s+|let\s+us\s+|we\s+(?:can\s+|could\s+)?)?(?:choose|pick|set|take|try|use|let|select)"
+         r"\s+(?P<pairs>.+)$")
+def _choice(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    if clause.direction != "backward":
+        return None
+    out: list[Statement] = []
+    for pair in _PAIR.finditer(m.group("pairs")):
+        out.extend(_choice_pair(clause, pair.group("subj"), pair.group("value")))
+    for atom in re.findall(r"@\d+", m.group("pairs")):  # `number = 4` written in one span
+        text = clause.p.atom(atom) or ""
+        eq = re.fullmatch(r"\s*([^\W\d]\w*)\s*=\s*(.+)", text)
+        if eq:
+            value = parse_expr(eq.group(2))
+            if value is not None and not E.free_names(value):
+                out.extend(_choice_pair(clause, eq.group(1), None, value))
+    return out or None
+
+
+def _choice_pair(clause: Clause, subj: str, value_token: str | None,
+                 value: E.Expr | None = None) -> list[Statement]:
+    subject = clause.subject(subj) if clause.p.atom(subj) is not None or subj.isidentifier() else None
+    if value is None:
+        value = clause.value(value_token)
+    if subject is None or value is None or not isinstance(subject, E.Name):
+        return []
+    cond = E.Compare(subject, ("==",), (value,))
+    return _one("let", clause, M.ConditionOnInputClaim(modality=M.Modality.CHOICE, condition=cond))
+
+
+@pattern(r"^" + _SUBJECT + r"\s+(?:could|can|might)\s+be\s+" + _VALUE)
+def _choice2(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    if clause.direction != "backward":
+        return None
+    return _choice_pair(clause, m.group("subj"), m.group("value")) or None
+
+
+# forward and backward facts about values
+
+@pattern(r"^" + _LEN_SUBJECT + r"\s+(?:is|was|becomes|equals|=)\s+(?:now\s+|still\s+)?" + _VALUE)
+def _length(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    subject, value = clause.subject(m.group("lensubj")), clause.value(m.group("value"))
+    if subject is None or value is None:
+        return None
+    return _state(clause, E.Call("len", (subject,)), value)
+
+
+@pattern(r"^" + _SUBJECT + r"\s+(?:has|contains|holds)\s+(?P<n>@\d+|\w+)\s+(?:elements?|items?|"
+         r"characters?|entries|letters?|values?)\b")
+def _has_n(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    subject = clause.subject(m.group("subj"))
+    n = _int(clause.p.atom(m.group("n")) or m.group("n"))
+    if subject is None or n is None:
+        return None
+    return _state(clause, E.Call("len", (subject,)), E.Const(n))
+
+
+@pattern(r"^(?:calling\s+)?(?P<call>@\d+)\s+(?:returns|gives|evaluates\s+to|yields|results\s+in|"
+         r"is\s+evaluated\s+to)\s+" + _VALUE)
+def _call_value(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    if _TOP_EQ.search(clause.p.atom(m.group("value")) or ""):
+        return _echo_gives(clause, re.match(r"^(?P<echo>@\d+)\s+\w+(?:\s+\w+)?\s+(?P<value>@\d+)",
+                                            clause.p.text) or m)
+    call, value = clause.expr(m.group("call")), clause.value(m.group("value"))
+    if call is None or value is None or isinstance(call, E.Name):
+        return None
+    if not E.free_names(call) and not (isinstance(call, E.Call) and call.func not in E.BUILTIN_FUNCTIONS):
+        return _state(clause, call, value)  # working: len('abc') gives 3
+    if isinstance(call, E.Call) and call.func not in E.BUILTIN_FUNCTIONS:
+        if any(E.free_names(a) for a in call.args):
+            return None
+        return _one("call_result", clause, M.CallResultClaim(call=call, value=value))
+    return _state(clause, call, value)
+
+
+@pattern(r"^(?P<atom>@\d+)$")
+def _atom_alone(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """A clause that is one backticked statement: ``result = 8 + 5 = 13``, ``odd_count = 2``,
+    ``int(' 12') = 12``, ``3 + 2*1 = 5``, or a comparison asserted as true: ``5 % 2 == 1``."""
+    text = clause.p.atom(m.group("atom")) or ""
+    if not clause.p.backticked[int(m.group("atom")[1:])] and not _TOP_EQ.search(text):
+        return None
+    return _assignment_text(clause, text)
+
+
+def _assignment_text(clause: Clause, text: str) -> list[Statement] | None:
+    parts = [x.strip() for x in re.split(r"(?<![=!<>+\-*/%])=(?!=)", text)]
+    if len(parts) >= 2:
+        exprs = [parse_expr(x) for x in parts]
+        if any(x is None or _comparison(x) for x in exprs):
+            return None  # "lo = 4 > hi = 3" is no chain of values
+        target, *chain = [x for x in exprs if x is not None]
+        if E.free_names(chain[-1]):
+            return None  # "start = s.find('o')": the statement, no value
+        if not E.free_names(target):
+            if isinstance(target, E.Const):
+                return None
+            return _one("working", clause, M.StateClaim(target=target, chain=tuple(chain)), pure=True)
+        return _state(clause, target, chain[0]) if len(chain) == 1 else \
+            _state_chain(clause, target, tuple(chain))
+    expr = parse_expr(text)
+    if expr is not None and _comparison(expr) and not E.free_names(expr):
+        return _one("working", clause, M.ConditionClaim(condition=expr, truth=True), pure=True)
+    return None
+
+
+def _state_chain(clause: Clause, target: E.Expr, chain: tuple[E.Expr, ...]) -> list[Statement] | None:
+    """``result = 8 + 5 = 13``: the links without names are working, the last is the value."""
+    if not isinstance(target, E.Name):
+        return None
+    links = chain if all(x is chain[-1] or E.free_names(x) for x in chain[:-1]) else (chain[-1],)
+    claims: list[M.Claim] = [M.StateClaim(target=target, chain=links)]
+    out = [Statement("state", (tuple(claims),), clause.raw)]
+    if len(chain) >= 2 and not any(E.free_names(x) for x in chain):
+        out.append(Statement("working", ((M.StateClaim(target=chain[0], chain=chain[1:]),),),
+                             clause.raw, pure=True))
+    return out
+
+
+@pattern(r"^(?:(?:(?:we|it|the\s+function)\s+)?(?:start|starts|begin|begins|initialize|initializes|set|sets|"
+         r"giving|gives|leaving|leaves|so|making|makes|now|with|and|then|resulting\s+in)"
+         r"(?:\s+(?:out|off))?(?:\s+with)?\s+)?(?P<list>@\d+(?:\s*(?:,|and|,\s*and)\s*@\d+)*)$")
+def _assignments(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``We start with a = 252, b = 105 and steps = 0``; ``giving res = [1, 4, 2] and lst = [3]``."""
+    out: list[Statement] = []
+    for token in re.findall(r"@\d+", m.group("list")):
+        text = clause.p.atom(token) or ""
+        if not _TOP_EQ.search(text):
+            return None
+        out.extend(_assignment_text(clause, text) or [])
+    return out or None
+
+
+@pattern(r"^" + _SUBJECT + r"\s+has\s+(?:a\s+)?length\s+(?:of\s+)?(?P<value>@\d+)")
+def _has_length(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
+    if subject is None or value is None:
+        return None
+    return _state(clause, E.Call("len", (subject,)), value)
+
+
+@pattern(r"^(?P<echo>@\d+)\s+(?:gives|yields|results\s+in|produces|makes\s+it|computes)\s+(?P<value>@\d+)")
+def _echo_gives(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``result += n`` gives ``1 + 3 = 4``; ``popitem()`` gives ``k = 'a'``."""
+    echo = clause.p.atom(m.group("echo")) or ""
+    value_text = clause.p.atom(m.group("value")) or ""
+    if not _TOP_EQ.search(echo) and not re.match(r"^\s*[^\W\d]\w*\s*=(?!=)", value_text):
+        return None  # "s.find('a') gives 3" is a call's value, read by _call_value
+    target = re.match(r"^\s*([^\W\d]\w*)\s*(?:[-+*/%]|//|\*\*)?=(?!=)", echo)
+    if re.match(r"^\s*[^\W\d]\w*\s*=(?!=)", value_text):
+        return _assignment_text(clause, value_text)
+    if target is None:
+        return None
+    return _assignment_text(clause, f"{target.group(1)} = {value_text}")
+
+
+@pattern(r"^(?P<call>@\d+)\b.*?\b(?:leaving|leaves|giving|resulting\s+in|so\s+that\s+it\s+is|to\s+get)\s+"
+         r"(?P<value>@\d+)$")
+def _leaving(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``results.pop(0)`` removes the first element, leaving ``[0, 2, 0, 2]``."""
+    call = clause.expr(m.group("call"))
+    value = clause.value(m.group("value"))
+    if not isinstance(call, E.MethodCall) or value is None:
+        return None
+    if call.method in _MUTATORS and isinstance(call.receiver, E.Name):
+        return _state(clause, call.receiver, value)  # what the object holds afterwards
+    return _state(clause, call, value)  # the call's own value
+
+
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+                       "update", "popitem", "setdefault", "add", "discard"})
+
+
+@pattern(r"\b(?:leaves|keeps|leaving|keeping)\s+" + _SUBJECT + r"\s+(?:unchanged\s+|the\s+same\s+)?"
+         r"(?:at|as)\s+" + _VALUE)
+def _leaves(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
+    if subject is None or value is None:
+        return None
+    return _state(clause, subject, value)
+
+
+@pattern(r"^" + _SUBJECT + r"\s+(?:is|was)\s+(?P<neg>not\s+|no\s+longer\s+|still\s+|now\s+)?(?:an?\s+)?empty\b")
+def _emptiness(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    subject = clause.subject(m.group("subj"))
+    if subject is None:
+        return None
+    empty = not (m.group("neg") or "").strip().startswith(("not", "no"))
+    cond = E.Compare(E.Call("len", (subject,)), ("==" if empty else "!=",), (E.Const(0),))
+    return _one("condition", clause, M.ConditionClaim(condition=cond, truth=True))
+
+
+@pattern(r"^" + _SUBJECT + r"\s+(?:starts|begins|starts\s+out)\s+(?:as|with|at)\s+(?:an?\s+)?empty\s+"
+         r"(?P<kind>list|string|dict|dictionary|set|tuple)\b")
+def _starts_empty(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    return _empty_made(clause, m)
+
+
+@pattern(r"^(?:an?\s+)?empty\s+(?P<kind>list|string|dict|dictionary|set|tuple)\s+(?:called\s+|named\s+)?"
+         r"(?P<subj>@\d+|[^\W\d]\w*)\s+(?:is\s+)?(?:created|initialized|initialised|defined|made)\b")
+def _empty_made(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    subject = clause.subject(m.group("subj"))
+    if subject is None:
+        return None
+    empty = {"list": E.ListExpr(()), "string": E.Const(""), "dict": E.DictExpr((), ()),
+             "dictionary": E.DictExpr((), ()), "set": E.Call("set", ()),
+             "tuple": E.TupleExpr(())}[m.group("kind").lower()]
+    return _state(clause, subject, empty)
+
+
+@pattern(r"^" + _SUBJECT + r"\s+(?:is|gets)\s+(?:initialized|initialised|set|created)\s+(?:to|as)\s+"
+         r"(?:an?\s+)?empty\s+(?P<kind>list|string|dict|dictionary|set|tuple)\b")
+def _made_empty(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    return _empty_made(clause, m)
+
+
+@pattern(r"^(?P<left>@\d+),?\s+which\s+is\s+(?P<value>@\d+)$")
+def _which_is(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``range(9 - 3 + 1)``, which is ``range(7)``; ``shares = [each] * parts``, which is ..."""
+    assigned = re.match(r"^\s*([^\W\d]\w*)\s*=(?!=)", clause.p.atom(m.group("left")) or "")
+    if assigned:
+        value = clause.value(m.group("value"))
+        return _state(clause, E.Name(assigned.group(1)), value) if value is not None else None
+    left, value = clause.expr(m.group("left")), clause.value(m.group("value"))
+    if left is None or value is None or isinstance(left, E.Const):
+        return None
+    if not E.free_names(left) and not E.free_names(value):
+        return _one("working", clause, M.StateClaim(target=left, chain=(value,)), pure=True)
+    return _state(clause, left, value)
+
+
+@pattern(r"^(?:where|with|here)\s+(?P<left>@\d+)\s+(?:is|=|equals|being)\s+(?P<value>@\d+)$")
+def _where_is(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``..., where -n is -1``."""
+    left, value = clause.expr(m.group("left")), clause.value(m.group("value"))
+    if left is None or value is None:
+        return None
+    return _state(clause, left, value)
+
+
+_STATE_VERBS = (r"(?:is|are|gets|was)\s+(?:now\s+|still\s+|then\s+)?(?:initialized|initialised|set|"
+                r"updated|assigned|reassigned|reset|changed|modified)\s+(?:to|as)|"
+                r"(?:now\s+)?(?:becomes|became|remains|stays|stayed|remained|equals|holds|contains|stores|"
+                r"starts\s+(?:at|as|with)|starts\s+out\s+as|begins\s+(?:at|as))|"
+                r"is\s+now|is\s+still|is\s+then|now\s+holds|now\s+has\s+the\s+value|has\s+the\s+value|"
+                r"is\s+equal\s+to|=|:=|is|are")
+
+
+@pattern(r"^(?:makes?\s+)?" + _SUBJECT + r"\s+(?P<verb>" + _STATE_VERBS + r")\s+"
+         r"(?:now\s+|initially\s+|still\s+|then\s+|again\s+|currently\s+|finally\s+|also\s+|"
+         r"updated\s+to\s+|set\s+to\s+|equal\s+to\s+)?" + _VALUE
+         + r"(?P<rest>.*)$")
+def _state_pattern(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    subject = clause.subject(m.group("subj"))
+    value = clause.value(m.group("value"))
+    if subject is None or value is None:
+        return None
+    rest = m.group("rest").strip()
+    if rest and not rest.startswith(("(", ",", ";", ".", "because", "since", "as ", "at ",
+                                     "after", "now", "here", "again", "for ", "in ", "when")):
+        return None  # "x is 3 more than y": the value continues in words
+    if m.group("verb").strip() in ("=", ":=") and E.free_names(value):
+        return None  # "start = s.find('o')": the statement echoed, no value stated
+    if m.group("verb").strip() in ("is", "are") and isinstance(subject, E.Name) \
+            and _comparison(value):
+        return None
+    return _state(clause, subject, value)
+
+
+@pattern(r"\bmakes?\s+" + _SUBJECT + r"\s+(?:equal\s+to|equal|become|be)\s+" + _VALUE)
+def _makes(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
+    if subject is None or value is None:
+        return None
+    return _state(clause, subject, value)
+
+
+def _state(clause: Clause, subject: E.Expr, value: E.Expr) -> list[Statement] | None:
+    if not E.free_names(subject):
+        if isinstance(subject, E.Const | E.ListExpr | E.TupleExpr | E.DictExpr | E.SetExpr) \
+                or E.free_names(value):
+            return None  # "'P' becomes 'p'": a description of values, not of the program's state
+        return _one("working", clause, M.StateClaim(target=subject, chain=(value,)), pure=True)
+    pure, _ = _working(clause, None, None)
+    pure += [c for st in chain_working(clause) for o in st.options for c in o]
+    claims: list[M.Claim] = [M.StateClaim(target=subject, chain=(value,))]
+    out = [Statement("state" if isinstance(subject, E.Name) else "value", (tuple(claims),), clause.raw)]
+    out.extend(Statement("working", ((c,),), clause.raw, pure=True) for c in pure)
+    return out
+
+
+@pattern(r"(?:\u2192|->|=>)")
+def _arrows(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``s[0] == s[1]`` -> ``'a' == 'd'`` -> ``False``; ``('b', 2)`` -> ``inv = {1: 'a', 2: 'b'}``."""
+    parts = [x.strip() for x in re.split(r"\u2192|->|=>", clause.p.text)]
+    atoms = [x for x in parts if re.fullmatch(r"@\d+", x)]
+    out: list[Statement] = []
+    for part in parts:
+        if re.fullmatch(r"@\d+", part) and re.match(r"^\s*[^\W\d]\w*\s*=(?!=)", clause.p.atom(part) or ""):
+            out.extend(_assignment_text(clause, clause.p.atom(part) or "") or [])
+    values = [clause.expr(a) for a in atoms]
+    if len(values) >= 2 and all(v is not None for v in values) and not out:
+        last = values[-1]
+        assert last is not None
+        if not E.free_names(last) and isinstance(last, E.Const):
+            for v in values[:-1]:
+                assert v is not None
+                if isinstance(v, E.Const):
+                    continue
+                if _comparison(v) and isinstance(last.value, bool):
+                    claim: M.Claim = M.ConditionClaim(condition=v, truth=last.value)
+                else:
+                    claim = M.StateClaim(target=v, chain=(last,))
+                out.append(Statement("working" if not E.free_names(v) else "value", ((claim,),),
+                                     clause.raw, pure=not E.free_names(v)))
+    return out or None
+
+
+@pattern(r"@\d+")
+def _working_atoms(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """Arithmetic written out inside a span, as the last resort: ``1 + 2 + 2 + 4 = 8``."""
+    out: list[Statement] = []
+    for token in re.findall(r"@\d+", clause.p.text):
+        text = clause.p.atom(token) or ""
+        if "=" not in text or not clause.p.backticked[int(token[1:])]:
+            continue
+        parts = [x.strip() for x in re.split(r"(?<![=!<>+\-*/%])=(?!=)", text)]
+        exprs = [parse_expr(x) for x in parts]
+        if len(parts) >= 2 and all(x is not None and not E.free_names(x) for x in exprs) \
+                and not isinstance(exprs[0], E.Const):
+            out.extend(_one("working", clause, M.StateClaim(target=exprs[0], chain=tuple(exprs[1:])),  # type: ignore[arg-type]
+                            pure=True))
+    return out or None
+
+
+@pattern(r".")
+def _outcome_only(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    outcome = _outcome(clause.p.text)
+    if outcome is None:
+        return None
+    return _one("branch", clause, BranchClaim(loop=outcome[1], taken=outcome[0]))
+
+
+# ---- entry point -------------------------------------------------------------------------------
+
+_ITERATION = re.compile(
+    r"(?:^|\b(?:in|during|for|on|at)\s+)(?:the\s+)?(?:(?P<ord>first|second|third|fourth|fifth|sixth|"
+    r"seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+(?:iteration|pass|loop\s+iteration)|"
+    r"iteration\s+(?:#\s*)?(?P<num>\d+))\b", re.I)
+_BINDING = re.compile(r"^(?:for|when|with|if|in\s+the\s+iteration\s+(?:for|where|with))\s+"
+                      r"(?P<name>@\d+|[^\W\d]\w*)\s*(?:=|==|is|being)\s+(?P<value>@\d+|-?\d+)\s*[,:]?\s*", re.I)
+_BINDING_ATOM = re.compile(r"^(?:for|when|with)?\s*\(?(?P<atom>@\d+)\)?\s*:\s*|^(?:for|when|with)\s+\(?(?P<atom2>@\d+)\)?"
+                           r"\s*(?:,\s*|$)", re.I)
+
+
+def _binding(clause: Clause, m: re.Match[str]) -> tuple[E.Name | None, E.Expr | None]:
+    """The (name, value) a loop-context opening gives: ``for ch = 'a'``, ``when `i = 2`:``."""
+    groups = m.groupdict()
+    atom = groups.get("atom") or groups.get("atom2")
+    if atom is not None:
+        eq = re.fullmatch(r"\s*([^\W\d]\w*)\s*=\s*(.+)", clause.p.atom(atom) or "")
+        if eq is None:
+            return None, None
+        value = parse_expr(eq.group(2))
+        if value is None or E.free_names(value):
+            return None, None
+        return E.Name(eq.group(1)), value
+    name = clause.subject(m.group("name"))
+    value = clause.value(m.group("value"))
+    return (name if isinstance(name, E.Name) else None), value
+
+
+_LINE_REF = re.compile(r"^\s*(?:\[L(?P<a>\d+)\](?:\s*,\s*\[L\d+\])*|(?:on|in|at)?\s*line\s+(?P<b>\d+))\s*[:,]?\s*",
+                       re.I)
+#: line tags inside a sentence ("so [L20] sets ..."): dropped before reading
+INNER_LINE_TAG = re.compile(r"\[L\d+\]\s*")
+
+
+def context_of(text: str) -> tuple[int | None, int | None]:
+    """(iteration, line) named at the start of a heading or sentence (``Iteration 2``, ``In the
+    second iteration``, ``[L5]``, ``On line 5``)."""
+    m = _ITERATION.search(text[:80])
+    iteration = None
+    if m:
+        word = (m.group("ord") or m.group("num") or "").lower()
+        iteration = _ORDINALS.get(word) or (int(re.sub(r"\D", "", word)) if re.sub(r"\D", "", word) else None)
+    lm = _LINE_REF.match(text)
+    line = int(lm.group("a") or lm.group("b")) if lm else None
+    return iteration, line
+
+
+def strip_context(text: str) -> tuple[str, int | None, int | None]:
+    """``text`` without a leading line reference or iteration phrase, and what they named."""
+    line = iteration = None
+    lm = _LINE_REF.match(text)
+    if lm:
+        line = int(lm.group("a") or lm.group("b"))
+        text = text[lm.end():]
+    it = _ITERATION.match(text)
+    if it:
+        iteration, _ = context_of(text)
+        text = text[it.end():].lstrip(" ,:")
+    return text, iteration, line
+
+
+def read_clause(p: Protected, body: str, raw: str, direction: str, *,
+                choosing: bool = False) -> Found:
+    """The statements of one clause (``body``: a stretch of the protected sentence ``p``) and
+    the context it sets (see the module doc).  ``choosing``: an earlier clause of the sentence
+    made a choice, so a bare ``name = value`` here is one more (``choose a = 1 and b = 2``)."""
+    found = Found()
+    clause = Clause(Protected(body, p.atoms, p.backticked), raw, direction)
+    body = _LEAD.sub("", body.strip()).strip().rstrip(".!;:").strip()
+    if choosing and direction == "backward":
+        m = re.fullmatch(r"(?:and\s+)?(@\d+)", body)
+        text = clause.p.atom(m.group(1)) if m else None
+        eq = re.fullmatch(r"\s*([^\W\d]\w*)\s*=\s*(.+)", text or "")
+        if eq:
+            value = parse_expr(eq.group(2))
+            if value is not None and not E.free_names(value):
+                found.statements.extend(_choice_pair(clause, eq.group(1), None, value))
+                return found
+    b = _BINDING.match(body) or _BINDING_ATOM.match(body)
+    if b:
+        name, value = _binding(clause, b)
+        if name is not None and value is not None:
+            found.bindings = ((name.id, value),)
+            found.statements.append(Statement(
+                "iteration", ((M.StateClaim(target=name, chain=(value,)),),), raw))
+        body = body[b.end():]
+    body = re.sub(r"\s+", " ", body)
+    if not body:
+        return found
+    clause.p.text = body
+    for regex, fn in _PATTERNS:
+        m = regex.search(body)
+        if m is None:
+            continue
+        statements = fn(clause, m)
+        if statements:
+            looks_back = bool(_LOOKS_BACK.search(body))
+            found.statements.extend(
+                Statement(s.kind, s.options, s.clause, looks_back=looks_back, pure=s.pure)
+                for s in statements)
+            break
+    return found

@@ -1,0 +1,105 @@
+"""Reading a free-form rationale: sentences, context and statements, in order.
+
+:func:`read_freeform` cuts the text into sentences (:mod:`.segment`), keeps the context that
+headings and sentence openings set (``**Iteration 2**:``, ``In the first iteration,``,
+``[L5]:``, ``for ch = 'a':``), splits each sentence into clauses at ``, so``, ``;``,
+``, which means`` and similar joints, and reads each clause with the pattern table
+(:mod:`.patterns`).  A statement carries the iteration, line and loop bindings in force where
+it was written.  Sentences that no pattern reads are prose: counted, never guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+
+from codecot.claims.freeform.exprs import normalize, protect
+from codecot.claims.freeform.model import Reading, Sentence, Statement
+from codecot.claims.freeform.patterns import INNER_LINE_TAG, context_of, read_clause, strip_context
+from codecot.claims.freeform.segment import MAX_SENTENCE_CHARS, segments
+
+_MARKER = re.compile(r"^\s*(?:[-*+\u2022]\s+|\d+[.)]\s+|step\s+\d+\s*[:.)]\s*|\(\w\)\s+)", re.I)
+_EMPHASIS = re.compile(r"\*\*|__")
+_JOINTS = re.compile(
+    r",?\s+so\s+(?=\S)|;\s+|,\s+and\s+then\s+|\s+and\s+then\s+|,\s+then\s+|,\s+which\s+means\s+(?:that\s+)?|"
+    r",\s+meaning\s+(?:that\s+)?|,\s+and\s+(?=(?:the|we|it|@|[^\W\d]\w*\s+(?:is|becomes|=))\b)|"
+    r"\s+and\s+(?=@\d+\s*(?:[,.;]|$|is\b|becomes\b|stays\b|remains\b|equals\b|=))|"
+    r",?\s+and\s+(?=[^\W\d]\w*\s+(?:is|becomes|stays|remains|equals|starts|has|gets)\b)|"
+    r",?\s+and\s+(?=the\s+(?:loop|function|condition|result|output|answer|while|for)\b)|"
+    r",\s+thus\s+|,\s+therefore\s+|,\s+hence\s+|\s+because\s+|\s+since\s+|:\s+(?=\S)", re.I)
+
+
+def read_freeform(text: str, direction: str = "forward") -> Reading:
+    """The sentences of ``text`` and the statements read from them (see the module doc)."""
+    segs, cut = segments(text)
+    sentences: list[Sentence] = []
+    iteration: int | None = None
+    bindings: tuple[tuple[str, object], ...] = ()
+    for seg in segs:
+        raw = text[seg.start:seg.end]
+        if seg.markup:
+            heading_iteration, _ = context_of(_EMPHASIS.sub("", raw.lstrip("#").strip()))
+            iteration, bindings = heading_iteration, ()
+            sentences.append(Sentence(raw, (seg.start, seg.end), True))
+            continue
+        if len(raw) > MAX_SENTENCE_CHARS:
+            sentences.append(Sentence(raw, (seg.start, seg.end), False, note="too long to read"))
+            continue
+        body = _unemphasize(normalize(raw))
+        body = _MARKER.sub("", body, count=1).strip()
+        body = _LABEL.sub("the output is ", body, count=1)
+        answer = _ANSWER.match(body)
+        if answer:
+            body = _answer_clause(answer.group(1).strip(), direction)
+        body, it, line = strip_context(body)
+        body = INNER_LINE_TAG.sub("", body)
+        if it is not None:
+            iteration, bindings = it, ()
+        paren = _PAREN_LEAD.match(body)
+        if paren:  # "Iteration 2 (`n = 5`):", "[L13] (`num = -15`): ..." set the loop variable
+            body = f"for {paren.group(1)}: {body[paren.end():]}".rstrip(": ")
+        statements: list[Statement] = []
+        p = protect(body)
+        clauses = _clauses(p.text)
+        clauses += [m.group(1) for c in clauses for m in _ASIDE.finditer(c)]
+        for clause in clauses:
+            choosing = any(st.kind == "let" for st in statements)
+            found = read_clause(p, clause, raw, direction, choosing=choosing)
+            if found.bindings:
+                bindings = found.bindings  # type: ignore[assignment]
+            for s in found.statements:
+                statements.append(Statement(s.kind, s.options, s.clause, iteration, line,
+                                            bindings, s.looks_back, s.pure))  # type: ignore[arg-type]
+        sentences.append(Sentence(raw, (seg.start, seg.end), False, tuple(statements)))
+    return Reading(tuple(sentences), cut)
+
+
+_LABEL = re.compile(r"^(?:the\s+)?(?:final\s+|predicted\s+)?(?:output|answer|result|return\s+value)\s*:\s*",
+                    re.I)
+_ANSWER = re.compile(r"^\[ANSWER\]\s*(.*?)\s*\[/ANSWER\]$", re.I | re.S)
+_PAREN_LEAD = re.compile(r"^\(\s*(`[^`]+`)\s*\)\s*:?\s*")
+#: a remark in parentheses with words in it: "(it ran 4 times)"; working has none
+_ASIDE = re.compile(r"\(((?:[^()]*?[A-Za-z]{3,}[^()]*?))\)")
+
+
+def _answer_clause(inner: str, direction: str) -> str:
+    """The clause an ``[ANSWER] ... [/ANSWER]`` block states."""
+    inner = inner.strip()
+    if inner.startswith("assert "):
+        return inner
+    if direction == "backward":
+        return f"the input is `{inner}`"
+    return f"the output is `{inner}`"
+
+
+def _clauses(text: str) -> list[str]:
+    """The clauses of a protected sentence (placeholders hold no joints, so no quoting)."""
+    parts = _JOINTS.split(text)
+    return [p for p in (x.strip() for x in parts) if p]
+
+
+def _unemphasize(text: str) -> str:
+    """``text`` without ``**`` and ``__`` emphasis outside backticks (code keeps its stars)."""
+    parts = text.split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = _EMPHASIS.sub("", parts[i])
+    return "`".join(parts)

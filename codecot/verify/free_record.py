@@ -1,0 +1,200 @@
+"""Free-form verdict records (DESIGN.md §3): what was read from a free-form rationale, and the
+verdict of every statement.
+
+:func:`free_plan` reads the text (:func:`codecot.claims.freeform.read_freeform`) and lists the
+executions it needs: forward, the record's input; backward, every input the text proposes
+(``the input could be ...``, ``[ANSWER] assert f(...) == ... [/ANSWER]``), every check, and the
+record's input.  :func:`free_verdict_record` decides each statement once those traces exist and
+applies the acceptance policy.  A record has ``format: "free"``, ``coverage``, ``sentences``
+and one step per statement: ``{"index", "text" (its sentence), "span", "kind", "verdict",
+"detail"}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from codecot.claims import expr as E
+from codecot.claims import model as M
+from codecot.claims.freeform import Reading, read_freeform
+from codecot.claims.freeform.model import OutputClaim
+from codecot.claims.render import render_expr
+from codecot.corpus import CorpusRecord
+from codecot.verify.backward import BackwardChecker, is_literal
+from codecot.verify.freeform import FreeChecker
+from codecot.verify.policy import Policy, get_policy
+from codecot.verify.verdicts import StepVerdict, Verdict
+
+if TYPE_CHECKING:
+    from codecot.symbolic.session import BackwardSession
+
+
+@dataclass(frozen=True)
+class FreePlan:
+    """A read free-form rationale and the argument-list sources it needs executed."""
+
+    rationale: dict[str, Any]
+    record: CorpusRecord
+    reading: Reading
+    inputs: tuple[str, ...]
+
+    @property
+    def direction(self) -> str:
+        return str(self.rationale.get("direction") or "forward")
+
+
+def _source(args: tuple[E.Expr, ...]) -> str | None:
+    if not all(is_literal(a) for a in args):
+        return None
+    return ", ".join(render_expr(a) for a in args)
+
+
+def _backward_sources(reading: Reading) -> list[str]:
+    out: list[str] = []
+    for sentence in reading.sentences:
+        for st in sentence.statements:
+            claim = st.options[0][0] if st.options and st.options[0] else None
+            src = None
+            if isinstance(claim, M.InputClaim):
+                src = _source(claim.args)
+            elif isinstance(claim, M.CheckClaim) and isinstance(claim.call, E.Call):
+                src = _source(claim.call.args)
+            if src is not None and src not in out:
+                out.append(src)
+    return out
+
+
+def free_plan(rationale: dict[str, Any], record: CorpusRecord) -> FreePlan:
+    direction = str(rationale.get("direction") or "forward")
+    reading = read_freeform(str(rationale.get("text") or ""), direction)
+    if direction == "backward":
+        inputs = tuple(dict.fromkeys([*_backward_sources(reading), record.input]))
+    else:
+        inputs = (record.input,)
+    return FreePlan(rationale, record, reading, inputs)
+
+
+def _reproduces(trace: dict[str, Any] | None, output: str | None, entry: str) -> tuple[Verdict, str]:
+    if trace is None:
+        return Verdict.UNKNOWN, "the input is not written as literals, so it was not executed"
+    if not trace.get("ok"):
+        return Verdict.REFUTED, f"running it fails: {trace.get('error')}"
+    if trace.get("output") != output:
+        return Verdict.REFUTED, f"{entry} returns {trace.get('output')} on it, not {output}"
+    return Verdict.PROVED, ""
+
+
+def free_verdict_record(p: FreePlan, traces: list[dict[str, Any] | None],
+                        policy: Policy | None = None, *,
+                        backward: Callable[[Any], BackwardSession | None] | None = None,
+                        ) -> dict[str, Any]:
+    """Decide every statement of ``p`` given the traces of ``p.inputs`` (same order)."""
+    policy = policy or get_policy("free")
+    record = p.record
+    entry = record.entry_name
+    by_source = dict(zip(p.inputs, traces, strict=False))
+    own = by_source.get(record.input)
+    results: list[StepVerdict] = []
+    spans: list[list[int]] = []
+    checker: FreeChecker | None = None
+    back: BackwardChecker | None = None
+    finals: list[str] = []
+    if p.direction == "backward":
+        sources = _backward_sources(p.reading)
+        inputs = [s for s in sources if _is_input(p.reading, s)]
+        final = by_source.get(inputs[-1]) if inputs else None
+        checks = [by_source.get(s) for s in sources if s not in inputs]
+        if record.output is not None:
+            session = backward(_SessionPlan(p)) if backward is not None else None
+            back = BackwardChecker(entry, [], record.output, final, checks, code=record.code,
+                                   session=session)
+        seen_ok = final if final is not None and final.get("ok") \
+            and final.get("output") == record.output else own
+        run = seen_ok
+    else:
+        run = own
+    if run is not None and run.get("ok"):
+        checker = FreeChecker(record.code, run, entry=entry,
+                              backward=back.check if back is not None else None,
+                              record_output=record.output if p.direction == "backward" else None)
+    index = 0
+    doubtful = False  # a sentence that looks like a choice but gave none was read
+    for sentence in p.reading.sentences:
+        if p.direction == "backward" and _CHOICE_WORDS.search(sentence.text) and not any(
+                st.kind == "let" for st in sentence.statements):
+            doubtful = True
+        for st in sentence.statements:
+            claim = st.options[0][0]
+            if isinstance(claim, M.InputClaim):
+                verdict, detail = _reproduces(by_source.get(_source(claim.args) or ""),
+                                              record.output, entry)
+                finals.append("input")
+            elif isinstance(claim, M.CheckClaim) and isinstance(claim.call, E.Call):
+                verdict, detail = _reproduces(by_source.get(_source(claim.call.args) or ""),
+                                              record.output, entry)
+            elif checker is None:
+                verdict, detail = Verdict.UNKNOWN, (
+                    "the record has no output" if record.output is None and p.direction == "backward"
+                    else "the record's trace failed")
+            else:
+                verdict, detail = checker.check(st)
+                if verdict is Verdict.REFUTED and doubtful and st.kind == "must":
+                    verdict, detail = Verdict.UNKNOWN, (
+                        f"{detail}; but an earlier sentence may make a choice that was not read")
+            if isinstance(claim, OutputClaim) and p.direction == "forward":
+                finals.append("answer")
+                kind = "answer"
+            else:
+                kind = "input" if isinstance(claim, M.InputClaim) else st.kind
+            results.append(StepVerdict(index, sentence.text, kind, verdict, detail))
+            spans.append(list(sentence.span))
+            index += 1
+    accepted, reason = policy.accepts(results)
+    out = dict(p.rationale)
+    out["format"] = "free"
+    out["accepted"] = accepted
+    out["coverage"] = round(p.reading.coverage, 4)
+    out["sentences"] = len(p.reading.content)
+    out["steps"] = [{**s.to_json(), "span": span} for s, span in zip(results, spans, strict=True)]
+    if p.reading.truncated:
+        out["truncated"] = True
+    if not accepted:
+        out["reason"] = reason
+    out["policy"] = policy.name
+    return out
+
+
+_CHOICE_WORDS = re.compile(r"\b(?:choose|chose|pick|picked|let's|let\s+us|we\s+take|assume|suppose|"
+                           r"select|we\s+set|try)\b", re.I)
+
+
+def _is_input(reading: Reading, source: str) -> bool:
+    for sentence in reading.sentences:
+        for st in sentence.statements:
+            claim = st.options[0][0]
+            if isinstance(claim, M.InputClaim) and _source(claim.args) == source:
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class _SessionPlan:
+    """What a backward session factory reads from a plan: the record, the final input, lines."""
+
+    free: FreePlan
+
+    @property
+    def record(self) -> CorpusRecord:
+        return self.free.record
+
+    @property
+    def inputs(self) -> tuple[str | None, ...]:
+        inputs = [s for s in _backward_sources(self.free.reading) if _is_input(self.free.reading, s)]
+        return (inputs[-1] if inputs else None,)
+
+    @property
+    def steps(self) -> list[Any]:
+        return []
