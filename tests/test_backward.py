@@ -170,3 +170,14 @@ def test_false_properties_of_inputs_are_refuted(factory: Any) -> None:
     for claim in ("len(s) must be at least 4.", "s must start with 'abc'."):
         out = check(factory, PREFIX, "'abcz'", base.format(claim=claim))
         assert out["steps"][1]["verdict"] == "proved", (claim, out["steps"][1])
+
+
+def test_a_choice_naming_a_builtin_is_about_the_parameters(factory: Any) -> None:
+    # `str` is no parameter: it is the builtin, so the choice is decided at the final input
+    for choice, verdict in (("Let str.upper(value) be 'Q'.", "consistent"),
+                            ("Let str.upper(value) be 'R'.", "refuted")):
+        out = check(factory, CONCAT, "'bcksrutq'", GOOD.replace("Let value be 'q'.", choice))
+        step = out["steps"][2]
+        assert step["verdict"] == verdict, step
+        if verdict == "refuted":
+            assert step["detail"] == "the final input does not honour the choice: value = 'q'"

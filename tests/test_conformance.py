@@ -403,14 +403,16 @@ def test_reference_values(expr: E.Expr, env: dict[str, Any], expected: Any) -> N
     (E.Index(E.ListExpr(()), E.Const(0)), IndexError),
     (E.Name("nope"), NameError),
     (E.MethodCall(E.Const(1), "upper", ()), AttributeError),
-    (E.MethodCall(E.ListExpr(()), "append", (E.Const(1),)), NotInSubset),
+    # a mutation of a value that no variable holds and the expression did not build
+    (E.MethodCall(E.IfExp(E.Name("b"), E.Name("xs"), E.ListExpr(())), "append", (E.Const(1),)),
+     NotInSubset),
     (E.Call("f", ()), NotInSubset),
     (E.BinOp("*", E.Const("ab"), E.Const(10**9)), TooExpensive),
     (E.Call("sum", (E.Call("range", (E.Const(10**12),)),)), TooExpensive),
 ])
 def test_reference_raises(expr: E.Expr, exc: type[Exception]) -> None:
     with pytest.raises(exc):
-        evaluate(expr, {})
+        evaluate(expr, {"b": True, "xs": [1]})
 
 
 def test_guards_of_a_known_operand_survive_short_circuit() -> None:

@@ -441,7 +441,7 @@ def test_keywords_are_contextual() -> None:
 def test_semantic_errors() -> None:
     for bad in ("Line 4: n is 3, so the branch is taken", "So f(1)",
                 "Line 5: x + 1 returns 3", "Line 3 (iteration 2): iteration 3 begins",
-                "x is [y for y in z]", "x is f(key=1)", "x is f'{a}'", "x is 'a' b'b'"):
+                "x is [y for y in z]", "x is f(*a)", "x is f'{a}'", "x is 'a' b'b'"):
         with pytest.raises(StepParseError) as info:
             parse_step(bad)
         assert info.value.label is not None

@@ -105,9 +105,11 @@ def _corpus_text() -> list[str]:
     ("forward", "Call f with x = 4.\nLet x be 4.", False),
     ("forward", "So f(4) returns 5.\nCall f with x = 4.", False),
     ("backward", "So the input is 4.\nLet x be 4.", False),
-    # narrowed to what parse_step accepts in claims: no keyword arguments or comprehensions,
-    # and a branch outcome follows True or False
-    ("forward", "Call f with x = 4.\nSo f(x=4) returns 5.", False),
+    # narrowed to what parse_step accepts in claims: keyword arguments (keyword-like names
+    # too) but no starred arguments or comprehensions, and a branch outcome follows True or False
+    ("forward", "Call f with x = 4.\nSo f(x=4) returns 5.", True),
+    ("forward", "Line 2: y is sorted(w, key=len, reverse=True).\nSo f(no=4) returns 5.", True),
+    ("forward", "Line 2: y is sorted(*w).\nSo f(4) returns 5.", False),
     ("forward", "Call f with x = [i for i in y].\nSo f(4) returns 5.", False),
     ("forward", "Line 2: x > 1 is True, so the branch is taken.\nSo f(4) returns 5.", True),
     ("forward", "Line 2: x > 1 is 4 > 1 = True, so the branch is taken.\nSo f(4) returns 5.", True),
@@ -143,7 +145,8 @@ def _corpus_text() -> list[str]:
     # literals and operators the claim builder takes: no f-strings, bytes or bad escapes, no @
     ("forward", "Call f with s = 'a\\x41\\n'.\nSo f('A') returns 5.", True),
     ("forward", "Call f with s = f'x'.\nSo f('A') returns 5.", False),
-    ("forward", "Call f with s = b'x'.\nSo f('A') returns 5.", False),
+    ("forward", "Call f with s = b'x\\x00'.\nSo f('A') returns b'ab'.", True),
+    ("forward", "Call f with s = b'\u00e9'.\nSo f('A') returns 5.", False),
     ("forward", "Call f with s = 'a\\x4'.\nSo f('A') returns 5.", False),
     ("forward", "Call f with s = '\\U00110000'.\nSo f('A') returns 5.", False),
     ("forward", "Call f with x = 4.\nLine 2: y is x * 2.\nSo f(4) returns 5.", True),

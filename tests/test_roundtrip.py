@@ -74,6 +74,13 @@ def _no_fold_neg(operand: Expr) -> bool:
     return not (isinstance(value, int | float | complex) and not isinstance(value, bool))
 
 
+def _keywords(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[tuple[tuple[str, Expr], ...]]:
+    """Keyword arguments (mostly none), named with keyword-like words too (``f(no=3)``)."""
+    names = st.one_of(NAMES, st.sampled_from(["no", "key", "reverse"]))
+    return st.one_of(st.just(()), st.lists(st.tuples(names, children), max_size=2,
+                                           unique_by=lambda kv: kv[0]).map(tuple))
+
+
 def _extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
     small = st.lists(children, max_size=3).map(tuple)
     return st.one_of(
@@ -90,8 +97,8 @@ def _extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
         st.builds(Index, children, children),
         st.builds(Slice, children, st.none() | children, st.none() | children,
                   st.none() | children),
-        st.builds(Call, FUNCS, small),
-        st.builds(MethodCall, children, METHODS, small),
+        st.builds(Call, FUNCS, small, _keywords(children)),
+        st.builds(MethodCall, children, METHODS, small, _keywords(children)),
         st.builds(Attribute, children, METHODS),
         st.builds(ListExpr, small),
         st.builds(TupleExpr, small),
@@ -109,8 +116,9 @@ exc_types = st.sampled_from(["ValueError", "ZeroDivisionError", "json.JSONDecode
 bindings = st.lists(st.tuples(NAMES.filter(lambda n: n != "no"), exprs), max_size=3).map(tuple)
 codes = st.none() | st.sampled_from(["x = 1", "xs.append(v)", "a, b = b, a + b", "total += n",
                                      "ys = [y * 2 for y in xs if y]", "d['k'] = d.get('k', 0)"])
-calls = st.one_of(st.builds(Call, FUNCS, st.lists(exprs, max_size=3).map(tuple)),
-                  st.builds(MethodCall, exprs, METHODS, st.lists(exprs, max_size=2).map(tuple)))
+calls = st.one_of(st.builds(Call, FUNCS, st.lists(exprs, max_size=3).map(tuple), _keywords(exprs)),
+                  st.builds(MethodCall, exprs, METHODS, st.lists(exprs, max_size=2).map(tuple),
+                            _keywords(exprs)))
 
 POSITION = {"line": lines, "iteration": iterations}
 claims: st.SearchStrategy[Claim] = st.one_of(
@@ -207,12 +215,12 @@ def to_ast(e: Any) -> ast.expr:
         parts = [None if p is None else to_ast(p) for p in (e.lower, e.upper, e.step)]
         return ast.Subscript(to_ast(e.value), ast.Slice(*parts), ast.Load())
     if isinstance(e, Call):
-        if e.func == "set" and not e.args:
-            return ast.Call(ast.Name("set", ast.Load()), [], [])
-        return ast.Call(ast.Name(e.func, ast.Load()), [to_ast(a) for a in e.args], [])
+        return ast.Call(ast.Name(e.func, ast.Load()), [to_ast(a) for a in e.args],
+                        [ast.keyword(k, to_ast(v)) for k, v in e.kwargs])
     if isinstance(e, MethodCall):
         return ast.Call(ast.Attribute(to_ast(e.receiver), e.method, ast.Load()),
-                        [to_ast(a) for a in e.args], [])
+                        [to_ast(a) for a in e.args],
+                        [ast.keyword(k, to_ast(v)) for k, v in e.kwargs])
     if isinstance(e, Attribute):
         return ast.Attribute(to_ast(e.value), e.attr, ast.Load())
     if isinstance(e, ListExpr):

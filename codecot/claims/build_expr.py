@@ -3,8 +3,11 @@
 :class:`ExprBuilder` turns the expression rules of ``grammars/narration.lark`` into
 :mod:`codecot.claims.expr` nodes; :class:`codecot.claims.build.Builder` adds the step rules.
 Constructs the grammar accepts only so that echoed statements parse (comprehensions, lambdas,
-keyword arguments, ``@``, f-strings) become :class:`Unsupported`, which propagates upwards;
-a claim that would hold one is rejected.
+starred arguments, ``@``, f-strings) become :class:`Unsupported`, which propagates upwards;
+a claim that would hold one is rejected.  Keyword arguments (``f(x, key=len)``) are kept in
+the call's ``kwargs``; one written before a positional argument is kept there too (the
+positional arguments keep their order), and a repeated keyword is left for evaluation to
+reject, as Python's call would.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from codecot.claims.expr import (
     Expr,
     IfExp,
     Index,
+    Lambda,
     ListExpr,
     MethodCall,
     Name,
@@ -62,6 +66,14 @@ class SemanticError(Exception):
         self.message = message
         self.label = label
         self.pos = pos
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A keyword argument ``name=value`` before it meets the call it belongs to."""
+
+    name: str
+    value: Expr
 
 
 @dataclass(frozen=True)
@@ -200,11 +212,20 @@ class ExprBuilder(Transformer[Token, Any]):
     def genexp(self, c: list[Any]) -> Unsupported:
         return Unsupported("generator expression")
 
-    def lambdef(self, c: list[Any]) -> Unsupported:
-        return Unsupported("lambda")
+    def lambdef(self, c: list[Any]) -> Expr | Unsupported:
+        body = c[-1]
+        if isinstance(body, Unsupported):
+            return body
+        params = c[0] if len(c) == 2 and isinstance(c[0], list) else []
+        if len(set(params)) != len(params):
+            return Unsupported("lambda with a repeated parameter")
+        return Lambda(tuple(params), body)
 
-    def kwarg(self, c: list[Any]) -> Unsupported:
-        return Unsupported(f"keyword argument {c[0]}=")
+    def kwarg(self, c: list[Any]) -> Keyword | Unsupported:
+        value = c[-1]
+        if isinstance(value, Unsupported):
+            return value
+        return Keyword(str(c[0]), value)
 
     def star_arg(self, c: list[Any]) -> Unsupported:
         return Unsupported("starred argument")
@@ -218,22 +239,23 @@ class ExprBuilder(Transformer[Token, Any]):
     def comp_target(self, c: list[Any]) -> None:
         return None
 
-    def lambda_params(self, c: list[Any]) -> None:
-        return None
+    def lambda_params(self, c: list[Any]) -> list[str]:
+        return [str(x) for x in c]
 
     def arglist(self, c: list[Any]) -> list[Any]:
         return exprs_of(c)
 
     def call_expr(self, c: list[Any]) -> Expr | Unsupported:
-        func, args_list = c[0], c[1]
-        args = tuple(args_list or ())
-        bad = first_unsupported((func, *args))
+        func, arguments = c[0], tuple(c[1] or ())
+        bad = first_unsupported((func, *arguments))
         if bad is not None:
             return bad
+        args = tuple(a for a in arguments if not isinstance(a, Keyword))
+        kwargs = tuple((a.name, a.value) for a in arguments if isinstance(a, Keyword))
         if isinstance(func, Name):
-            return _fold_call(func.id, args)
+            return _fold_call(func.id, args) if not kwargs else Call(func.id, args, kwargs)
         if isinstance(func, Attribute):
-            return MethodCall(func.value, func.attr, args)
+            return MethodCall(func.value, func.attr, args, kwargs)
         return Unsupported("call of a computed function")
 
     def attribute(self, c: list[Any]) -> Expr | Unsupported:

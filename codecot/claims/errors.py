@@ -99,6 +99,7 @@ ERROR_EXAMPLES: dict[str, tuple[str, ...]] = {
         "Line 3: x is [1, 2))", "Line 3: x is xs[0", "Line 3: x is 1)", "Line 3: x is 1]",
     ),
     UNTERMINATED: ("Line 3: s is 'abc", 'Line 3: s is "abc', "s must be 'a"),
+    BAD_LITERAL: ("x is 'a' b'b'", "x is b'a' 'b'", "Line 3: s is 'ab' b'c'"),
     LINE_WITHOUT_NUMBER: (
         "Line: x is 3", "Line x: n is 2", "After line, x is 3", "Line (iteration 2): n is 2",
     ),
@@ -124,7 +125,7 @@ ERROR_EXAMPLES: dict[str, tuple[str, ...]] = {
 
 _REGEX_NAMES = {
     "NAME": "a name", "INT": "an integer", "FLOAT": "a float", "IMAG": "an imaginary number",
-    "STRING": "a string", "LINE_REF": "'Line N'", "CHECK_COLON": "'Check:'",
+    "STRING": "a string", "BYTES": "a bytes literal", "LINE_REF": "'Line N'", "CHECK_COLON": "'Check:'",
     "DOT_NAME": "'.name'", "COMP_OP": "a comparison operator", "ADD_OP": "'+' or '-'",
     "MUL_OP": "'*', '/', '//', '%' or '@'", "AUGASSIGN": "an augmented assignment such as '+='",
     "NONEMPTY": "'non-empty'", "$END": "the end of the step",

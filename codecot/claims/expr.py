@@ -2,9 +2,10 @@
 
 An expression is the Python-like subset a narration may write: literals, variable names,
 arithmetic, comparisons, boolean operators, indexing, slicing, calls of a fixed set of builtins
-and method calls on values.  Every node is a frozen dataclass, so trees hash, compare by value
-and can be used as dictionary keys.  Nothing here evaluates anything: evaluation lives in
-:mod:`codecot.claims.reference` (pure Python) and :mod:`codecot.solver` (Z3).
+and method calls on values (with positional and keyword arguments).  Every node is a frozen
+dataclass, so trees hash, compare by value and can be used as dictionary keys.  Nothing here
+evaluates anything: evaluation lives in :mod:`codecot.claims.reference` (pure Python) and
+:mod:`codecot.solver` (Z3).
 """
 
 from __future__ import annotations
@@ -20,8 +21,16 @@ COMPARISON_OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "is", 
 BUILTIN_FUNCTIONS = (
     "len", "sum", "min", "max", "abs", "sorted", "reversed", "list", "tuple", "set", "dict",
     "str", "int", "float", "bool", "range", "enumerate", "zip", "any", "all", "round", "ord",
-    "chr", "repr", "divmod",
+    "chr", "repr", "divmod", "bytes", "frozenset",
 )
+#: Names that denote a builtin (function or type) where no program variable has the name, as
+#: Python resolves them: ``len`` in ``sorted(xs, key=len)``, ``str`` in ``str.maketrans(...)``.
+BUILTIN_NAMES = frozenset(BUILTIN_FUNCTIONS)
+#: Method names that mutate a list, dict or set receiver (``xs.pop()``, ``d.setdefault(k, 0)``).
+MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "popitem",
+    "setdefault", "update", "add", "discard",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,19 +133,25 @@ class Slice:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """A call of a builtin named in :data:`BUILTIN_FUNCTIONS`, or of a program function."""
+    """A call of a builtin named in :data:`BUILTIN_FUNCTIONS`, or of a program function.
+
+    ``kwargs`` are the keyword arguments ``(name, value)`` in the order written.
+    """
 
     func: str
     args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class MethodCall:
-    """``receiver.method(args...)``, e.g. ``text.upper()`` or ``', '.join(words)``."""
+    """``receiver.method(args..., name=value...)``, e.g. ``text.upper()``, ``', '.join(words)``
+    or ``'{n}!'.format(n=3)``."""
 
     receiver: Expr
     method: str
     args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +162,27 @@ class Attribute:
     attr: str
 
 
+@dataclass(frozen=True, slots=True)
+class Lambda:
+    """``lambda x: -x``: a function value, written where a call takes one (``key=...``) or
+    where a call's argument is one.  It has no value a claim can compare; a call's argument
+    written as a lambda is checked against the argument's source text."""
+
+    params: tuple[str, ...]
+    body: Expr
+
+
 Expr = (
     Const | Name | ListExpr | TupleExpr | SetExpr | DictExpr | UnaryOp | BinOp | BoolOp
-    | Compare | IfExp | Index | Slice | Call | MethodCall | Attribute
+    | Compare | IfExp | Index | Slice | Call | MethodCall | Attribute | Lambda
 )
 
 
 def free_names(expr: Expr) -> frozenset[str]:
-    """Return the variable names an expression reads."""
+    """Return the names an expression reads (keyword argument values included).
+
+    A name in :data:`BUILTIN_NAMES` is listed too: it is a variable where the program has one.
+    """
     if expr.__class__ is Name:
         return frozenset((expr.id,))
     out: set[str] = set()
@@ -166,9 +194,42 @@ def free_names(expr: Expr) -> frozenset[str]:
             out.add(node.id)
         elif cls is Const or node is None or cls is str:
             continue
+        elif cls is Lambda:
+            out.update(free_names(node.body) - frozenset(node.params))
         elif cls is tuple:
             stack.extend(node)
         else:
             for field in node.__slots__:
                 stack.append(getattr(node, field))
     return frozenset(out)
+
+
+def mutation_roots(expr: Expr) -> frozenset[str]:
+    """Variables that a mutating method call in ``expr`` may change in place: the name at the
+    root of the receiver of each ``receiver.m(...)`` with ``m`` in :data:`MUTATING_METHODS`,
+    where the receiver is that name indexed or sliced any number of times (``d[k].append(x)``).
+    """
+    out: set[str] = set()
+    stack: list[Any] = [expr]
+    while stack:
+        node = stack.pop()
+        cls = node.__class__
+        if cls is Const or cls is Name or node is None or cls is str:
+            continue
+        if cls is tuple:
+            stack.extend(node)
+            continue
+        if cls is MethodCall and node.method in MUTATING_METHODS:
+            root = receiver_root(node.receiver)
+            if root is not None:
+                out.add(root)
+        for field in node.__slots__:
+            stack.append(getattr(node, field))
+    return frozenset(out)
+
+
+def receiver_root(expr: Expr) -> str | None:
+    """The variable ``expr`` reaches through indexing and slicing (``d[k][0]`` -> ``d``)."""
+    while isinstance(expr, Index | Slice):
+        expr = expr.value
+    return expr.id if isinstance(expr, Name) else None

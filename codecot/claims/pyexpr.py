@@ -39,6 +39,16 @@ def expr_from_source(src: str, functions: frozenset[str] = frozenset()) -> E.Exp
         return None
 
 
+def argument_from_source(src: str, functions: frozenset[str] = frozenset()) -> E.Expr | None:
+    """Like :func:`expr_from_source`, for the text of a call's argument, where an attribute
+    without a call names a method used as a value (``str.lower``)."""
+    try:
+        tree = ast.parse(src.strip(), mode="eval")
+        return _argument(tree.body, functions)
+    except (SyntaxError, ValueError, _Unsupported, RecursionError):
+        return None
+
+
 def expr_from_ast_or_none(node: ast.expr, functions: frozenset[str] = frozenset()) -> E.Expr | None:
     try:
         return expr_from_ast(node, functions)
@@ -80,6 +90,11 @@ def expr_from_ast(node: ast.expr, functions: frozenset[str] = frozenset()) -> E.
                          tuple(conv(c) for c in node.comparators))
     if isinstance(node, ast.IfExp):
         return E.IfExp(conv(node.test), conv(node.body), conv(node.orelse))
+    if isinstance(node, ast.Lambda):
+        a = node.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
+            raise _Unsupported("lambda with special parameters")
+        return E.Lambda(tuple(x.arg for x in a.args), conv(node.body))
     if isinstance(node, ast.Subscript):
         if isinstance(node.slice, ast.Slice):
             s = node.slice

@@ -31,6 +31,7 @@ from codecot.claims.expr import (
     Expr,
     IfExp,
     Index,
+    Lambda,
     ListExpr,
     MethodCall,
     Name,
@@ -211,12 +212,24 @@ def _bare(expr: Expr, top: bool) -> str:
             text += ":" + _expr(expr.step, _PREC_IF, False)
         return f"{_expr(expr.value, _PREC_ATOM, top)}[{text}]"
     if isinstance(expr, Call):
-        return f"{expr.func}({_items(expr.args)})"
+        return f"{expr.func}({_arguments(expr.args, expr.kwargs)})"
     if isinstance(expr, MethodCall):
-        return f"{_receiver(expr.receiver, top)}.{expr.method}({_items(expr.args)})"
+        return (f"{_receiver(expr.receiver, top)}.{expr.method}"
+                f"({_arguments(expr.args, expr.kwargs)})")
     if isinstance(expr, Attribute):
         return f"{_receiver(expr.value, top)}.{expr.attr}"
+    if isinstance(expr, Lambda):
+        params = ", ".join(expr.params)
+        text = f"lambda {params}: {_expr(expr.body, _PREC_IF, False)}" if params else \
+            f"lambda: {_expr(expr.body, _PREC_IF, False)}"
+        return f"({text})"  # parenthesized everywhere: it ends at no comma or 'and' otherwise
     raise ValueError(f"not an expression: {expr!r}")
+
+
+def _arguments(args: Sequence[Expr], kwargs: Sequence[tuple[str, Expr]]) -> str:
+    """A call's arguments: the positional ones, then ``name=value`` for each keyword."""
+    named = [f"{name}={_expr(value, _PREC_IF, False)}" for name, value in kwargs]
+    return ", ".join([_items(args), *named] if args else named)
 
 
 def _receiver(expr: Expr, top: bool) -> str:

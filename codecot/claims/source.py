@@ -49,6 +49,26 @@ class Source:
                 return [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
         return []
 
+    def positional(self, func: str) -> list[str]:
+        """Names of ``func``'s parameters that positional arguments fill, in order."""
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.FunctionDef) and n.name == func:
+                return [x.arg for x in (*n.args.posonlyargs, *n.args.args)]
+        return []
+
+    def defaults(self, func: str) -> dict[str, ast.expr]:
+        """``func``'s parameters that have a default value, with the default's expression."""
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.FunctionDef) and n.name == func:
+                a = n.args
+                positional = [*a.posonlyargs, *a.args]
+                out = {p.arg: d for p, d in zip(positional[len(positional) - len(a.defaults):],
+                                                a.defaults, strict=True)}
+                out.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True)
+                            if d is not None})
+                return out
+        return {}
+
     def vararg(self, func: str) -> str | None:
         """Name of ``func``'s ``*args`` parameter, if it has one."""
         return self._varargs.get(func)
@@ -94,6 +114,46 @@ class Source:
         if isinstance(node, ast.For):
             return [n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)]
         return []
+
+
+def input_arguments(input_src: str) -> tuple[list[str], dict[str, str]] | None:
+    """Source text of the positional and keyword arguments of a record's input (an argument
+    list such as ``"[3, 1], key=lambda x: -x"``), or None when it is not one.  Nothing is
+    evaluated: the text is only parsed."""
+    try:
+        call = ast.parse(f"_({input_src}\n)", mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args) \
+            or any(k.arg is None for k in call.keywords):
+        return None
+    return ([ast.unparse(a) for a in call.args], {str(k.arg): ast.unparse(k.value) for k in call.keywords})
+
+
+def argument_sources(code: str, input_src: str, entry: str) -> dict[str, str]:
+    """Source text of each argument of the entry call by parameter name (parameters filled
+    by ``*args`` or defaults are left out); empty when the input or code does not parse."""
+    found = input_arguments(input_src)
+    try:
+        src = source_of(code)
+    except (SyntaxError, ValueError):
+        return {}
+    if found is None:
+        return {}
+    positional, keywords = found
+    names = src.positional(entry)
+    out = dict(zip(names, positional, strict=False))
+    out.update({k: v for k, v in keywords.items() if k in src.params(entry)})
+    return out
+
+
+def same_source(expr_text: str, source: str) -> bool:
+    """Whether two expression texts are the same Python (equal syntax trees)."""
+    try:
+        return ast.dump(ast.parse(expr_text.strip(), mode="eval")) == \
+            ast.dump(ast.parse(source.strip(), mode="eval"))
+    except (SyntaxError, ValueError, RecursionError):
+        return False
 
 
 def _span(node: ast.stmt) -> int:

@@ -27,7 +27,7 @@ from codecot.claims import model as M
 from codecot.claims.model import Claim, ConditionClaim
 from codecot.claims.parse import StepParseError, parse_step
 from codecot.claims.render import render_variants
-from codecot.claims.source import Source, source_of
+from codecot.claims.source import Source, argument_sources, source_of
 from codecot.corpus import CorpusRecord
 from codecot.narrate.base import NarrationError, Rationale
 from codecot.narrate.template_backward import backward_claims
@@ -51,11 +51,13 @@ class TemplateNarrator:
             raise NarrationError(f"record {record.id}: trace failed ({trace.get('error')})")
         try:
             if direction == "forward":
-                claims = ForwardTemplate(record.code, trace,
-                                         max_iterations=self.max_iterations).claims_for_trace()
-                return decidable_forward(record.code, trace, claims)
+                sources = argument_sources(record.code, record.input, record.entry_name)
+                claims = ForwardTemplate(record.code, trace, max_iterations=self.max_iterations,
+                                         arg_sources=sources).claims_for_trace()
+                return decidable_forward(record.code, trace, claims, sources)
             if direction == "backward":
-                return backward_claims(record.code, trace)
+                return backward_claims(record.code, trace, arg_sources=argument_sources(
+                    record.code, record.input, record.entry_name))
         except (ValueError, SyntaxError) as exc:
             raise NarrationError(f"record {record.id}: {exc}") from exc
         raise NarrationError(f"unknown direction {direction!r}")
@@ -63,12 +65,21 @@ class TemplateNarrator:
     def narrate(self, record: CorpusRecord, trace: dict[str, Any], direction: str) -> Rationale:
         rng = random.Random(f"{self.seed}:{record.id}:{direction}")
         src = source_of(record.code)
-        lines = [self._wording(c, src, rng) for c in self.claims(record, trace, direction)]
+        lines = [self._written(c, src, rng) for c in self.claims(record, trace, direction)]
         return Rationale(id=record.id, direction=direction, narrator=self.name, text="\n".join(lines))
 
-    def _wording(self, claim: Claim, src: Source, rng: random.Random) -> str:
-        """One wording of ``claim`` that parses back to it; a condition's wording matches its
-        statement (loop or branch)."""
+    def _written(self, claim: Claim, src: Source, rng: random.Random) -> str:
+        """A wording of ``claim``, else of its first weaker form, that parses back to itself."""
+        for candidate in fallbacks(claim):
+            text = self._wording(candidate, src, rng)
+            if text is not None:
+                return text
+        raise NarrationError(f"no wording of a {claim.kind} step reads back as itself: "
+                             f"{render_variants(claim)[0]!r}")
+
+    def _wording(self, claim: Claim, src: Source, rng: random.Random) -> str | None:
+        """One wording of ``claim`` that parses back to it, or None; a condition's wording
+        matches its statement (loop or branch)."""
         variants = render_variants(claim)
         if isinstance(claim, ConditionClaim) and claim.line is not None:
             is_loop = isinstance(src.statement(claim.line), ast.While)
@@ -79,7 +90,7 @@ class TemplateNarrator:
             text = variants[(first + k) % len(variants)]
             if _reads_as(text, claim):
                 return text
-        raise NarrationError(f"no wording of a {claim.kind} step reads back as itself: {variants[0]!r}")
+        return None
 
 
 def _reads_as(text: str, claim: Claim) -> bool:
@@ -111,10 +122,11 @@ def fallbacks(claim: Claim) -> Iterator[Claim]:
 _REQUIRED = (M.CallClaim, M.AnswerClaim)
 
 
-def decidable_forward(code: str, trace: dict[str, Any], claims: list[Claim]) -> list[Claim]:
+def decidable_forward(code: str, trace: dict[str, Any], claims: list[Claim],
+                      arg_sources: dict[str, str] | None = None) -> list[Claim]:
     """``claims`` with each undecidable one replaced by its first decidable fallback, or left
     out (see the module doc); the checker advances over the kept claims as the verifier will."""
-    checker = ForwardChecker(code, trace)
+    checker = ForwardChecker(code, trace, arg_sources)
     out: list[Claim] = []
     for claim in claims:
         for candidate in fallbacks(claim):

@@ -37,7 +37,8 @@ def _literal(repr_text: str) -> E.Expr:
 
 
 def backward_claims(code: str, trace: dict[str, Any],
-                    necessary: Necessity | bool | None = True) -> list[M.Claim]:
+                    necessary: Necessity | bool | None = True,
+                    arg_sources: dict[str, str] | None = None) -> list[M.Claim]:
     """Claims of a backward rationale for a successful trace.
 
     ``necessary`` decides parameter necessities; ``True`` (the default) uses the concolic
@@ -47,7 +48,7 @@ def backward_claims(code: str, trace: dict[str, Any],
     entry = str(trace.get("entry") or "f")
     args: dict[str, str] = dict(trace.get("args") or {})
     out = _literal(str(trace["output"]))
-    values = call_args(src, entry, args)
+    values = call_args(src, entry, args, arg_sources)
     claims: list[M.Claim] = [
         M.GoalClaim(call=E.Call(entry, tuple(E.Name(p) for p in args)), value=out),
     ]

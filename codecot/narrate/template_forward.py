@@ -15,7 +15,7 @@ from typing import Any
 
 from codecot.claims import expr as E
 from codecot.claims import model as M
-from codecot.claims.pyexpr import expr_from_ast_or_none, value_to_expr
+from codecot.claims.pyexpr import argument_from_source, expr_from_ast_or_none, value_to_expr
 from codecot.claims.source import Source
 from codecot.trace.values import decode
 
@@ -72,8 +72,10 @@ def _loop_contexts(events: list[dict[str, Any]]) -> list[list[tuple[int, int, in
 class ForwardTemplate:
     """Writes a forward rationale's claims for one trace."""
 
-    def __init__(self, code: str, trace: dict[str, Any], *, max_iterations: int = 5) -> None:
+    def __init__(self, code: str, trace: dict[str, Any], *, max_iterations: int = 5,
+                 arg_sources: dict[str, str] | None = None) -> None:
         self.src = Source(code)
+        self.arg_sources = arg_sources or {}
         self.trace = trace
         self.entry = str(trace.get("entry") or "f")
         self.max_iterations = max_iterations
@@ -93,11 +95,8 @@ class ForwardTemplate:
 
     def claims_for_trace(self) -> list[M.Claim]:
         args = self.trace.get("args") or {}
-        arg_exprs = {k: _value(v) for k, v in args.items()}
-        if any(v is None for v in arg_exprs.values()):
-            raise ValueError("an argument is too large to write")
-        self.claims.append(M.CallClaim(func=self.entry, args=tuple(
-            (k, v) for k, v in arg_exprs.items() if v is not None)))
+        arg_exprs = {k: argument_expr(k, v, self.arg_sources) for k, v in args.items()}
+        self.claims.append(M.CallClaim(func=self.entry, args=tuple(arg_exprs.items())))
         self.state = dict(args)
         events = [ev for ev in self.trace.get("events", []) if ev.get("depth", 0) <= 1]
         contexts = _loop_contexts([ev for ev in events if ev.get("depth", 0) == 0])
@@ -122,7 +121,7 @@ class ForwardTemplate:
         value = _value(out) if isinstance(out, str) else None
         if value is None:
             raise ValueError("the output cannot be written as a literal")
-        call = E.Call(self.entry, tuple(call_args(self.src, self.entry, args)))
+        call = E.Call(self.entry, tuple(call_args(self.src, self.entry, args, self.arg_sources)))
         self.claims.append(M.AnswerClaim(call=call, value=value))
         return self.claims
 
@@ -333,14 +332,30 @@ def _substitute_numbers(node: ast.expr, env: dict[str, str]) -> E.Expr | None:
     return None
 
 
-def call_args(src: Source, entry: str, args: dict[str, str]) -> list[E.Expr]:
+def argument_expr(name: str, rep: str, sources: dict[str, str]) -> E.Expr:
+    """How a claim writes the argument ``name``: its value as a literal, or, for a value without
+    one (a lambda, a function, an object), the input's own text for it when a claim can hold
+    that; else ValueError naming what is wrong."""
+    if rep.startswith("<omitted"):
+        raise ValueError(f"the argument {name} is too large to write ({rep})")
+    value = _value(rep)
+    if value is not None:
+        return value
+    source = sources.get(name)
+    expr = argument_from_source(source) if source is not None else None
+    if expr is None:
+        shown = f" (the input writes {source})" if source else ""
+        raise ValueError(f"the argument {name} has no literal value{shown}, and a claim cannot write it")
+    return expr
+
+
+def call_args(src: Source, entry: str, args: dict[str, str],
+              sources: dict[str, str] | None = None) -> list[E.Expr]:
     """Positional argument expressions of the entry call (a ``*args`` tuple is spread out)."""
     star = src.vararg(entry)
     out: list[E.Expr] = []
     for name, rep in args.items():
-        value = _value(rep)
-        if value is None:
-            raise ValueError("an argument is too large to write")
+        value = argument_expr(name, rep, sources or {})
         if name == star and isinstance(value, E.TupleExpr):
             out.extend(value.items)
         else:

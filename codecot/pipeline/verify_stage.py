@@ -19,6 +19,7 @@ from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload
 from codecot.symbolic.rebuild import rebuild
 from codecot.symbolic.session import BackwardSession
 from codecot.trace.run import TRACE_TASK
+from codecot.verify.free_record import FreePlan, format_of, free_plan, free_verdict_record, with_text
 from codecot.verify.policy import Policy
 from codecot.verify.record import (
     Plan,
@@ -44,14 +45,28 @@ def verify_rationales(
     limits: Limits | None = None,
     known_traces: dict[str, dict[str, Any]] | None = None,
     on_done: Callable[[], None] | None = None,
+    fmt: str = "steps",
+    free_policy: Policy | None = None,
 ) -> VerifySummary:
-    """Verify each rationale and pass its verdict record to ``sink``."""
+    """Verify each rationale and pass its verdict record to ``sink``.
+
+    ``fmt``: ``steps`` (the narration language, one step per line), ``free`` (free-form
+    chain-of-thought, :mod:`codecot.verify.free_record`) or ``auto`` (steps when every line of
+    the text parses as a step, else free).  ``free_policy`` applies to free-form rationales
+    (default: ``policy``).
+    """
     summary = VerifySummary()
-    items: list[Plan | dict[str, Any]] = []
-    for rat in rationales:
+    items: list[Plan | FreePlan | dict[str, Any]] = []
+    for raw in rationales:
+        rat = with_text(raw)
         rec = corpus.get(str(rat.get("id")))
-        items.append(rat if rec is None else plan(rat, rec))
-    plans = [p for p in items if isinstance(p, Plan)]
+        if rec is None:
+            items.append(rat)
+        elif format_of(rat, fmt) == "free":
+            items.append(free_plan(rat, rec))
+        else:
+            items.append(plan(rat, rec))
+    plans = [p for p in items if isinstance(p, Plan | FreePlan)]
     needed: dict[tuple[str, str], dict[str, Any]] = {}
     for p in plans:
         for src in p.inputs:
@@ -73,7 +88,8 @@ def verify_rationales(
         if backward:
             factory = session_factory(stack, jobs, limits or Limits())
         for item in items:
-            _finish(item, results, known_traces, policy, factory, sink, summary)
+            _finish(item, results, known_traces, free_policy or policy if isinstance(item, FreePlan)
+                    else policy, factory, sink, summary)
             if on_done:
                 on_done()
     return summary
@@ -120,11 +136,14 @@ def session_factory(stack: contextlib.ExitStack, jobs: int | None, limits: Limit
     return make
 
 
-def _finish(item: Plan | dict[str, Any], results: dict[tuple[str, str], dict[str, Any]],
+def _finish(item: Plan | FreePlan | dict[str, Any], results: dict[tuple[str, str], dict[str, Any]],
             known_traces: dict[str, dict[str, Any]] | None, policy: Policy,
             factory: Callable[[Plan], BackwardSession | None] | None,
             sink: Callable[[dict[str, Any]], None], summary: VerifySummary) -> None:
-    if isinstance(item, Plan):
+    if isinstance(item, FreePlan):
+        out = free_verdict_record(item, _traces_of(item, results, known_traces), policy,
+                                  backward=factory)
+    elif isinstance(item, Plan):
         out = verdict_record(item, _traces_of(item, results, known_traces), policy,
                              backward=factory)
     else:
@@ -135,7 +154,7 @@ def _finish(item: Plan | dict[str, Any], results: dict[tuple[str, str], dict[str
     summary.add(out)
 
 
-def _traces_of(p: Plan, results: dict[tuple[str, str], dict[str, Any]],
+def _traces_of(p: Plan | FreePlan, results: dict[tuple[str, str], dict[str, Any]],
                known: dict[str, dict[str, Any]] | None) -> list[dict[str, Any] | None]:
     traces: list[dict[str, Any] | None] = []
     for src in p.inputs:

@@ -5,8 +5,9 @@ correctly rounded float (int / int is rounded once, as CPython does); ``**`` nee
 non-negative int exponent for a symbolic base; bool operands act as ints; an int meeting a float
 is converted with Python's rounding (OverflowError beyond the float range); float ``+ - * /``
 are IEEE operations in round-nearest-even.  Division by zero is a guard (ZeroDivisionError).
-``+`` and ``*`` on str, list and tuple are concatenation and repetition.  Float ``//``, ``%`` and
-``**`` are folded when their operands are known and unsupported otherwise.
+``+`` and ``*`` on str, list and tuple are concatenation and repetition (on bytes, known
+operands only).  Float ``//``, ``%`` and ``**`` are folded when their operands are known and
+unsupported otherwise.  printf-style ``%`` formatting of str and bytes is unsupported.
 """
 
 from __future__ import annotations
@@ -55,12 +56,25 @@ def binop(op: str, a: SymValue, b: SymValue) -> SymValue:
         return _repeat(a, b)
     if op == "*" and b.type.kind in seq_kinds and a.type.kind in ("int", "bool"):
         return _repeat(b, a)
+    if op == "%" and a.type.kind in ("str", "bytes"):
+        raise Unsupported("printf-style string formatting")
     args = concrete_args((a, b))
-    if args is not None:  # e.g. str % args, set - set, dict | dict: Python decides
-        if op == "%" and a.type.kind == "str":
-            raise Unsupported("printf-style string formatting")
+    if args is not None:  # e.g. bytes + bytes, set - set, dict | dict: Python decides
+        if op == "*" and _repetition_too_large(args[0], args[1]):
+            raise Unsupported("repetition too large to fold")
         return apply(_PY_OPS[op], args)
+    kinds = (a.type.kind, b.type.kind)
+    if (op == "*" and "bytes" in kinds) or kinds == ("dict", "dict"):
+        raise Unsupported(f"{a.type} {op} {b.type} with a symbolic operand")
     raise PythonError("TypeError", f"unsupported operand type(s) for {op}: {a.type} and {b.type}")
+
+
+def _repetition_too_large(x: Any, y: Any) -> bool:
+    """Whether ``x * y`` repeats a sequence (str, bytes, ...) beyond the folding limit."""
+    seq, n = (x, y) if isinstance(y, int) else (y, x)
+    if not isinstance(seq, str | bytes | list | tuple) or not isinstance(n, int):
+        return False
+    return len(seq) * max(n, 0) > 100_000
 
 
 def _repeat(seq: SymValue, count: SymValue) -> SymValue:

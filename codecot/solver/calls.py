@@ -7,7 +7,8 @@ With concrete arguments every whitelisted builtin and method is folded in Python
 ``float`` (of int, float), ``bool``, ``ord``, ``divmod`` (ints), ``list``/``tuple`` (known
 length); str ``startswith``/``endswith``/``find``/``index`` (one argument), ``replace`` (known
 non-empty pattern, every occurrence), ``join`` (known length), ``count``/``index`` of lists and
-tuples of known length.  Everything else is :class:`Unsupported` when symbolic.
+tuples of known length.  Everything else is :class:`Unsupported` when symbolic.  (Calls with
+keyword arguments, on builtin types, and mutating calls are folded by the compiler only.)
 """
 
 from __future__ import annotations

@@ -16,19 +16,33 @@ Policy:
   symbolic operands the possible exception becomes a :class:`Guard` on the result (guards of
   short-circuited operands only apply when they are evaluated).  A claim whose expression
   raises is false.
+* Keyword arguments are passed to the folded call; with a symbolic operand a call with keyword
+  arguments is unsupported.
+* A name that is no variable in ``env`` but names a builtin denotes that builtin, as a
+  concrete-only value (:mod:`codecot.solver.callables`); so do attributes naming methods
+  (``str.lower``, ``d.get``), and methods called on builtin types (``str.maketrans(...)``).
+* Mutating method calls (``nums.pop(i)``, ``d.setdefault(k, [])``) act on private copies of the
+  variables they may change, made before anything is evaluated (an expression with such a call
+  is compiled a second time for that), so that every operand sees the mutation as in Python and
+  the caller's values stay as they were
+  (:mod:`codecot.solver.mutation`); the receiver must be a variable (indexed or sliced) or a
+  value built by the expression itself (``[3, 1].pop()``, ``sorted(xs).pop()``).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import z3
 
 from codecot.claims import expr as E
-from codecot.solver import arith, calls, sequences
+from codecot.solver import arith, calls, mutation, sequences
+from codecot.solver.callables import attribute_value, builtin_value, call_on
 from codecot.solver.context import ctx
 from codecot.solver.errors import PythonError, Unsupported
-from codecot.solver.fold import apply, call_builtin, concrete_args
+from codecot.solver.fold import apply, call_builtin, call_method, concrete_args
 from codecot.solver.semantics import (
     bool_value,
     encodable,
@@ -40,13 +54,31 @@ from codecot.solver.semantics import (
     to_term,
     truth,
 )
-from codecot.solver.types import PyType, join_all, list_of
+from codecot.solver.types import PyType, infer, join_all, list_of
 from codecot.solver.values import MISSING, Guard, SymValue, concrete_value, encode
 
 
 def compile_expr(expr: E.Expr, env: Mapping[str, SymValue]) -> SymValue:
     """The value of ``expr`` under ``env`` (raises PythonError / Unsupported, see module doc)."""
-    return _Compiler(env).run(expr)
+    try:
+        return _Compiler(env).run(expr)
+    except _Restart:
+        # a mutating call met a variable: compile again with private copies made up front,
+        # so that reads before the mutation see the very object it changes (`a + [a.pop()]`)
+        compiler = _Compiler(env)
+        for name in E.mutation_roots(expr):
+            if name in env:
+                compiler.own[name] = mutation.private_copy(env[name])
+        compiler.copied = True
+        return compiler.run(expr)
+
+
+class _Restart(Exception):
+    """Raised when a mutating call needs the private copies :func:`compile_expr` makes."""
+
+
+#: Calls whose result is a new container, which a mutating method may change in place.
+_FRESH_CALLS = frozenset({"list", "dict", "set", "sorted"})
 
 
 #: compile method of each expression node class, filled on first use
@@ -56,6 +88,9 @@ _METHODS: dict[type, Callable[[_Compiler, E.Expr], SymValue]] = {}
 class _Compiler:
     def __init__(self, env: Mapping[str, SymValue]) -> None:
         self.env = env
+        #: private copies of the variables mutating calls may change (see compile_expr)
+        self.own: dict[str, SymValue] = {}
+        self.copied = False
 
     def run(self, node: E.Expr) -> SymValue:
         method = _METHODS.get(node.__class__)
@@ -73,9 +108,13 @@ class _Compiler:
         return encode(node.value)
 
     def c_Name(self, node: E.Name) -> SymValue:
+        own = self.own
         try:
-            value = self.env[node.id]
+            value = own[node.id] if own and node.id in own else self.env[node.id]
         except KeyError:
+            builtin = builtin_value(node.id)
+            if builtin is not None:
+                return builtin
             raise PythonError("NameError", f"name {node.id!r} is not defined") from None
         if value.type.kind == "opaque":
             raise Unsupported(f"variable {node.id} has no encoding")
@@ -220,19 +259,86 @@ class _Compiler:
         if node.func not in E.BUILTIN_FUNCTIONS:
             raise Unsupported(f"call of the program function {node.func}()")
         args = [self.run(a) for a in node.args]
-        guards = tuple(g for a in args for g in a.guards)
+        if node.kwargs:
+            kwargs = self._kwargs(node.kwargs)
+            values, kw_values = concrete_args(args), _concrete_kwargs(kwargs)
+            if values is None or kw_values is None:
+                raise Unsupported(f"{node.func}() with keyword arguments and symbolic operands")
+            guards = tuple(g for a in (*args, *kwargs.values()) for g in a.guards)
+            return call_builtin(node.func, values, kw_values).with_guards(guards)
         values = concrete_args(args)
         if values is not None:
+            guards = tuple(g for a in args for g in a.guards)
             return call_builtin(node.func, values).with_guards(guards)
         return calls.call(node.func, args)
 
     def c_MethodCall(self, node: E.MethodCall) -> SymValue:
         receiver = self.run(node.receiver)
         args = [self.run(a) for a in node.args]
+        if node.kwargs or receiver.type.kind == "function" or node.method in E.MUTATING_METHODS:
+            return self._concrete_method(node, receiver, args, self._kwargs(node.kwargs))
         return calls.method(receiver, node.method, args)
 
+    def _concrete_method(self, node: E.MethodCall, receiver: SymValue, args: list[SymValue],
+                         kwargs: dict[str, SymValue]) -> SymValue:
+        """A method call that is folded only: keyword arguments, a builtin type as the
+        receiver (``str.maketrans(...)``), or a mutating method."""
+        values = concrete_args([receiver, *args])
+        kw_values = _concrete_kwargs(kwargs)
+        if values is None or kw_values is None:
+            raise Unsupported(f".{node.method}() with keyword arguments, a builtin receiver or "
+                              "a mutation, and symbolic operands")
+        guards = tuple(g for a in (receiver, *args, *kwargs.values()) for g in a.guards)
+        obj, rest = values[0], values[1:]
+        if receiver.type.kind == "function":
+            return call_on(obj, node.method, rest, kw_values).with_guards(guards)
+        if not mutation.mutates(obj, node.method):
+            return call_method(obj, node.method, rest, kw_values).with_guards(guards)
+        root = E.receiver_root(node.receiver)
+        if root is not None and root in self.env and not self.copied:
+            raise _Restart()
+        if root is None or root not in self.own:
+            if not _is_fresh(node.receiver):
+                raise Unsupported(f"mutating .{node.method}() of a value no variable holds")
+            obj = copy.deepcopy(obj)
+        result = mutation.mutate(obj, node.method, rest, kw_values)
+        if root is not None and root in self.own:
+            held = self.own[root].py
+            self.own[root] = SymValue(infer(held), held)  # its type may have changed
+        return result.with_guards(guards)
+
+    def _kwargs(self, pairs: tuple[tuple[str, E.Expr], ...]) -> dict[str, SymValue]:
+        """Keyword argument values, evaluated in the order written."""
+        out: dict[str, SymValue] = {}
+        if not pairs:
+            return out
+        if len({name for name, _ in pairs}) != len(pairs):
+            raise PythonError("TypeError", "keyword argument repeated")
+        for name, expr in pairs:
+            out[name] = self.run(expr)
+        return out
+
+    def c_Lambda(self, node: E.Lambda) -> SymValue:
+        raise Unsupported("a lambda is a function: its value cannot be compared")
+
     def c_Attribute(self, node: E.Attribute) -> SymValue:
-        raise Unsupported(f"attribute access .{node.attr}")
+        value = self.run(node.value)
+        return attribute_value(value, node.attr).with_guards(value.guards)
+
+
+def _concrete_kwargs(kwargs: dict[str, SymValue]) -> dict[str, Any] | None:
+    """Python values of keyword arguments, or ``None`` if one is symbolic."""
+    if not kwargs:
+        return {}
+    values = concrete_args(kwargs.values())
+    return None if values is None else dict(zip(kwargs, values, strict=True))
+
+
+def _is_fresh(node: E.Expr) -> bool:
+    """Whether ``node`` builds a new container that nothing else holds."""
+    if isinstance(node, E.ListExpr | E.DictExpr | E.SetExpr):
+        return True
+    return isinstance(node, E.Call) and node.func in _FRESH_CALLS
 
 
 def _compare(op: str, a: SymValue, b: SymValue) -> tuple[object, list[Guard]]:

@@ -1,26 +1,28 @@
 """Folding: computing an operation on concrete operands in Python and re-encoding the result.
 
-Only whitelisted builtins and non-mutating methods are ever called, on values the solver layer
-owns (never narration text).  Results that could be huge (``'a' * 10**9``, ``range(10**12)``
-consumed by ``sum``) are refused with :class:`Unsupported` before they are computed.  Iterator
-results (``reversed``, ``enumerate``, ``zip``) are materialised into :class:`ConcreteIterator`
-so that they keep Python's observable behaviour: iterable, no ``len``, no indexing, and equal to
-nothing but themselves.
+Only whitelisted builtins and non-mutating methods are ever called (keyword arguments passed
+through), on values the solver layer owns (never narration text).  Results that could be huge
+(``'a' * 10**9``, ``range(10**12)`` consumed by ``sum``, ``'{:>999999999}'.format(1)``) are
+refused with :class:`Unsupported` before they are computed (:mod:`codecot.claims.safety`).
+Builtin functions, types and methods used as values are :class:`BuiltinFunction` objects whose
+calls take the same checked path.  Iterator results (``reversed``, ``enumerate``, ``zip``) are
+materialised into :class:`ConcreteIterator` so that they keep Python's observable behaviour:
+iterable, no ``len``, no indexing, and equal to nothing but themselves.  ``MAX_SIZE`` (the
+largest container or string a fold may build or consume) is ``safety.MAX_SIZE``.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
+from codecot.claims.safety import MAX_SIZE, call_refusal, method_refusal
 from codecot.solver.errors import PythonError, Unsupported
 from codecot.solver.types import PyType, infer
 from codecot.solver.values import MISSING, SymValue, concrete_value, encode
 
-#: Largest container or string a fold may build or consume.
-MAX_SIZE = 100_000
 #: Largest number of bits of an int a fold may build.
 MAX_INT_BITS = 100_000
 
@@ -46,7 +48,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     name: getattr(builtins, name) for name in (
         "len", "sum", "min", "max", "abs", "sorted", "reversed", "list", "tuple", "set", "dict",
         "str", "int", "float", "bool", "range", "enumerate", "zip", "any", "all", "round", "ord",
-        "chr", "repr", "divmod",
+        "chr", "repr", "divmod", "bytes", "frozenset",
     )
 }
 
@@ -56,14 +58,24 @@ _STR_METHODS = frozenset({
     "rindex", "startswith", "endswith", "isdigit", "isalpha", "isalnum", "isspace", "isupper",
     "islower", "isnumeric", "isdecimal", "istitle", "isidentifier", "isascii", "isprintable",
     "center", "ljust", "rjust", "zfill", "partition", "rpartition", "removeprefix",
-    "removesuffix", "expandtabs",
+    "removesuffix", "expandtabs", "encode", "format", "translate", "maketrans",
+})
+_BYTES_METHODS = frozenset({
+    "decode", "hex", "upper", "lower", "swapcase", "capitalize", "title", "strip", "lstrip",
+    "rstrip", "split", "rsplit", "splitlines", "join", "replace", "count", "find", "rfind",
+    "index", "rindex", "startswith", "endswith", "isdigit", "isalpha", "isalnum", "isspace",
+    "isupper", "islower", "istitle", "isascii", "center", "ljust", "rjust", "zfill",
+    "partition", "rpartition", "removeprefix", "removesuffix", "expandtabs", "translate",
+    "maketrans",
 })
 _SET_METHODS = frozenset({
     "union", "intersection", "difference", "symmetric_difference", "issubset", "issuperset",
     "isdisjoint", "copy",
 })
+#: Non-mutating methods folded on values of each type.
 METHODS: dict[type, frozenset[str]] = {
     str: _STR_METHODS,
+    bytes: _BYTES_METHODS,
     list: frozenset({"count", "index", "copy"}),
     tuple: frozenset({"count", "index"}),
     dict: frozenset({"get", "keys", "values", "items", "copy"}),
@@ -71,8 +83,44 @@ METHODS: dict[type, frozenset[str]] = {
     frozenset: _SET_METHODS,
     range: frozenset({"count", "index"}),
 }
-#: Methods whose int arguments set the size of the result.
-_SIZING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+#: Static and class methods called on the type itself (``str.maketrans``, ``dict.fromkeys``).
+TYPE_METHODS: dict[type, frozenset[str]] = {
+    str: frozenset({"maketrans"}),
+    bytes: frozenset({"maketrans", "fromhex"}),
+    dict: frozenset({"fromkeys"}),
+}
+
+
+class BuiltinFunction:
+    """A builtin function, type or method used as a value (``len``, ``str``, ``str.lower``,
+    ``d.get``), a concrete-only value of kind ``function``.
+
+    Calling it runs ``invoke``, the same checked call as the call written out (whitelist and
+    size checks), so ``sorted(xs, key=len)`` folds with Python's ``sorted``.  It compares and
+    hashes like ``target``, the Python object it stands for; ``as_type`` is that object when it
+    is a type (``str.maketrans`` is looked up on it).
+    """
+
+    __slots__ = ("_invoke", "as_type", "label", "target")
+
+    def __init__(self, label: str, target: Any, invoke: Callable[..., Any],
+                 as_type: type | None = None) -> None:
+        self.label = label
+        self.target = target
+        self.as_type = as_type
+        self._invoke = invoke
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._invoke(*args, **kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BuiltinFunction) and bool(self.target == other.target)
+
+    def __hash__(self) -> int:
+        return hash(self.target)
+
+    def __repr__(self) -> str:
+        return f"<builtin {self.label}>"
 
 
 def wrap(result: Any) -> SymValue:
@@ -98,11 +146,23 @@ def _size(value: Any) -> int:
         return MAX_SIZE + 1
 
 
-def _check_size(value: Any) -> None:
-    if isinstance(value, (str, list, tuple, dict, set, frozenset, range)) and _size(value) > MAX_SIZE:
+_SIZED = (str, bytes, list, tuple, dict, set, frozenset, range)
+
+
+def check_size(value: Any) -> None:
+    """Raise :class:`Unsupported` for a container, string or int too large to fold."""
+    if isinstance(value, _SIZED) and _size(value) > MAX_SIZE:
         raise Unsupported("value too large to fold")
     if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
         raise Unsupported("int too large to fold")
+
+
+def check_sizes(args: Iterable[Any], kwargs: Mapping[str, Any]) -> None:
+    """:func:`check_size` of every argument."""
+    for a in args:
+        check_size(a)
+    for a in kwargs.values():
+        check_size(a)
 
 
 def concrete_args(values: Iterable[SymValue]) -> list[Any] | None:
@@ -116,50 +176,113 @@ def concrete_args(values: Iterable[SymValue]) -> list[Any] | None:
     return out
 
 
-def apply(fn: Callable[..., Any], args: list[Any]) -> SymValue:
-    """Call ``fn(*args)`` with Python semantics; exceptions become :class:`PythonError`."""
+def apply(fn: Callable[..., Any], args: list[Any],
+          kwargs: Mapping[str, Any] | None = None) -> SymValue:
+    """Call ``fn(*args, **kwargs)`` with Python semantics; exceptions become
+    :class:`PythonError`, a result too large to keep :class:`Unsupported`."""
     for a in args:
-        _check_size(a)
+        check_size(a)
     try:
-        result = fn(*args)
+        result = fn(*args, **(kwargs or {}))
     except (Unsupported, PythonError):
         raise
     except Exception as exc:
         raise PythonError.from_exception(exc) from None
-    _check_size(result)
+    check_size(result)
     return wrap(result)
 
 
-def call_builtin(name: str, args: list[Any]) -> SymValue:
+def _fold(call: Callable[[], Any]) -> SymValue:
+    """Run ``call`` (which checks its own arguments) as :func:`apply` runs a function."""
+    try:
+        result = call()
+    except (Unsupported, PythonError):
+        raise
+    except Exception as exc:
+        raise PythonError.from_exception(exc) from None
+    check_size(result)
+    return wrap(result)
+
+
+_NO_KWARGS: Mapping[str, Any] = {}
+
+
+def call_builtin(name: str, args: list[Any], kwargs: Mapping[str, Any] | None = None) -> SymValue:
     """Fold the builtin ``name`` over concrete arguments."""
+    return _fold(lambda: invoke_builtin(name, tuple(args), kwargs or _NO_KWARGS))
+
+
+def invoke_builtin(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+    """``name(*args, **kwargs)`` for a whitelisted builtin, as a plain Python call (Python's
+    exceptions propagate); :class:`Unsupported` for a call that must not run."""
     fn = BUILTINS.get(name)
     if fn is None:
         raise Unsupported(f"call of {name}()")
-    if name in ("str", "repr") and args and _has_iterator(args[0]):
-        raise Unsupported(f"{name}() of an iterator (its text names a memory address)")
-    if name == "reversed" and args and isinstance(args[0], ConcreteIterator):
-        raise PythonError("TypeError", "'iterator' object is not reversible")
-    return apply(fn, args)
+    check_sizes(args, kwargs)
+    if name in _CHECKED_BUILTINS:
+        if name in ("str", "repr") and args and _has_opaque_text(args[0]):
+            raise Unsupported(f"{name}() of an iterator or function (its text names a memory "
+                              "address)")
+        if name == "reversed" and args and isinstance(args[0], ConcreteIterator):
+            raise TypeError("'iterator' object is not reversible")
+        reason = call_refusal(name, args, kwargs)
+        if reason is not None:
+            raise Unsupported(reason)
+    return fn(*args, **kwargs)
 
 
-def _has_iterator(value: Any) -> bool:
-    if isinstance(value, ConcreteIterator):
+#: Builtins with checks of their own before they run (see safety.call_refusal).
+_CHECKED_BUILTINS = frozenset({"str", "repr", "reversed", "bytes"})
+
+
+def _has_opaque_text(value: Any) -> bool:
+    if isinstance(value, ConcreteIterator | BuiltinFunction):
         return True
     if isinstance(value, (list, tuple, set, frozenset)):
-        return any(_has_iterator(v) for v in value)
+        return any(_has_opaque_text(v) for v in value)
     if isinstance(value, dict):
-        return any(_has_iterator(v) for v in value.values())
+        return any(_has_opaque_text(v) for v in value.values())
     return False
 
 
-def call_method(receiver: Any, method: str, args: list[Any]) -> SymValue:
-    """Fold ``receiver.method(*args)`` for a whitelisted non-mutating method."""
+def call_method(receiver: Any, method: str, args: list[Any],
+                kwargs: Mapping[str, Any] | None = None) -> SymValue:
+    """Fold ``receiver.method(*args, **kwargs)`` for a whitelisted non-mutating method."""
+    return _fold(lambda: invoke_method(receiver, method, tuple(args), kwargs or _NO_KWARGS))
+
+
+def invoke_method(receiver: Any, method: str, args: tuple[Any, ...],
+                  kwargs: Mapping[str, Any]) -> Any:
+    """``receiver.method(*args, **kwargs)`` for a whitelisted non-mutating method, as a plain
+    Python call; :class:`Unsupported` for another existing method or a call that must not run."""
     allowed = METHODS.get(type(receiver), frozenset())
     if method not in allowed:
         if hasattr(receiver, method):
             raise Unsupported(f"method {type(receiver).__name__}.{method}")
-        raise PythonError("AttributeError", f"{type(receiver).__name__!r} object has no "
-                                            f"attribute {method!r}")
-    if method in _SIZING_METHODS and any(isinstance(a, int) and a > MAX_SIZE for a in args):
-        raise Unsupported("result too large to fold")
-    return apply(getattr(receiver, method), args)
+        raise AttributeError(f"{type(receiver).__name__!r} object has no attribute {method!r}")
+    check_sizes(args, kwargs)
+    reason = method_refusal(receiver, method, args, kwargs)
+    if reason is not None:
+        raise Unsupported(reason)
+    if method == "format" and any(_has_opaque_text(v) for v in (*args, *kwargs.values())):
+        raise Unsupported("format() of an iterator or function (its text names a memory address)")
+    return getattr(receiver, method)(*args, **kwargs)
+
+
+def invoke_type_method(owner: type, method: str, args: tuple[Any, ...],
+                       kwargs: Mapping[str, Any]) -> Any:
+    """``owner.method(...)``: a static method of a builtin type (``str.maketrans('ab', 'xy')``)
+    or one of its whitelisted methods called unbound (``str.upper(s)``), as a plain call."""
+    if method in TYPE_METHODS.get(owner, frozenset()):
+        check_sizes(args, kwargs)
+        return getattr(owner, method)(*args, **kwargs)
+    if method in METHODS.get(owner, frozenset()):
+        if not args:
+            raise TypeError(f"unbound method {owner.__name__}.{method}() needs an argument")
+        if not isinstance(args[0], owner):
+            raise TypeError(f"descriptor {method!r} for {owner.__name__!r} objects doesn't "
+                            f"apply to a {type(args[0]).__name__!r} object")
+        return invoke_method(args[0], method, args[1:], kwargs)
+    if hasattr(owner, method):
+        raise Unsupported(f"{owner.__name__}.{method}")
+    raise AttributeError(f"type object {owner.__name__!r} has no attribute {method!r}")

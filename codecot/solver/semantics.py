@@ -287,6 +287,8 @@ def equal(a: SymValue, b: SymValue) -> tuple[BoolTerm, list[Guard]]:
             return found
     if ka in _CONTAINERS and kb in _CONTAINERS and a.py is not MISSING and b.py is not MISSING:
         return _fold_compare("==", a, b), []  # known containers: Python's == is exact and fast
+    if (ka == "bytes") != (kb == "bytes") and (ka in _ENCODABLE or kb in _ENCODABLE):
+        return False, []  # bytes equal no str, number, list or tuple
     if not (encodable(a.type) and encodable(b.type)):
         return _fold_compare("==", a, b), []
     if ka != kb:

@@ -4,7 +4,9 @@ A :class:`PyType` is a kind plus argument types.  Kinds: ``int bool float str No
 ``list[E]``, ``set[E]``, ``frozenset[E]`` (one element type), ``tuple[T1, ..., Tn]`` (one type
 per position, so the length is part of the type), ``dict[K, V]``, ``union`` (members), ``?``
 (the element type of an empty container: compatible with every type), and the concrete-only kinds
-``range``, ``iterator``, ``dict_keys``, ``dict_values``, ``dict_items``.
+``bytes``, ``range``, ``iterator``, ``dict_keys``, ``dict_values``, ``dict_items`` and
+``function`` (a builtin function, type or method used as a value, see
+:mod:`codecot.solver.callables`).
 
 Tags are written as in ARCHITECTURE.md: ``list[int]``, ``list[]`` (empty), ``tuple[int, str]``,
 ``dict[str, int]``, ``list[int | str]``.
@@ -46,6 +48,8 @@ STR = PyType("str")
 NONE = PyType("None")
 ANY = PyType("?")
 RANGE = PyType("range")
+BYTES = PyType("bytes")
+FUNCTION = PyType("function")
 
 NUMERIC_KINDS = frozenset({"int", "bool", "float"})
 SCALAR_KINDS = frozenset({"int", "bool", "float", "str", "None"})
@@ -84,7 +88,7 @@ def join_all(types: list[PyType]) -> PyType:
 
 
 _SCALAR_TYPES: dict[type, PyType] = {int: INT, bool: BOOL, float: FLOAT, str: STR,
-                                     type(None): NONE}
+                                     type(None): NONE, bytes: BYTES}
 
 
 def infer(value: object) -> PyType:
@@ -114,6 +118,8 @@ def infer(value: object) -> PyType:
                                join_all([infer(v) for v in value.values()])))
     if isinstance(value, range):
         return RANGE
+    if isinstance(value, bytes):
+        return BYTES
     raise Unsupported(f"values of type {type(value).__name__} are not supported")
 
 
@@ -145,7 +151,7 @@ def parse_tag(tag: str) -> PyType:
 
     def single() -> PyType:
         name = take()
-        if name in ("int", "bool", "float", "str", "None", "range"):
+        if name in ("int", "bool", "float", "str", "None", "range", "bytes"):
             return PyType(name)
         if name in ("list", "set", "frozenset", "tuple", "dict"):
             take("[")

@@ -11,9 +11,10 @@ A :class:`SymValue` pairs a :class:`~codecot.solver.types.PyType` with its repre
 * ``dict[K, V]`` (``K`` int or str, ``V`` anything a sequence holds) may be symbolic: its ``raw``
   is the pair (keys, values) of ``Seq`` terms in insertion order, of equal length, keys distinct
   (:func:`fresh` makes the constants ``name.keys`` and ``name.values``; :func:`dict_terms`).
-* ``set``, ``frozenset``, ``range``, iterators, dict views, other dicts and containers of mixed
-  element types are *concrete-only*: they carry their Python value, every operation on them is
-  folded in Python, and asking for their term raises :class:`Unsupported`.
+* ``bytes``, ``set``, ``frozenset``, ``range``, iterators, dict views, builtins used as values
+  (kind ``function``), other dicts and containers of mixed element types are *concrete-only*:
+  they carry their Python value, every operation on them is folded in Python, and asking for
+  their term raises :class:`Unsupported`.
 
 A value may carry its concrete Python value (``py``), a term, or both; the term of a concrete
 value is built lazily, the first time it is needed.  ``guards`` are conditions under which

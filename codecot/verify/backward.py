@@ -25,6 +25,7 @@ from codecot.claims import expr as E
 from codecot.claims import model as M
 from codecot.claims.reference import evaluate
 from codecot.claims.render import render_expr
+from codecot.claims.source import same_source
 from codecot.solver import Truth, decide_expr, encode
 from codecot.trace.values import decode, same_value
 from codecot.verify.verdicts import Verdict
@@ -53,22 +54,35 @@ def is_literal(expr: E.Expr) -> bool:
     return False
 
 
-def final_input_source(claims: Sequence[M.Claim]) -> str | None:
-    """The argument-list source of the last ``input`` claim, when all its args are literals."""
+def args_source(args: Sequence[E.Expr], own: list[str] | None = None) -> str | None:
+    """The argument-list source of ``args`` to execute: each argument a literal, or (for an
+    argument without one, such as a lambda) exactly what the record's own input writes in that
+    position (``own``), whose text is then used; None otherwise.  Narration text is never run."""
+    parts: list[str] = []
+    for k, a in enumerate(args):
+        if is_literal(a):
+            parts.append(render_expr(a))
+        elif own is not None and k < len(own) and same_source(render_expr(a), own[k]):
+            parts.append(own[k])
+        else:
+            return None
+    return ", ".join(parts)
+
+
+def final_input_source(claims: Sequence[M.Claim], own: list[str] | None = None) -> str | None:
+    """The argument-list source of the last ``input`` claim (see :func:`args_source`)."""
     finals = [c for c in claims if isinstance(c, M.InputClaim)]
-    if not finals or not all(is_literal(a) for a in finals[-1].args):
-        return None
-    return ", ".join(render_expr(a) for a in finals[-1].args)
+    return args_source(finals[-1].args, own) if finals else None
 
 
-def check_sources(claims: Sequence[M.Claim]) -> list[str | None]:
-    """Argument-list sources of each ``check`` claim's call (None when not literal)."""
+def check_sources(claims: Sequence[M.Claim], own: list[str] | None = None) -> list[str | None]:
+    """Argument-list sources of each ``check`` claim's call (see :func:`args_source`)."""
     out: list[str | None] = []
     for c in claims:
         if isinstance(c, M.CheckClaim):
             call = c.call
-            ok = isinstance(call, E.Call) and all(is_literal(a) for a in call.args)
-            out.append(", ".join(render_expr(a) for a in call.args) if ok and isinstance(call, E.Call) else None)
+            ok = isinstance(call, E.Call) and not call.kwargs
+            out.append(args_source(call.args, own) if ok and isinstance(call, E.Call) else None)
     return out
 
 

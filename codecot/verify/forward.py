@@ -19,7 +19,7 @@ from codecot.claims import model as M
 from codecot.claims.pyexpr import expr_from_ast_or_none
 from codecot.claims.reference import evaluate
 from codecot.claims.render import render_expr
-from codecot.claims.source import Source, source_of
+from codecot.claims.source import Source, same_source, source_of
 from codecot.solver import Truth, Unsupported, decide_expr, encode
 from codecot.symbolic.tracepoints import Point, TraceView, decoded
 from codecot.trace.values import decode, same_value
@@ -52,9 +52,13 @@ def _same_code(actual: str, claimed: str) -> bool:
 class ForwardChecker:
     """Checks the claims of one forward rationale against one trace."""
 
-    def __init__(self, code: str, trace: dict[str, Any]) -> None:
+    def __init__(self, code: str, trace: dict[str, Any],
+                 arg_sources: dict[str, str] | None = None) -> None:
+        """``arg_sources``: the source text of each argument of the call (from the record's
+        input), for arguments without a literal value (a lambda, a function)."""
         self.view = TraceView(trace)
         self.trace = trace
+        self.arg_sources = arg_sources or {}
         try:
             self.src: Source | None = source_of(code)
         except (SyntaxError, ValueError):
@@ -143,10 +147,21 @@ class ForwardChecker:
         if set(names) != set(self.view.args):
             return Verdict.REFUTED, f"{self.view.entry} takes {', '.join(self.view.args) or 'no arguments'}"
         for name, value in c.args:
-            bad = self._value_outcome(E.Name(name), value, None, "at the call")
+            if self.view.args.get(name, "").startswith("<"):
+                bad = self._opaque(name, value)
+            else:
+                bad = self._value_outcome(E.Name(name), value, None, "at the call")
             if bad:
                 return bad
         return Verdict.VERIFIED, ""
+
+    def _opaque(self, name: str, claimed: E.Expr) -> Outcome | None:
+        """An argument without a literal value (a function) is what the input wrote for it."""
+        source = self.arg_sources.get(name)
+        if source is not None and same_source(render_expr(claimed), source):
+            return None
+        return Verdict.UNKNOWN, (f"{name} has no literal value; it is compared with the input's "
+                                 f"text{f' ({source})' if source else ''}")
 
     def _state(self, c: M.StateClaim) -> Outcome:
         cursor = self.cursor
@@ -312,6 +327,8 @@ class ForwardChecker:
     def _call_result(self, c: M.CallResultClaim) -> Outcome:
         if not isinstance(c.call, E.Call):
             return Verdict.UNKNOWN, "only calls of named functions are checked"
+        if c.call.kwargs:
+            return Verdict.UNKNOWN, "a call written with keyword arguments is not matched"
         claimed_args = c.call.args
         for call in self.view.calls:
             if call.pos < self.cursor or call.func != c.call.func or len(call.args) != len(claimed_args):
@@ -327,20 +344,54 @@ class ForwardChecker:
                                         f"{render_expr(c.call)} returns {call.result}")
         return Verdict.REFUTED, f"{render_expr(c.call)} is not called here"
 
-    def _call_values(self) -> list[Any] | None:
-        """Positional argument values of the traced entry call (``*args`` spread out)."""
-        star = self.src.vararg(self.view.entry) if self.src else None
-        out: list[Any] = []
-        try:
-            for name, rep in self.view.args.items():
-                value = decode(rep)
-                if name == star and isinstance(value, tuple):
-                    out.extend(value)
+    def _same_call(self, call: E.Call) -> Outcome | None:
+        """None when ``call`` is the traced entry call (positional and keyword arguments bound to
+        the parameters, omitted ones by their defaults); else why not."""
+        shown = f"the call is {self.view.entry}({', '.join(self.view.args.values())})"
+        if self.src is None:
+            return Verdict.UNKNOWN, "the program does not parse"
+        entry = self.view.entry
+        positional = self.src.positional(entry)
+        star = self.src.vararg(entry)
+        params = self.src.params(entry)
+        bound: dict[str, E.Expr] = dict(zip(positional, call.args, strict=False))
+        extra = call.args[len(positional):]
+        if extra:
+            if star is None:
+                return Verdict.REFUTED, shown
+            bound[star] = E.TupleExpr(tuple(extra))
+        for name, value in call.kwargs:
+            if name not in params or name in bound:
+                return Verdict.REFUTED, shown
+            bound[name] = value
+        defaults = self.src.defaults(entry)
+        for name, rep in self.view.args.items():
+            claimed = bound.get(name)
+            if claimed is None:
+                if name == star:
+                    claimed = E.TupleExpr(())
+                elif name in defaults:
+                    default = expr_from_ast_or_none(defaults[name])
+                    if default is None or E.free_names(default):
+                        return Verdict.UNKNOWN, f"the default value of {name} cannot be compared"
+                    claimed = default
                 else:
-                    out.append(value)
-        except (ValueError, SyntaxError):
-            return None
-        return out
+                    return Verdict.REFUTED, shown
+            if rep.startswith("<"):
+                bad = self._opaque(name, claimed)
+                if bad:
+                    return bad
+                continue
+            value = self._evaluate_literal(claimed)
+            try:
+                same = same_value(decoded(rep), value)
+            except (ValueError, SyntaxError):
+                return Verdict.UNKNOWN, f"the value of {name} cannot be read"
+            if not same:
+                return Verdict.REFUTED, shown
+        if set(bound) - set(self.view.args):
+            return Verdict.REFUTED, shown
+        return None
 
     @staticmethod
     def _evaluate_literal(expr: E.Expr) -> Any:
@@ -416,13 +467,9 @@ class ForwardChecker:
     def _answer(self, c: M.AnswerClaim) -> Outcome:
         if not isinstance(c.call, E.Call) or c.call.func != self.view.entry:
             return Verdict.REFUTED, f"the answer must be about {self.view.entry}(...)"
-        expected = self._call_values()
-        claimed = [self._evaluate_literal(e) for e in c.call.args]
-        if expected is None or len(expected) != len(claimed) or not all(
-            same_value(a, b) for a, b in zip(expected, claimed, strict=True)
-        ):
-            shown = ", ".join(self.view.args.values())
-            return Verdict.REFUTED, f"the call is {self.view.entry}({shown})"
+        bad = self._same_call(c.call)
+        if bad:
+            return bad
         output = self.trace.get("output")
         if not isinstance(output, str):
             return Verdict.UNKNOWN, "the trace has no output"

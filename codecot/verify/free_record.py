@@ -12,6 +12,7 @@ and one step per statement: ``{"index", "text" (its sentence), "span", "kind", "
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 from codecot.claims import expr as E
 from codecot.claims import model as M
 from codecot.claims.freeform import Reading, read_freeform
-from codecot.claims.freeform.model import OutputClaim
+from codecot.claims.freeform.model import NamedInputClaim, OutputClaim
+from codecot.claims.source import source_of
 from codecot.claims.render import render_expr
 from codecot.corpus import CorpusRecord
-from codecot.verify.backward import BackwardChecker, is_literal
+from codecot.verify.backward import BackwardChecker, args_source
 from codecot.verify.freeform import FreeChecker
 from codecot.verify.policy import Policy, get_policy
 from codecot.verify.verdicts import StepVerdict, Verdict
@@ -47,9 +49,7 @@ class FreePlan:
 
 
 def _source(args: tuple[E.Expr, ...]) -> str | None:
-    if not all(is_literal(a) for a in args):
-        return None
-    return ", ".join(render_expr(a) for a in args)
+    return args_source(args)
 
 
 def _backward_sources(reading: Reading) -> list[str]:
@@ -67,14 +67,73 @@ def _backward_sources(reading: Reading) -> list[str]:
     return out
 
 
+def _for_record(reading: Reading, record: CorpusRecord, direction: str) -> Reading:
+    """Statements made concrete for the record: an input given by parameter names in the
+    parameters' order; in a backward rationale, a call of the entry function with literal
+    arguments and its result is a check (it is executed)."""
+    try:
+        params = source_of(record.code).params(record.entry_name)
+    except (SyntaxError, ValueError):
+        params = []
+    sentences = []
+    for sentence in reading.sentences:
+        statements = []
+        for st in sentence.statements:
+            claim = st.options[0][0] if st.options and st.options[0] else None
+            if isinstance(claim, NamedInputClaim):
+                names = dict(claim.named)
+                if set(names) != set(params):
+                    continue  # the names are not the parameters: not an input
+                claim = M.InputClaim(args=tuple(names[n] for n in params))
+                st = dataclasses.replace(st, options=((claim,),))
+            elif (direction == "backward" and isinstance(claim, M.CallResultClaim)
+                  and isinstance(claim.call, E.Call) and claim.call.func == record.entry_name):
+                st = dataclasses.replace(st, kind="check", options=(
+                    (M.CheckClaim(call=claim.call, value=claim.value),),))
+            statements.append(st)
+        sentences.append(dataclasses.replace(sentence, statements=tuple(statements)))
+    return dataclasses.replace(reading, sentences=tuple(sentences))
+
+
 def free_plan(rationale: dict[str, Any], record: CorpusRecord) -> FreePlan:
     direction = str(rationale.get("direction") or "forward")
-    reading = read_freeform(str(rationale.get("text") or ""), direction)
+    reading = _for_record(read_freeform(str(rationale.get("text") or ""), direction), record,
+                          direction)
     if direction == "backward":
         inputs = tuple(dict.fromkeys([*_backward_sources(reading), record.input]))
     else:
         inputs = (record.input,)
     return FreePlan(rationale, record, reading, inputs)
+
+
+def with_text(rationale: dict[str, Any]) -> dict[str, Any]:
+    """The rationale record with its ``text``: as given, else the assistant turn of a chat
+    ``messages`` list (the last one); the record is returned unchanged when it has neither."""
+    if isinstance(rationale.get("text"), str):
+        return rationale
+    messages = rationale.get("messages")
+    if isinstance(messages, list):
+        turns = [m.get("content") for m in messages
+                 if isinstance(m, dict) and m.get("role") == "assistant" and isinstance(m.get("content"), str)]
+        if turns:
+            return {**rationale, "text": turns[-1]}
+    return rationale
+
+
+def format_of(rationale: dict[str, Any], fmt: str) -> str:
+    """``steps`` or ``free`` for a rationale under the ``--format`` setting (``auto``: steps when
+    every non-blank line parses as a step of the narration language)."""
+    if fmt != "auto":
+        return fmt
+    from codecot.claims.parse import StepParseError, parse_rationale
+
+    text = str(rationale.get("text") or "")
+    if not text.strip():
+        return "steps"
+    if len(text) > 200_000:
+        return "free"
+    steps = parse_rationale(text)
+    return "free" if any(isinstance(s, StepParseError) for s in steps) else "steps"
 
 
 def _reproduces(trace: dict[str, Any] | None, output: str | None, entry: str) -> tuple[Verdict, str]:
@@ -147,6 +206,8 @@ def free_verdict_record(p: FreePlan, traces: list[dict[str, Any] | None],
             if isinstance(claim, OutputClaim) and p.direction == "forward":
                 finals.append("answer")
                 kind = "answer"
+            elif isinstance(claim, OutputClaim):
+                kind = "goal"
             else:
                 kind = "input" if isinstance(claim, M.InputClaim) else st.kind
             results.append(StepVerdict(index, sentence.text, kind, verdict, detail))

@@ -211,7 +211,11 @@ class FreeChecker:
         if undecided:
             return Verdict.UNKNOWN, "an expression of the statement cannot be evaluated"
         where = _where(st)
-        if any(self._group(o, m) is True for o in st.options for m in later):
+        elsewhere = [m for m in later if any(self._group(o, m) is True for o in st.options)]
+        if elsewhere:
+            wrong = self._wrong_iteration(st, in_context, elsewhere)
+            if wrong is not None:
+                return wrong
             return Verdict.UNKNOWN, f"it holds, but not {where}" if where else "it holds elsewhere"
         if any(self._group(o, m) is True for o in st.options for m in moments if m.pos < self.cursor):
             return Verdict.UNKNOWN, "it holds only before what the previous statement describes"
@@ -226,6 +230,26 @@ class FreeChecker:
         if not self._solver_agrees(failing, best, False):
             return Verdict.UNKNOWN, "the claim compiler does not confirm the refutation"
         return Verdict.REFUTED, _describe(failing, best, self) + (f" ({where})" if where else "")
+
+    def _wrong_iteration(self, st: Statement, in_context: list[Moment],
+                         elsewhere: list[Moment]) -> Outcome | None:
+        """``refuted`` for a statement placed in iteration k that holds only in other iterations
+        of the same loop (a value from the wrong iteration); None when that is not the case
+        (no stated iteration, other context too, or a match outside the loop)."""
+        if st.iteration is None or not st.iteration_stated or st.line is not None or st.bindings \
+                or not in_context:
+            return None
+        heads = {h for m in in_context for h, it in m.loops if it == st.iteration}
+        if not all(any(h in heads for h, _ in m.loops) for m in elsewhere):
+            return None  # it holds after the loop: the iteration may just have been left open
+        applicable = [m for m in in_context if all(self._holds(c, m) is not _NA for c in st.options[0])]
+        if not applicable:
+            return None
+        failing = next((c for c in st.options[0] if self._holds(c, applicable[-1]) is not True), None)
+        if failing is None or not self._solver_agrees(failing, applicable[-1], False):
+            return None
+        return Verdict.REFUTED, (f"{_describe(failing, applicable[-1], self)} (at the end of iteration "
+                                 f"{st.iteration}; it holds only in another iteration)")
 
     def _group(self, option: Sequence[M.Claim], m: Moment) -> object:
         """True when every claim holds at ``m``; False, _NA or _UNDECIDED otherwise."""
@@ -432,6 +456,10 @@ class FreeChecker:
         if self.backward is None:
             return Verdict.UNKNOWN, "backward statements need the backward checker"
         claim = st.options[0][0]
+        names = {n for x in _exprs(claim) for n in E.free_names(x)} - {INPUT_NAME}
+        if names - set(self.params) - self.view.names:
+            missing = sorted(names - set(self.params) - self.view.names)[0]
+            return Verdict.UNKNOWN, f"the run has no variable {missing}"
         if INPUT_NAME in {n for x in _exprs(claim) for n in E.free_names(x)}:
             if len(self.params) != 1:
                 return Verdict.UNKNOWN, "'the input' is ambiguous: the function takes " \

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from codecot.claims.model import Claim, kind_of
 from codecot.claims.parse import StepParseError, parse_rationale
+from codecot.claims.source import argument_sources, input_arguments
 from codecot.corpus import CorpusRecord
 from codecot.verify.backward import BackwardChecker, check_sources, final_input_source
 from codecot.verify.forward import ForwardChecker
@@ -39,7 +40,9 @@ def plan(rationale: dict[str, Any], record: CorpusRecord) -> Plan:
     steps = parse_rationale(str(rationale.get("text", "")))
     claims = [s for s in steps if not isinstance(s, StepParseError)]
     if rationale.get("direction") == "backward":
-        inputs: tuple[str | None, ...] = (final_input_source(claims), *check_sources(claims))
+        found = input_arguments(record.input)
+        own = found[0] if found and not found[1] else None
+        inputs: tuple[str | None, ...] = (final_input_source(claims, own), *check_sources(claims, own))
     else:
         inputs = (record.input,)
     return Plan(rationale, record, steps, inputs)
@@ -71,7 +74,8 @@ def verdict_record(p: Plan, traces: list[dict[str, Any] | None], policy: Policy 
                                       session=backward(p) if backward is not None else None)
     else:
         trace = traces[0] if traces else None
-        checker = ForwardChecker(record.code, trace) if trace and trace.get("ok") else None
+        checker = ForwardChecker(record.code, trace, argument_sources(
+            record.code, record.input, record.entry_name)) if trace and trace.get("ok") else None
     for i, step in enumerate(p.steps):
         if isinstance(step, StepParseError):
             results.append(StepVerdict(i, _step_text(step), "unparsed", Verdict.UNPARSED, step.message))

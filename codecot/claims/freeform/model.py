@@ -65,6 +65,14 @@ class FreeCallClaim(Claim):
     positional: tuple[Expr, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class NamedInputClaim(Claim):
+    """``the input could be s = 'ab' and n = 2``: an input given by parameter names."""
+
+    kind: ClassVar[str] = "input"
+    named: tuple[tuple[str, Expr], ...]
+
+
 @dataclass(frozen=True)
 class Statement:
     """One checkable statement of a clause (see the module doc)."""
@@ -78,6 +86,9 @@ class Statement:
     looks_back: bool = False
     #: a statement that needs no moment of the run (working such as ``3 + 4 = 7``)
     pure: bool = False
+    #: the iteration is named by the statement's own sentence or a heading above it (not
+    #: carried over from an earlier sentence)
+    iteration_stated: bool = False
 
 
 @dataclass(frozen=True)

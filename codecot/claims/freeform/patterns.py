@@ -24,6 +24,7 @@ from codecot.claims.build_expr import is_boolean_shaped
 from codecot.claims.freeform.exprs import Protected, parse_expr
 from codecot.claims.freeform.model import (
     AppendClaim,
+    NamedInputClaim,
     BranchClaim,
     DeltaClaim,
     FreeCallClaim,
@@ -127,12 +128,11 @@ def chain_working(clause: Clause) -> list[Statement]:
 
 
 _NOT_NAMES = frozenset({
+    # pronouns, articles and words for the program itself: never a variable in a sentence
     "it", "this", "that", "which", "what", "the", "a", "an", "we", "they", "there", "here",
-    "function", "loop", "condition", "code", "result", "output", "answer", "value", "list",
-    "string", "program", "next", "then", "so", "now", "step", "iteration", "input", "variable",
-    "index", "character", "element", "number", "line", "call", "return", "first", "second",
-    "last", "each", "every", "one", "both", "all", "nothing", "everything", "none", "true",
-    "false", "is", "and", "or", "not", "of", "in", "to", "for", "while", "if", "else",
+    "function", "loop", "condition", "code", "program", "next", "then", "so", "now", "each",
+    "every", "both", "all", "nothing", "everything", "none", "true", "false", "is", "and", "or",
+    "not", "of", "in", "to", "for", "while", "if", "else", "also", "still",
 })
 
 
@@ -534,11 +534,18 @@ def _answer_block(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
 
 # backward: what the input must be, could be, is
 
-_MUST = (r"\s+(?:must|has\s+to|needs\s+to|should)\s+(?:(?:therefore|also|then)\s+)?"
-         r"(?P<rel>be\s+(?:equal\s+to\s+)?|equal\s+|contain\s+|include\s+|have\s+(?:a\s+)?length\s+(?:of\s+)?|"
-         r"have\s+|start\s+with\s+|begin\s+with\s+|end\s+with\s+|be\s+(?:greater|larger|more)\s+than\s+|"
-         r"be\s+(?:less|smaller|fewer)\s+than\s+|be\s+at\s+least\s+|be\s+at\s+most\s+)"
-         r"(?P<value>@\d+|-?\d+)(?P<unit>\s+(?:characters?|letters?|elements?|items?|entries|digits?))?")
+_MUST_RELATIONS = (
+    r"be\s+(?:greater|larger|more)\s+than", r"be\s+(?:less|smaller|fewer)\s+than", r"be\s+at\s+least",
+    r"be\s+at\s+most", r"be\s+different\s+from", r"be\s+(?:exactly\s+)?equal\s+to", r"be\s+in",
+    r"not\s+contain", r"not\s+include", r"not\s+be", r"occur\s+in", r"appear\s+in",
+    r"have\s+(?:a\s+)?length\s+(?:of\s+)?(?:exactly\s+)?", r"have\s+at\s+least", r"have\s+at\s+most",
+    r"have\s+(?:exactly\s+)?", r"start\s+with", r"begin\s+with", r"end\s+with", r"contain", r"include",
+    r"equal", r"be\s+(?:exactly\s+)?",
+)
+_MUST = (r"\s+(?:must|has\s+to|needs\s+to|should|have\s+to)\s+(?:(?:therefore|also|then|still|exactly)\s+)?"
+         r"(?P<rel>" + "|".join(f"{r}\\s+" if not r.endswith("?") else r for r in _MUST_RELATIONS) + r")"
+         r"(?P<value>@\d+|-?\d+|non-?empty|[^\W\d]\w*)(?P<unit>\s+(?:characters?|letters?|elements?|items?|entries|digits?|"
+         r"values?|numbers?|words?))?")
 
 
 @pattern(r"^(?:(?:the\s+)?(?:only\s+)?(?P<input>input|argument|parameter)\b|" + _SUBJECT + r")" + _MUST)
@@ -548,21 +555,56 @@ def _must(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
         subject = E.Name("__input__")
     else:
         subject = clause.subject(m.group("subj"))
-    value = clause.value(m.group("value"))
-    if subject is None or value is None:
-        return None
     rel = re.sub(r"\s+", " ", m.group("rel").lower().strip())
+    rel = rel.replace(" exactly", "").replace("exactly ", "")
+    word = m.group("value")
+    if subject is None:
+        return None
+    if rel in ("be", "not be") and word.lower().replace("-", "") in _PROPERTIES:
+        cond = _PROPERTIES[word.lower().replace("-", "")](subject)
+        if rel == "not be":
+            cond = E.UnaryOp("not", cond)
+        return _one("must", clause, M.ConditionOnInputClaim(modality=M.Modality.NECESSARY, condition=cond))
+    value = clause.value(word)
+    if value is None and word.isidentifier() and not rel.startswith("have") and not m.group("unit"):
+        value = clause.subject(word)  # "nums[1] must be target": another parameter
+    if value is None:
+        return None
+    if m.group("unit") and "digit" in m.group("unit"):
+        subject = E.Call("str", (subject,))  # "n must have 4 digits"
     if m.group("unit") or rel.startswith(("have a length", "have length", "have")):
         if not rel.startswith("have") and not m.group("unit"):
             return None
-        subject, rel = E.Call("len", (subject,)), "be"
+        if isinstance(value, E.Const) and isinstance(value.value, str):
+            number = _int(value.value)
+            value = E.Const(number) if number is not None else value
+        if not (isinstance(value, E.Const) and type(value.value) is int):
+            return None
+        bound = {"have at least": "be at least", "have at most": "be at most"}.get(rel, "be")
+        subject, rel = E.Call("len", (subject,)), bound
     cond = _relation(subject, rel, value)
     if cond is None:
         return None
     return _one("must", clause, M.ConditionOnInputClaim(modality=M.Modality.NECESSARY, condition=cond))
 
 
+_PROPERTIES: dict[str, Callable[[E.Expr], E.Expr]] = {
+    "odd": lambda x: E.Compare(E.BinOp("%", x, E.Const(2)), ("==",), (E.Const(1),)),
+    "even": lambda x: E.Compare(E.BinOp("%", x, E.Const(2)), ("==",), (E.Const(0),)),
+    "positive": lambda x: E.Compare(x, (">",), (E.Const(0),)),
+    "negative": lambda x: E.Compare(x, ("<",), (E.Const(0),)),
+    "empty": lambda x: E.Compare(E.Call("len", (x,)), ("==",), (E.Const(0),)),
+    "nonempty": lambda x: E.Compare(E.Call("len", (x,)), (">",), (E.Const(0),)),
+}
+
+
 def _relation(subject: E.Expr, rel: str, value: E.Expr) -> E.Expr | None:
+    if rel in ("occur in", "appear in", "be in"):
+        return E.Compare(subject, ("in",), (value,))
+    if rel in ("not contain", "not include"):
+        return E.Compare(value, ("not in",), (subject,))
+    if rel in ("not be", "be different from"):
+        return E.Compare(subject, ("!=",), (value,))
     ops = {"be": "==", "be equal to": "==", "equal": "==", "be greater than": ">",
            "be larger than": ">", "be more than": ">", "be less than": "<",
            "be smaller than": "<", "be fewer than": "<", "be at least": ">=", "be at most": "<="}
@@ -577,14 +619,36 @@ def _relation(subject: E.Expr, rel: str, value: E.Expr) -> E.Expr | None:
     return None
 
 
-@pattern(r"^(?:so\s+|thus\s+|therefore\s+)?(?:the|a|one|another)\s+(?:possible\s+|valid\s+|correct\s+|"
-         r"suitable\s+)?(?:input|inputs|arguments?)\s+(?:could|can|would|might|is|are|will\s+be|"
-         r"should\s+be)\s+(?:be\s+)?(?P<args>.+)$")
+@pattern(r"^(?:we\s+know\s+that\s+|we\s+(?:need|want)\s+)?(?P<call>@\d+)\s*(?:==|must\s+(?:be|equal|return)|"
+         r"should\s+(?:be|return)|to\s+(?:be|return|equal)|returns?)\s+(?P<value>@\d+)$")
+def _goal(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``We know that f(??) == (2, 6, -1)``; ``we need f(x) to return 5``."""
+    text = clause.p.atom(m.group("call")) or ""
+    if clause.direction != "backward" or not re.fullmatch(r"[^\W\d]\w*\(.*\)", text.strip()):
+        return None
+    call = parse_expr(text.replace("??", "x"))
+    value = clause.value(m.group("value"))
+    if not isinstance(call, E.Call) or value is None or E.free_names(value):
+        return None
+    if call.args and not any(E.free_names(a) for a in call.args):
+        return _one("check", clause, M.CheckClaim(call=call, value=value))
+    return _one("goal", clause, OutputClaim(value=value))
+
+
+@pattern(r"^(?:so\s+|thus\s+|therefore\s+)?(?:the|a|one|another|an)\s+(?:possible\s+|valid\s+|correct\s+|"
+         r"suitable\s+|simplest\s+|example\s+)?(?:input|inputs|arguments?)\s+(?:that\s+works\s+|that\s+satisfies"
+         r"\s+this\s+)?(?:could|can|would|might|is|are|will\s+be|should\s+be)\s+(?:be\s+)?(?P<args>.+)$")
 def _input(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     if clause.direction != "backward":
         return None
     text = re.sub(r"@(\d+)", lambda g: clause.p.atoms[int(g.group(1))], m.group("args")).strip()
-    text = re.sub(r"[.,;:]+$", "", text)
+    text = re.sub(r"\s+itself$|[.,;:]+$", "", text)
+    named = re.findall(r"([^\W\d]\w*)\s*=\s*(.+?)(?=\s*(?:,|\band\b)\s*[^\W\d]\w*\s*=|$)", text)
+    if named and re.match(r"^\s*[^\W\d]\w*\s*=", text):
+        pairs = [(n, parse_expr(v.strip().rstrip(","))) for n, v in named]
+        if all(v is not None for _, v in pairs):
+            return _one("input", clause, NamedInputClaim(named=tuple(pairs)))  # type: ignore[arg-type]
+        return None
     call = parse_expr(text if re.match(r"^[^\W\d]\w*\(", text) else f"f({text})")
     if not isinstance(call, E.Call) or not call.args:
         return None

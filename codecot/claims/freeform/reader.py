@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 
-from codecot.claims.freeform.exprs import normalize, protect
+from codecot.claims import expr as E
+from codecot.claims import model as M
+from codecot.claims.freeform.exprs import normalize, parse_expr, protect
 from codecot.claims.freeform.model import Reading, Sentence, Statement
 from codecot.claims.freeform.patterns import INNER_LINE_TAG, context_of, read_clause, strip_context
 from codecot.claims.freeform.segment import MAX_SENTENCE_CHARS, segments
@@ -23,9 +25,11 @@ _JOINTS = re.compile(
     r",?\s+so\s+(?=\S)|;\s+|,\s+and\s+then\s+|\s+and\s+then\s+|,\s+then\s+|,\s+which\s+means\s+(?:that\s+)?|"
     r",\s+meaning\s+(?:that\s+)?|,\s+and\s+(?=(?:the|we|it|@|[^\W\d]\w*\s+(?:is|becomes|=))\b)|"
     r"\s+and\s+(?=@\d+\s*(?:[,.;]|$|is\b|becomes\b|stays\b|remains\b|equals\b|=))|"
-    r",?\s+and\s+(?=[^\W\d]\w*\s+(?:is|becomes|stays|remains|equals|starts|has|gets)\b)|"
+    r",?\s+and\s+(?=[^\W\d]\w*\s+(?:is|becomes|stays|remains|equals|starts|has|gets|must|should|needs|"
+    r"cannot|can)\b)|"
     r",?\s+and\s+(?=the\s+(?:loop|function|condition|result|output|answer|while|for)\b)|"
-    r",\s+thus\s+|,\s+therefore\s+|,\s+hence\s+|\s+because\s+|\s+since\s+|:\s+(?=\S)", re.I)
+    r",\s+thus\s+|,\s+therefore\s+|,\s+hence\s+|\s+because\s+|\s+since\s+|:\s+(?=\S)|"
+    r",\s+(?=where\s+@)", re.I)
 
 
 def read_freeform(text: str, direction: str = "forward") -> Reading:
@@ -33,12 +37,24 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
     segs, cut = segments(text)
     sentences: list[Sentence] = []
     iteration: int | None = None
+    from_heading = False
     bindings: tuple[tuple[str, object], ...] = ()
+    table: list[tuple[str, object]] | None = None
     for seg in segs:
         raw = text[seg.start:seg.end]
+        if raw.startswith("|"):
+            if table is None:
+                table = _table_header(raw)
+                sentences.append(Sentence(raw, (seg.start, seg.end), True))
+                continue
+            statements = _table_row(raw, table, direction)
+            sentences.append(Sentence(raw, (seg.start, seg.end), False, tuple(statements)))
+            continue
+        table = None
         if seg.markup:
             heading_iteration, _ = context_of(_EMPHASIS.sub("", raw.lstrip("#").strip()))
             iteration, bindings = heading_iteration, ()
+            from_heading = heading_iteration is not None
             sentences.append(Sentence(raw, (seg.start, seg.end), True))
             continue
         if len(raw) > MAX_SENTENCE_CHARS:
@@ -53,7 +69,8 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
         body, it, line = strip_context(body)
         body = INNER_LINE_TAG.sub("", body)
         if it is not None:
-            iteration, bindings = it, ()
+            iteration, bindings, from_heading = it, (), False
+        stated = it is not None or from_heading
         paren = _PAREN_LEAD.match(body)
         if paren:  # "Iteration 2 (`n = 5`):", "[L13] (`num = -15`): ..." set the loop variable
             body = f"for {paren.group(1)}: {body[paren.end():]}".rstrip(": ")
@@ -68,7 +85,7 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
                 bindings = found.bindings  # type: ignore[assignment]
             for s in found.statements:
                 statements.append(Statement(s.kind, s.options, s.clause, iteration, line,
-                                            bindings, s.looks_back, s.pure))  # type: ignore[arg-type]
+                                            bindings, s.looks_back, s.pure, stated))  # type: ignore[arg-type]
         sentences.append(Sentence(raw, (seg.start, seg.end), False, tuple(statements)))
     return Reading(tuple(sentences), cut)
 
@@ -103,3 +120,61 @@ def _unemphasize(text: str) -> str:
     for i in range(0, len(parts), 2):
         parts[i] = _EMPHASIS.sub("", parts[i])
     return "`".join(parts)
+
+
+_ITERATION_HEADERS = frozenset({"iteration", "iter", "step", "#", "round", "pass", "loop", "n"})
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def _table_header(row: str) -> list[tuple[str, object]]:
+    """Each column: ("iteration", None), ("expr", expression) or ("other", None)."""
+    out: list[tuple[str, object]] = []
+    for cell in _cells(row):
+        word = _unemphasize(cell).strip().strip("`").strip()
+        low = word.lower().rstrip(".:")
+        if low in _ITERATION_HEADERS - {"n"} or low.startswith(("iteration", "step")):
+            out.append(("iteration", None))
+            continue
+        expr = parse_expr(word) if word and " " not in word.strip() or "`" in cell else None
+        if expr is not None and E.free_names(expr):
+            out.append(("expr", expr))
+        else:
+            out.append(("other", None))
+    return out
+
+
+def _table_row(row: str, header: list[tuple[str, object]], direction: str) -> list[Statement]:
+    """Statements of a table row: each cell under an expression column states that
+    expression's value, in the iteration the row's iteration column names (or where the first
+    column's loop variable has the row's value); other cells are read as clauses."""
+    cells = _cells(row)
+    iteration: int | None = None
+    for (kind, _), cell in zip(header, cells, strict=False):
+        if kind == "iteration":
+            digits = re.sub(r"\D", "", cell)
+            iteration = int(digits) if digits and len(digits) < 6 else None
+    out: list[Statement] = []
+    bindings: tuple[tuple[str, object], ...] = ()
+    for k, ((kind, expr), cell) in enumerate(zip(header, cells, strict=False)):
+        if kind == "expr":
+            value = parse_expr(_unemphasize(cell).strip().strip("`").strip())
+            if value is None or E.free_names(value):
+                continue
+            claim = M.StateClaim(target=expr, chain=(value,))  # type: ignore[arg-type]
+            out.append(Statement("state" if isinstance(expr, E.Name) else "value", ((claim,),), row,
+                                 iteration, None, bindings,  # type: ignore[arg-type]
+                                 iteration_stated=iteration is not None))
+            if k == 0 and iteration is None and isinstance(expr, E.Name):
+                bindings = ((expr.id, value),)
+        elif kind == "other" and ("`" in cell or "\u2192" in cell or "->" in cell):
+            body = _unemphasize(normalize(cell))
+            p = protect(body)
+            for clause in _clauses(p.text):
+                found = read_clause(p, clause, row, direction)
+                out.extend(Statement(s.kind, s.options, s.clause, iteration, None, bindings,  # type: ignore[arg-type]
+                                     s.looks_back, s.pure, iteration is not None)
+                           for s in found.statements)
+    return out

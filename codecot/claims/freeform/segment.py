@@ -31,7 +31,7 @@ _BLOCK_CLOSE = re.compile(r"^\s*\[/(PYTHON|CODE|THOUGHT)\]\s*$", re.I)
 _ANSWER_BLOCK = re.compile(r"\[ANSWER\].*?\[/ANSWER\]", re.I | re.S)
 _HEADING = re.compile(r"^\s*#{1,6}\s+\S")
 _EMPHASIS_ONLY = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(\*\*|__|\*|_)[^*_]+\1\s*:?\s*$")
-_MARKER_ONLY = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s*$")
+_MARKER_ONLY = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s*$|^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")
 _ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "approx", "resp", "cf")
 _NEXT_START = re.compile(r"[A-Z`'\"(\[*\d]")
 
@@ -77,6 +77,10 @@ def _lines(text: str, start: int, end: int, state: dict[str, bool]) -> Iterator[
             state["code"] = bool(_BLOCK_OPEN.match(line))
             continue
         if state["code"] or not line.strip() or _MARKER_ONLY.match(line):
+            continue
+        if line.lstrip().startswith("|"):  # a table row is one sentence
+            lead = len(line) - len(line.lstrip())
+            yield Segment(line_start + lead, line_start + len(line.rstrip()))
             continue
         if _HEADING.match(line) or _EMPHASIS_ONLY.match(line):
             lead = len(line) - len(line.lstrip())

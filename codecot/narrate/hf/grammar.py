@@ -18,8 +18,8 @@ them out in the Lark dialect that llguidance reads (an Earley parser with a gree
   the end of a step (:func:`_int_dot_variants`).  Nowhere else can ``3.`` be written, so
   ``42. In this`` (a float followed by more words) cannot be generated.
 
-* the language is narrowed to what ``parse_step`` accepts in a claim: no keyword arguments,
-  comprehensions, lambdas or starred arguments (:data:`CLAIM_REJECTED`; echoed statements
+* the language is narrowed to what ``parse_step`` accepts in a claim: no comprehensions,
+  lambdas or starred arguments (:data:`CLAIM_REJECTED`; echoed statements
   holding them cannot be written), a branch condition's value ends in True or False, only a
   name or an attribute can be called (``f(3)``, ``s.upper()``; not ``xs[0](3)``), and a
   ``returns`` step's subject is a function name or a call (``g(3) returns 4``; not
@@ -57,18 +57,19 @@ EXCLUDED_MIDDLE: dict[str, frozenset[str]] = {
 
 #: Expression forms the grammar has only so that echoed statements parse; ``parse_step``
 #: rejects a claim holding one, so generation leaves them out everywhere.
-CLAIM_REJECTED = frozenset({"kwarg", "star_arg", "genexp", "listcomp", "setcomp", "dictcomp",
-                            "lambdef"})
+CLAIM_REJECTED = frozenset({"star_arg", "genexp", "listcomp", "setcomp", "dictcomp", "lambdef"})
 
+_BYTES_ESCAPE = r"\\([^xuUN\n]|x[0-9a-fA-F]{2})"
 _STRING_ESCAPE = r"\\([^xuUN\n]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U000[0-9a-fA-F]{5}|U0010[0-9a-fA-F]{4})"
 
 #: Terminals narrowed to what ``parse_step`` accepts in a claim: string literals without the
-#: ``f`` and ``b`` prefixes (f-strings are no values; bytes must be ASCII) and with escapes the
+#: ``f`` prefix (f-strings are no values), bytes literals of printable ASCII, and with escapes the
 #: literal decoder reads (no malformed ``\x``, ``\u``, ``\U``, no ``\N{...}``); products
 #: without ``@`` (matrix multiplication is no claim operator).
 CLAIM_TERMINALS = {
     "STRING": (f"[rRuU]?('([^'\\\\\\n]|{_STRING_ESCAPE})*'"
                f"|\"([^\"\\\\\\n]|{_STRING_ESCAPE})*\")"),
+    "BYTES": f"[bB]('([ -&(-\\[\\]-~]|{_BYTES_ESCAPE})*'|\"([ !#-\\[\\]-~]|{_BYTES_ESCAPE})*\")",
     "MUL_OP": r"\/\/|[*\/%]",
 }
 

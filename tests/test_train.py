@@ -1,0 +1,364 @@
+"""``codecot train`` on a tiny random Llama built here (word-level tokenizer, 2 layers of 32).
+
+Nothing is downloaded: the model and its tokenizer are made from the test's own rows.  The
+rows are memorisable (the answer follows from the question), so a few steps at a high learning
+rate lower the loss; the weights are drawn wide (``initializer_range=0.5``) because with the
+usual 0.02 a 32-wide output head cannot move its logits far from uniform.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("trl")
+pytest.importorskip("peft")
+torch = pytest.importorskip("torch")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from codecot.cli import app  # noqa: E402
+from codecot.errors import InvalidArgument, MissingDependency  # noqa: E402
+from codecot.train import hardware  # noqa: E402
+from codecot.train.data import (  # noqa: E402
+    held_out_ids,
+    id_fraction,
+    load_split,
+    parse_row,
+)
+from codecot.train.settings import TrainSettings  # noqa: E402
+
+CHATML = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + "
+          "message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
+          "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+SYSTEM = "You reason about code step by step ."
+
+
+def _row(i: int, direction: str) -> dict[str, Any]:
+    if direction == "forward":
+        user, answer = (f"What does f({i}) return ?",
+                        f"Line 1 : x is {i} .\nLine 2 : y is {i * i} .\nThe answer is {i * i} .")
+    else:
+        user, answer = (f"Find an input such that f(??) == {i * i} .",
+                        f"The output is {i * i} .\nx must be {i} .\nThe input is {i} .")
+    return {"id": f"p{i}", "direction": direction, "narrator": "template",
+            "messages": [{"role": "system", "content": SYSTEM},
+                         {"role": "user", "content": user},
+                         {"role": "assistant", "content": answer}]}
+
+
+def _tiny_model(folder: Path, rows: list[dict[str, Any]], chat_template: str | None) -> Path:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    split = pre_tokenizers.Whitespace()
+    words = {"###", "System", "User", "Assistant", ":", "system", "user", "assistant"}
+    for row in rows:
+        for msg in row["messages"]:
+            words.update(w for w, _ in split.pre_tokenize_str(msg["content"]))
+    vocab = {name: i for i, name in enumerate(["<pad>", "</s>", "<unk>", "<|im_start|>",
+                                                "<|im_end|>"])}
+    for word in sorted(words):
+        vocab[word] = len(vocab)
+    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    core.pre_tokenizer = split
+    core.decoder = decoders.WordPiece()
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core, eos_token="</s>", pad_token="<pad>", unk_token="<unk>",
+        additional_special_tokens=["<|im_start|>", "<|im_end|>"])
+    if chat_template is not None:
+        tokenizer.chat_template = chat_template
+    config = LlamaConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=64,
+                         num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
+                         max_position_embeddings=256, initializer_range=0.5,
+                         bos_token_id=None, eos_token_id=1,
+                         pad_token_id=0)
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A dataset of 6 problems x 2 directions (+ a duplicate and a bad line) and two tiny
+    models: one whose tokenizer has no chat template, one with a ChatML template."""
+    root = tmp_path_factory.mktemp("tiny")
+    rows = [_row(i, d) for i in range(6) for d in ("forward", "backward")]
+    lines = [json.dumps(r) for r in rows] + [json.dumps(rows[3]), "{not json", '{"id": "x"}']
+    data = root / "dataset.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"data": data, "plain": _tiny_model(root / "plain", rows, None),
+            "chatml": _tiny_model(root / "chatml", rows, CHATML)}
+
+
+def _settings(tiny: dict[str, Path], out: Path, **changes: Any) -> TrainSettings:
+    base: dict[str, Any] = dict(dataset=tiny["data"], output=out, model=str(tiny["plain"]),
+                                max_steps=12, learning_rate=2e-2, batch_size=4, threads=1,
+                                eval_fraction=0.2, dtype="float32", device="cpu")
+    base.update(changes)
+    return TrainSettings(**base)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One 12-step run on the tiny model (its result, used by several tests)."""
+    from codecot.train.run import run_training
+
+    out = tmp_path_factory.mktemp("adapter")
+    return run_training(_settings(tiny, out, log_file=out / "log.jsonl"))
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def test_read_dedups_skips_bad_lines_and_splits_by_id(tiny: dict[str, Path]) -> None:
+    split = load_split(tiny["data"], eval_fraction=0.2)
+    assert (split.lines, split.bad_lines, split.duplicates) == (15, 2, 1)
+    assert len(split.train) + len(split.held_out) == 12
+    train_ids = {r.id for r in split.train}
+    held_ids = {r.id for r in split.held_out}
+    assert held_ids and not train_ids & held_ids
+    assert all(sum(r.id == i for r in split.held_out) == 2 for i in held_ids)  # both directions
+    assert held_ids == held_out_ids(train_ids | held_ids, 0.2)
+    assert held_ids == {i for i in train_ids | held_ids if id_fraction(i) < 0.2} or len(held_ids) == 1
+
+
+def test_held_out_ids_are_stable_and_never_everything() -> None:
+    ids = {f"id{i}" for i in range(200)}
+    held = held_out_ids(ids, 0.1)
+    assert 5 < len(held) < 40
+    assert held_out_ids(ids | {"new"}, 0.1) - {"new"} == held  # an id keeps its side
+    assert held_out_ids({"a", "b"}, 0.0) == set()
+    assert len(held_out_ids({"a", "b"}, 0.01)) == 1  # a tiny fraction still holds one out
+    assert held_out_ids({"only"}, 0.5) == set()
+    with pytest.raises(InvalidArgument):
+        held_out_ids(ids, 1.0)
+
+
+def test_explicit_eval_file_overrides_the_split(tiny: dict[str, Path], tmp_path: Path) -> None:
+    other = tmp_path / "eval.jsonl"
+    other.write_text(json.dumps(_row(9, "forward")) + "\n", encoding="utf-8")
+    split = load_split(tiny["data"], eval_fraction=0.5, eval_path=other)
+    assert len(split.train) == 12 and [r.id for r in split.held_out] == ["p9"]
+
+
+def test_parse_row_rejects_rows_without_a_final_assistant_message() -> None:
+    good = _row(1, "forward")
+    assert parse_row(good) is not None
+    assert parse_row({**good, "messages": good["messages"][:2]}) is None
+    assert parse_row({**good, "messages": [{"role": "robot", "content": "x"}]}) is None
+    assert parse_row([good]) is None
+
+
+# --- settings and hardware ------------------------------------------------------------------
+
+
+def test_dtype_follows_device_and_cpu_flags() -> None:
+    assert hardware.resolve_dtype("auto", "cuda") == "bfloat16"
+    assert hardware.resolve_dtype("auto", "cpu", frozenset({"avx512f", "amx_bf16"})) == "bfloat16"
+    assert hardware.resolve_dtype("auto", "cpu", frozenset({"avx512_bf16"})) == "bfloat16"
+    assert hardware.resolve_dtype("auto", "cpu", frozenset({"avx2", "avx512f"})) == "float32"
+    assert hardware.resolve_dtype("float32", "cuda") == "float32"
+    with pytest.raises(InvalidArgument):
+        hardware.resolve_dtype("int8", "cpu")
+
+
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse avx512_bf16\n", encoding="utf-8")
+    assert hardware.cpu_flags(info) == {"fpu", "sse", "avx512_bf16"}
+    assert hardware.cpu_flags(tmp_path / "missing") == frozenset()
+
+
+def test_threads_are_set_explicitly() -> None:
+    before = torch.get_num_threads()
+    try:
+        assert hardware.set_threads(1) == 1 and torch.get_num_threads() == 1
+        assert hardware.set_threads(None) == hardware.default_threads()
+        assert torch.get_num_threads() == hardware.default_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_missing_package_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "trl" else real(name, *a))
+    with pytest.raises(MissingDependency, match=r"trl.*codecot\[train\]"):
+        hardware.require_train()
+
+
+def test_settings_reject_bad_values(tiny: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(InvalidArgument, match="--max-steps"):
+        _settings(tiny, tmp_path, max_steps=0).check()
+    with pytest.raises(InvalidArgument, match="--lora-dropout"):
+        _settings(tiny, tmp_path, lora_dropout=1.5).check()
+    with pytest.raises(InvalidArgument, match="--micro-batch 3"):
+        _settings(tiny, tmp_path, micro_batch=3).check()
+    assert _settings(tiny, tmp_path).micro_batch_for("cpu") == 1
+    assert _settings(tiny, tmp_path).micro_batch_for("cuda") == 4
+    assert _settings(tiny, tmp_path, micro_batch=2).micro_batch_for("cpu") == 2
+    a = _settings(tiny, tmp_path)
+    assert a.fingerprint("x") == _settings(tiny, tmp_path, max_steps=99).fingerprint("x")
+    assert a.fingerprint("x") != _settings(tiny, tmp_path, lora_r=8).fingerprint("x")
+    assert a.fingerprint("x") != a.fingerprint("y")
+
+
+# --- the label mask -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", ["plain", "chatml"])
+def test_loss_covers_only_the_assistant_turn(tiny: dict[str, Path], tmp_path: Path,
+                                             variant: str) -> None:
+    from codecot.train.build import build_trainer
+
+    settings = _settings(tiny, tmp_path, model=str(tiny[variant]))
+    split = load_split(tiny["data"], eval_fraction=0.2)
+    built = build_trainer(settings, split, device="cpu", dtype="float32", threads=1, callbacks=[])
+    tok = built.tokenizer
+    assert built.fallback_template == (variant == "plain")
+    end = "</s>" if variant == "plain" else "<|im_end|>"
+    prepared = built.trainer.train_dataset
+    assert len(prepared) == len(split.train)
+    for row, example in zip(split.train, prepared, strict=True):
+        messages = [{"role": r, "content": c} for r, c in row.messages]
+        prompt = tok.apply_chat_template(messages[:-1], add_generation_prompt=True,
+                                         tokenize=True, return_dict=True)["input_ids"]
+        ids, labels = example["input_ids"], example["labels"]
+        assert ids[:len(prompt)] == prompt
+        assert all(label == -100 for label in labels[:len(prompt)])
+        trained_ids = labels[len(prompt):]
+        assert trained_ids == ids[len(prompt):]
+        expected = tok(row.messages[-1][1], add_special_tokens=False)["input_ids"]
+        assert trained_ids == [*expected, tok.convert_tokens_to_ids(end)]
+
+
+# --- a training run -------------------------------------------------------------------------
+
+
+def test_training_lowers_the_loss_and_writes_the_outputs(trained: Any) -> None:
+    out: Path = trained.adapter_dir
+    for name in ("adapter_model.safetensors", "adapter_config.json", "tokenizer.json",
+                 "tokenizer_config.json", "training_card.json", "loss.png"):
+        assert (out / name).is_file(), name
+    assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    losses = [e["loss"] for e in trained.trainer.state.log_history if "loss" in e]
+    assert len(losses) == 12
+    assert sum(losses[-3:]) / 3 < 0.6 * sum(losses[:3]) / 3
+    saved_template = json.loads((out / "tokenizer_config.json").read_text()).get("chat_template")
+    if saved_template is None:  # newer transformers write it to its own file
+        saved_template = (out / "chat_template.jinja").read_text()
+    assert "### Assistant" in saved_template
+
+
+def test_card_numbers_are_consistent(trained: Any) -> None:
+    card = json.loads((trained.adapter_dir / "training_card.json").read_text())
+    state = trained.trainer.state
+    assert card == trained.card
+    assert card["steps"] == state.global_step == 12 and card["resumed_from_step"] == 0
+    assert card["rows"]["train"] + card["rows"]["held_out"] == 12
+    assert card["rows"]["train_used"] == card["rows"]["train"]  # no row longer than max_length
+    assert card["rows"]["held_out"] == 2 * card["rows"]["held_out_ids"]
+    assert card["rows"]["duplicates"] == 1 and card["rows"]["bad_lines"] == 2
+    assert card["epochs"] == pytest.approx(state.epoch, abs=1e-4) and card["epochs"] > 3
+    assert (card["batch_size"], card["micro_batch"]) == (4, 1)  # gradients accumulated on CPU
+    assert card["tokens_seen"] == card["session_tokens"] == state.num_input_tokens_seen > 0
+    assert card["tokens_per_s"] == pytest.approx(card["tokens_seen"] / card["train_seconds"],
+                                                 rel=0.02)
+    assert card["wall_seconds"] >= card["train_seconds"] > 0
+    losses = [e["loss"] for e in state.log_history if "loss" in e]
+    assert card["final_train_loss"] == losses[-1]
+    assert card["held_out_loss"] > 0 and 0 <= card["held_out_token_accuracy"] <= 1
+    assert card["lora"] == {"r": 16, "alpha": 32, "dropout": 0.05, "target_modules": "all-linear"}
+    assert (card["dtype"], card["device"], card["seed"], card["threads"]) == ("float32", "cpu", 0, 1)
+    assert card["chat_template"] == "fallback"
+    assert set(card["versions"]) >= {"torch", "transformers", "trl", "peft"}
+    assert all(card["versions"][k] for k in ("torch", "transformers", "trl", "peft"))
+    assert len(card["dataset"]["sha256"]) == 64
+
+
+def test_log_file_has_one_line_per_step_and_the_evaluation(trained: Any) -> None:
+    entries = [json.loads(line) for line in
+               (trained.adapter_dir / "log.jsonl").read_text().splitlines()]
+    steps = [e for e in entries if "loss" in e]
+    assert [e["step"] for e in steps] == list(range(1, 13))
+    assert all(e["tokens_per_s"] > 0 and e["lr"] is not None for e in steps)
+    assert steps[-1]["tokens"] == trained.card["tokens_seen"]
+    evals = [e for e in entries if "eval_loss" in e]
+    assert evals == [{"step": 12, "eval_loss": trained.card["held_out_loss"],
+                      "eval_token_accuracy": trained.card["held_out_token_accuracy"]}]
+
+
+def test_same_seed_gives_the_same_adapter(trained: Any, tiny: dict[str, Path],
+                                          tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    from codecot.train.run import run_training
+
+    again = run_training(_settings(tiny, tmp_path / "again"))
+    first = load_file(str(trained.adapter_dir / "adapter_model.safetensors"))
+    second = load_file(str(again.adapter_dir / "adapter_model.safetensors"))
+    assert first.keys() == second.keys() and first
+    assert all(torch.equal(first[k], second[k]) for k in first)
+    other = run_training(_settings(tiny, tmp_path / "other", seed=1, max_steps=2))
+    third = load_file(str(other.adapter_dir / "adapter_model.safetensors"))
+    assert not all(torch.equal(first[k], third[k]) for k in first)
+
+
+def test_adapter_loads_and_changes_logits(trained: Any, tiny: dict[str, Path],
+                                          tmp_path: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    from codecot.train.adapter import load_adapter
+
+    ids = torch.tensor([[5, 9, 12, 7, 3]])
+
+    def base() -> Any:
+        return AutoModelForCausalLM.from_pretrained(str(tiny["plain"]), dtype=torch.float32).eval()
+
+    with torch.no_grad():
+        plain = base()(ids).logits
+        unmerged = load_adapter(base(), trained.adapter_dir, merge=False)(ids).logits
+        merged = load_adapter(base(), trained.adapter_dir)(ids).logits
+    assert not torch.allclose(plain, unmerged, atol=1e-4)
+    assert torch.allclose(unmerged, merged, atol=1e-4)
+    with pytest.raises(InvalidArgument):
+        load_adapter(base(), tmp_path)
+
+
+# --- resuming and the command line ----------------------------------------------------------
+
+
+def test_cli_run_resumes_from_its_last_checkpoint(tiny: dict[str, Path], tmp_path: Path) -> None:
+    from codecot.train.run import run_training
+
+    out = tmp_path / "adapter"
+    res = CliRunner().invoke(app, ["train", str(tiny["data"]), "-o", str(out), "--model",
+                                   str(tiny["plain"]), "--max-steps", "4", "--save-steps", "2",
+                                   "--threads", "1", "--dtype", "float32", "--lr", "0.02"])
+    assert res.exit_code == 0, res.output
+    assert "trained 4 steps" in res.output and str(out) in res.output
+    assert {p.name for p in (out / "checkpoints").glob("checkpoint-*")} == {"checkpoint-2",
+                                                                              "checkpoint-4"}
+    resumed = run_training(_settings(tiny, out, max_steps=6, save_steps=2, eval_fraction=0.1,
+                                          device="auto"))
+    assert resumed.resumed_from_step == 4 and resumed.card["resumed_from_step"] == 4
+    state = resumed.trainer.state
+    assert state.global_step == 6
+    assert [e["step"] for e in state.log_history if "loss" in e] == list(range(1, 7))
+    assert resumed.card["tokens_seen"] > resumed.card["session_tokens"] > 0
+    with pytest.raises(InvalidArgument, match="--restart"):
+        run_training(_settings(tiny, out, max_steps=6, eval_fraction=0.1, device="auto",
+                               lora_r=4))
+
+
+def test_cli_reports_usage_errors(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["train", str(tmp_path / "missing.jsonl"), "-o",
+                                   str(tmp_path / "out")])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, InvalidArgument) or "does not exist" in res.output
