@@ -115,7 +115,7 @@ class RunView:
                 m = Moment(pos, depth, str(ev.get("func")), line, vars_, loops, last.get(depth))
                 last[depth] = m
                 self.moments.append(m)
-            elif kind in ("branch", "loop_iter", "loop_end", "return"):
+            elif kind in ("branch", "loop_iter", "loop_end", "return", "exception", "caught"):
                 prev = last.get(depth)
                 self.events.append(Event(pos, str(kind), depth, line, ev, prev.loops if prev else ()))
                 if kind == "return":

@@ -42,6 +42,8 @@ class FreePlan:
     record: CorpusRecord
     reading: Reading
     inputs: tuple[str, ...]
+    #: why the text could not be read (the reader failed), else empty
+    error: str = ""
 
     @property
     def direction(self) -> str:
@@ -97,8 +99,12 @@ def _for_record(reading: Reading, record: CorpusRecord, direction: str) -> Readi
 
 def free_plan(rationale: dict[str, Any], record: CorpusRecord) -> FreePlan:
     direction = str(rationale.get("direction") or "forward")
-    reading = _for_record(read_freeform(str(rationale.get("text") or ""), direction), record,
-                          direction)
+    try:
+        reading = _for_record(read_freeform(str(rationale.get("text") or ""), direction), record,
+                              direction)
+    except Exception as exc:  # a reader bug costs this rationale a clear verdict, never the run
+        return FreePlan(rationale, record, Reading(()), (),
+                        f"the free-form reader failed: {type(exc).__name__}: {exc}")
     if direction == "backward":
         inputs = tuple(dict.fromkeys([*_backward_sources(reading), record.input]))
     else:
@@ -214,6 +220,8 @@ def free_verdict_record(p: FreePlan, traces: list[dict[str, Any] | None],
             spans.append(list(sentence.span))
             index += 1
     accepted, reason = policy.accepts(results)
+    if p.error:
+        accepted, reason = False, p.error
     out = dict(p.rationale)
     out["format"] = "free"
     out["accepted"] = accepted

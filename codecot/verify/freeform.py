@@ -105,7 +105,7 @@ class FreeChecker:
                 if alt[0] is not Verdict.REFUTED:
                     return alt
             return verdict, detail
-        if isinstance(first, BranchClaim | M.LoopEndClaim | M.ReturnClaim):
+        if isinstance(first, BranchClaim | M.LoopEndClaim | M.ReturnClaim | M.RaiseClaim):
             return self._event(st, first)
         if isinstance(first, M.CallResultClaim):
             return self._call_result(first)
@@ -375,6 +375,8 @@ class FreeChecker:
             return branch
         if isinstance(claim, M.LoopEndClaim):
             return lambda e: e.kind == "loop_end"
+        if isinstance(claim, M.RaiseClaim):
+            return lambda e: e.kind == "exception"
         return lambda e: e.kind == "return"
 
     def _event_match(self, claim: M.Claim) -> Callable[[Event], bool]:
@@ -388,7 +390,10 @@ class FreeChecker:
                 return (e.kind == "loop_iter") == claim.taken
             return outcome
         if isinstance(claim, M.LoopEndClaim):
-            return lambda e: kind(e) and int(e.data.get("iterations", -1)) == claim.iterations
+            return lambda e: (kind(e) and int(e.data.get("iterations", -1)) == claim.iterations
+                              and (claim.how != "break" or e.data.get("reason") == "break"))
+        if isinstance(claim, M.RaiseClaim):
+            return lambda e: kind(e) and str(e.data.get("type")) == claim.exc_type
         assert isinstance(claim, M.ReturnClaim)
         want = _value(claim.value, {})
 
@@ -416,9 +421,13 @@ class FreeChecker:
 
     def _event_truth(self, claim: M.Claim, e: Event) -> str:
         if isinstance(claim, M.LoopEndClaim):
-            return f"the loop on line {e.line} runs {e.data.get('iterations')} iterations, not {claim.iterations}"
+            how = " and breaks" if e.data.get("reason") == "break" else ""
+            return (f"the loop on line {e.line} runs {e.data.get('iterations')} iterations{how}, not "
+                    f"{claim.iterations}{' with a break' if claim.how == 'break' else ''}")
         if isinstance(claim, M.ReturnClaim):
             return f"line {e.line} returns {e.data.get('value')}, not {render_expr(claim.value)}"
+        if isinstance(claim, M.RaiseClaim):
+            return f"line {e.line} raises {e.data.get('type')}, not {claim.exc_type}"
         if e.kind == "branch":
             word = "taken" if e.data.get("taken") else "not taken"
             return f"the branch on line {e.line} is {word}"

@@ -59,6 +59,7 @@ def protect(clause: str) -> Protected:
         out.append(f"@{len(atoms)}")
         atoms.append(text.strip())
         ticks.append(tick)
+        out.append("")  # a gap is put here if a word character follows (see below)
 
     while i < n:
         ch = clause[i]
@@ -102,7 +103,9 @@ def protect(clause: str) -> Protected:
                 keep(m.group(), False)
                 i = m.end()
                 continue
-        out.append(ch)
+        if out and out[-1] == "" and (ch.isalnum() or ch == "_"):
+            out.append(" ")  # "@0" followed by "6c" must not read as placeholder 6
+        out.append("\uff20" if ch == "@" else ch)  # "@" marks placeholders: the text's own is kept apart
         i += 1
     return _merge(Protected("".join(out), atoms, ticks))
 
@@ -127,10 +130,27 @@ def _merge(p: Protected) -> Protected:
         left, right = _side(p, m.group("a")), _side(p, m.group("b"))
         merged = f"{left} {m.group('op')} {right}"
         ticked = any(p.backticked[int(w[1:])] for w in (m.group("a"), m.group("b")) if w.startswith("@"))
-        text = f"{text[:m.start()]}@{len(p.atoms)}{text[m.end():]}"
+        tail = text[m.end():]
+        gap = " " if tail[:1].isalnum() or tail[:1] == "_" else ""
+        text = f"{text[:m.start()]}@{len(p.atoms)}{gap}{tail}"
         p.atoms.append(merged)
         p.backticked.append(ticked)
+    # two comparisons joined by "or"/"and" are one condition: s[-1] == 'y' or s[-1] == 'Y'
+    for _ in range(20):
+        m = _JOINED.search(text)
+        if m is None:
+            break
+        left, right = p.atoms[int(m.group("a")[1:])], p.atoms[int(m.group("b")[1:])]
+        if not (_COMPARING.search(left) and _COMPARING.search(right)):
+            break
+        text = f"{text[:m.start()]}@{len(p.atoms)}{text[m.end():]}"
+        p.atoms.append(f"{left} {m.group('op')} {right}")
+        p.backticked.append(False)
     return Protected(text, p.atoms, p.backticked)
+
+
+_JOINED = re.compile(r"(?P<a>@\d+)\s+(?P<op>or|and)\s+(?P<b>@\d+)(?![\d])")
+_COMPARING = re.compile(r"==|!=|<=|>=|<|>|\bnot\s+in\b|\bin\b")
 
 
 def _side(p: Protected, word: str) -> str:

@@ -52,7 +52,9 @@ _LEAD = re.compile(
     r"it\s+follows\s+that|note\s+that|remember\s+that|"
     r"after\s+the\s+loop|after\s+this|at\s+the\s+end|first|second|third|since|because|as|"
     r"afterwards|meanwhile|likewise|similarly|again|at\s+that\s+point|by\s+then|"
-    r"after\s+@\d+|within\s+the\s+function|inside\s+the\s+function|in\s+the\s+function)\b[,:]?\s*)+", re.I)
+    r"after\s+@\d+|within\s+the\s+function|inside\s+the\s+function|in\s+the\s+function|"
+    r"after\s+the\s+\w+\s+(?:element|character|item|iteration|pass|step|word|number|digit|value)|"
+    r"for\s+@\d+(?=\s*,))\b[,:]?\s*)+", re.I)
 _LOOKS_BACK = re.compile(r"\b(?:initially|originally|at\s+the\s+(?:start|beginning)|was|were|"
                          r"had\s+been|before\s+the\s+loop)\b", re.I)
 
@@ -409,6 +411,16 @@ def _loop_count2(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _one("loop_end", clause, M.LoopEndClaim(iterations=n))
 
 
+@pattern(r"\b(?:we\s+)?(?:break|breaks)\s+(?:out\s+of\s+)?(?:the\s+)?(?:loop\s+)?(?:in|during|at|on)\s+"
+         r"(?:the\s+)?(?:iteration\s+(?P<n>@\d+|\w+)|(?P<ord>\w+)\s+iteration)\b")
+def _break_at(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    word = m.group("n") or m.group("ord") or ""
+    n = _int(clause.p.atom(word) or word) or _ORDINALS.get(word.lower())
+    if n is None:
+        return None
+    return _one("loop_end", clause, M.LoopEndClaim(iterations=n, how="break"))
+
+
 @pattern(r"^" + _SUBJECT + r"\s+(?:is|gets)\s+(?P<verb>incremented|increased|decremented|decreased|"
          r"reduced|bumped)(?:\s+by\s+(?P<by>@\d+|\w+))?(?:\s*\(?\s*(?:to|so\s+it\s+is|now)\s+"
          r"(?P<to>@\d+)\)?)?")
@@ -705,7 +717,18 @@ def _length(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _state(clause, E.Call("len", (subject,)), value)
 
 
-@pattern(r"^" + _SUBJECT + r"\s+(?:has|contains|holds)\s+(?P<n>@\d+|\w+)\s+(?:elements?|items?|"
+@pattern(r"^" + _SUBJECT + r"\s*,?\s+(?:which\s+)?(?:has|contains|holds|keeps|still\s+has|now\s+has)\s+"
+         r"(?P<item>@\d+)\s+(?P<n>@\d+|\w+)\s+times\b")
+def _count_of(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``ops`` contains ``'pop'`` 3 times."""
+    subject, item = clause.subject(m.group("subj")), clause.value(m.group("item"))
+    n = _int(clause.p.atom(m.group("n")) or m.group("n"))
+    if subject is None or item is None or n is None:
+        return None
+    return _state(clause, E.MethodCall(subject, "count", (item,)), E.Const(n))
+
+
+@pattern(r"^" + _SUBJECT + r"\s+(?:has|contains|holds|keeps|still\s+has|now\s+has)\s+(?P<n>@\d+|\w+)\s+(?:elements?|items?|"
          r"characters?|entries|letters?|values?)\b")
 def _has_n(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     subject = clause.subject(m.group("subj"))
@@ -797,6 +820,12 @@ def _has_length(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     if subject is None or value is None:
         return None
     return _state(clause, E.Call("len", (subject,)), value)
+
+
+@pattern(r"\b(?:raises|throws|raise|throw)\s+(?:an?\s+)?(?P<exc>[A-Z]\w*(?:Error|Exception|Interrupt|Iteration))\b")
+def _raises(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``d['r']`` raises a ``KeyError``."""
+    return _one("raise", clause, M.RaiseClaim(exc_type=m.group("exc")))
 
 
 @pattern(r"^(?P<echo>@\d+)\s+(?:gives|yields|results\s+in|produces|makes\s+it|computes)\s+(?P<value>@\d+)")
@@ -924,10 +953,17 @@ def _state_pattern(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     if m.group("verb").strip() in ("is", "are") and isinstance(subject, E.Name) \
             and _comparison(value):
         return None
-    return _state(clause, subject, value)
+    out = _state(clause, subject, value)
+    length = re.match(r"^,\s*(?:a|an)\s+\w+\s+of\s+length\s+(@\d+|\d+)", rest)
+    if out and length:
+        n = clause.value(length.group(1))
+        if n is not None:
+            out.append(Statement("value", ((M.StateClaim(target=E.Call("len", (subject,)), chain=(n,)),),),
+                                 clause.raw))
+    return out
 
 
-@pattern(r"\bmakes?\s+" + _SUBJECT + r"\s+(?:equal\s+to|equal|become|be)\s+" + _VALUE)
+@pattern(r"\bmakes?\s+" + _SUBJECT + r"\s+(?:equal\s+to\s+|equal\s+|become\s+|be\s+)?" + _VALUE + r"$")
 def _makes(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
     if subject is None or value is None:
