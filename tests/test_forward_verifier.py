@@ -141,3 +141,19 @@ def test_trace_view_values_are_shared_per_repr_and_tag() -> None:
     assert empty is not None and full is not None
     assert (str(empty.type), str(full.type)) == ("list[]", "list[int]")
     assert view.value(lines[-1], "missing") is None
+
+
+def test_raise_and_catch_claims_keep_their_iteration() -> None:
+    code = ("def f(xs):\n    out = []\n    for x in xs:\n        try:\n            out.append(10 // x)\n"
+            "        except ZeroDivisionError:\n            out.append(-1)\n        except TypeError:\n"
+            "            out.append(-2)\n    return out\n")
+    rec = record(code, "[1, 0, 'a']")
+    assert verdicts(verify_text(rec, "Line 5 (iteration 3) raises TypeError.")) == ["verified"]
+    assert verdicts(verify_text(rec, "Line 5 (iteration 2) raises ZeroDivisionError.")) == ["verified"]
+    # a claim about the third iteration is not matched with the second's exception
+    wrong = verify_text(rec, "Line 5 (iteration 3) raises ZeroDivisionError.")
+    assert verdicts(wrong) == ["refuted"] and "TypeError" in wrong["steps"][0]["detail"]
+    assert verdicts(verify_text(rec, "Line 5 (iteration 1) raises ZeroDivisionError.")) == ["refuted"]
+    assert verdicts(verify_text(rec, "Line 8 (iteration 3): the except clause catches TypeError.")) == ["verified"]
+    assert verdicts(verify_text(rec, "Line 6 (iteration 3): the except clause catches ZeroDivisionError.")) \
+        == ["refuted"]

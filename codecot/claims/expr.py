@@ -21,7 +21,7 @@ COMPARISON_OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "is", 
 BUILTIN_FUNCTIONS = (
     "len", "sum", "min", "max", "abs", "sorted", "reversed", "list", "tuple", "set", "dict",
     "str", "int", "float", "bool", "range", "enumerate", "zip", "any", "all", "round", "ord",
-    "chr", "repr", "divmod", "bytes", "frozenset",
+    "chr", "repr", "divmod", "bytes", "frozenset", "bin", "hex", "oct",
 )
 #: Names that denote a builtin (function or type) where no program variable has the name, as
 #: Python resolves them: ``len`` in ``sorted(xs, key=len)``, ``str`` in ``str.maketrans(...)``.

@@ -51,7 +51,7 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "reversed": reversed, "list": list, "tuple": tuple, "set": set, "dict": dict, "str": str,
     "int": int, "float": float, "bool": bool, "range": range, "enumerate": enumerate,
     "zip": zip, "any": any, "all": all, "round": round, "ord": ord, "chr": chr, "repr": repr,
-    "divmod": divmod, "bytes": bytes, "frozenset": frozenset,
+    "divmod": divmod, "bytes": bytes, "frozenset": frozenset, "bin": bin, "hex": hex, "oct": oct,
 }
 _TEXT_COMMON = frozenset({
     "upper", "lower", "swapcase", "capitalize", "title", "strip", "lstrip", "rstrip", "split",

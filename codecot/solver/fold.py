@@ -48,7 +48,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     name: getattr(builtins, name) for name in (
         "len", "sum", "min", "max", "abs", "sorted", "reversed", "list", "tuple", "set", "dict",
         "str", "int", "float", "bool", "range", "enumerate", "zip", "any", "all", "round", "ord",
-        "chr", "repr", "divmod", "bytes", "frozenset",
+        "chr", "repr", "divmod", "bytes", "frozenset", "bin", "hex", "oct",
     )
 }
 

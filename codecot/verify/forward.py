@@ -447,7 +447,8 @@ class ForwardChecker:
         return Verdict.VERIFIED, ""
 
     def _raise(self, c: M.RaiseClaim) -> Outcome:
-        point = self._align(self.view.find(self.cursor, ("exception",), c.line), c, "exception")
+        point = self._align(self.view.find(self.cursor, ("exception",), c.line, c.iteration), c,
+                            "exception")
         if not isinstance(point, Point):
             return point
         actual = str(point.event.get("type"))
@@ -456,7 +457,8 @@ class ForwardChecker:
         return Verdict.VERIFIED, ""
 
     def _catch(self, c: M.CatchClaim) -> Outcome:
-        point = self._align(self.view.find(self.cursor, ("caught",), c.line), c, "caught exception")
+        point = self._align(self.view.find(self.cursor, ("caught",), c.line, c.iteration), c,
+                            "caught exception")
         if not isinstance(point, Point):
             return point
         actual = str(point.event.get("type"))

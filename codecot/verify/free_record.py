@@ -22,7 +22,7 @@ from codecot.claims import expr as E
 from codecot.claims import model as M
 from codecot.claims.freeform import Reading, read_freeform
 from codecot.claims.freeform.model import NamedInputClaim, OutputClaim
-from codecot.claims.source import source_of
+from codecot.claims.source import argument_sources, source_of
 from codecot.claims.render import render_expr
 from codecot.corpus import CorpusRecord
 from codecot.verify.backward import BackwardChecker, args_source
@@ -184,7 +184,8 @@ def free_verdict_record(p: FreePlan, traces: list[dict[str, Any] | None],
     if run is not None and run.get("ok"):
         checker = FreeChecker(record.code, run, entry=entry,
                               backward=back.check if back is not None else None,
-                              record_output=record.output if p.direction == "backward" else None)
+                              record_output=record.output if p.direction == "backward" else None,
+                              arg_sources=argument_sources(record.code, record.input, entry))
     index = 0
     doubtful = False  # a sentence that looks like a choice but gave none was read
     for sentence in p.reading.sentences:
@@ -236,8 +237,9 @@ def free_verdict_record(p: FreePlan, traces: list[dict[str, Any] | None],
     return out
 
 
-_CHOICE_WORDS = re.compile(r"\b(?:choose|chose|pick|picked|let's|let\s+us|we\s+take|assume|suppose|"
-                           r"select|we\s+set|try)\b", re.I)
+_CHOICE_WORDS = re.compile(r"\b(?:choose|chose|choice|pick|picked|let's|let\s+us|we\s+take|assume|"
+                           r"suppose|select|we\s+set|try|use|say|for\s+example|for\s+instance|e\.g)\b",
+                           re.I)
 
 
 def _is_input(reading: Reading, source: str) -> bool:

@@ -38,6 +38,7 @@ from codecot.claims.freeform.model import (
 )
 from codecot.claims.reference import NotInSubset, TooExpensive, evaluate
 from codecot.claims.render import render_expr
+from codecot.claims.source import same_source
 from codecot.solver import Truth, Unsupported, decide_expr, encode
 from codecot.trace.values import decode, same_value
 from codecot.verify.free_points import MISSING, Event, Moment, RunView, untraced_names
@@ -74,7 +75,12 @@ class FreeChecker:
 
     def __init__(self, code: str, trace: dict[str, Any], *, entry: str,
                  backward: Callable[[M.Claim], Outcome] | None = None,
-                 record_output: str | None = None) -> None:
+                 record_output: str | None = None,
+                 arg_sources: dict[str, str] | None = None) -> None:
+        self.arg_sources = arg_sources or {}
+        #: iterations in which a statement placed by its stated iteration was verified: the
+        #: text counts iterations as the run does there
+        self.iterations_confirmed: set[int] = set()
         self.view = RunView(trace)
         self.trace = trace
         self.entry = entry
@@ -106,6 +112,9 @@ class FreeChecker:
                     return alt
             return verdict, detail
         if isinstance(first, BranchClaim | M.LoopEndClaim | M.ReturnClaim | M.RaiseClaim):
+            missing, _ = self._names(st)
+            if missing is not None:
+                return Verdict.UNKNOWN, f"the run has no variable {missing}"
             return self._event(st, first)
         if isinstance(first, M.CallResultClaim):
             return self._call_result(first)
@@ -157,9 +166,15 @@ class FreeChecker:
             args = list((self.trace.get("args") or {}).values())
             if len(args) != len(c.call.args) or any(a.startswith("<") for a in args):
                 return Verdict.UNKNOWN, "the call's arguments cannot be compared"
-            for rep, claimed in zip(args, c.call.args, strict=True):
+            own = list(self.arg_sources.values())
+            for k, (rep, claimed) in enumerate(zip(args, c.call.args, strict=True)):
                 got = _value(claimed, {})
-                if got is _UNDECIDED or got is _NA or not _same(decode(rep), got):
+                if got is _NA or got is _UNDECIDED:
+                    # a name of the program (a global) or an expression: the input's own text
+                    if k < len(own) and same_source(render_expr(claimed), own[k]):
+                        continue
+                    return Verdict.UNKNOWN, f"the argument {render_expr(claimed)} cannot be compared"
+                if not _same(decode(rep), got):
                     shown = ", ".join(args)
                     return Verdict.REFUTED, f"the call is {self.entry}({shown})"
         got = _value(c.value, {})
@@ -206,6 +221,8 @@ class FreeChecker:
             for m in in_context:
                 result = self._group(option, m)
                 if result is True:
+                    if st.iteration is not None and st.iteration_stated and st.kind != "iteration":
+                        self.iterations_confirmed.add(st.iteration)
                     return self._confirm(option, m)
                 undecided = undecided or result is _UNDECIDED
         if undecided:
@@ -225,7 +242,10 @@ class FreeChecker:
                 "every name it uses"
         if untraced:
             return Verdict.UNKNOWN, "a name it uses may belong to a comprehension or lambda"
-        best = max(applicable, key=lambda m: sum(self._holds(c, m) is True for c in st.options[0]))
+        # the nearest moment where most of the statement holds, its main claim first: the
+        # detail then names what differs there ("starting is -1 there, not 0")
+        best = max(applicable, key=lambda m: (sum(self._holds(c, m) is True for c in st.options[0]),
+                                             self._holds(st.options[0][0], m) is True))
         failing = next(c for c in st.options[0] if self._holds(c, best) is not True)
         if not self._solver_agrees(failing, best, False):
             return Verdict.UNKNOWN, "the claim compiler does not confirm the refutation"
@@ -237,11 +257,11 @@ class FreeChecker:
         of the same loop (a value from the wrong iteration); None when that is not the case
         (no stated iteration, other context too, or a match outside the loop)."""
         if st.iteration is None or not st.iteration_stated or st.line is not None or st.bindings \
-                or not in_context:
-            return None
+                or not in_context or st.iteration not in self.iterations_confirmed:
+            return None  # refuted only where another statement shows the text counts as the run
         heads = {h for m in in_context for h, it in m.loops if it == st.iteration}
-        if not all(any(h in heads for h, _ in m.loops) for m in elsewhere):
-            return None  # it holds after the loop: the iteration may just have been left open
+        if not any(any(h in heads for h, _ in m.loops) for m in elsewhere):
+            return None  # it holds only after the loop: the iteration may just have been left open
         applicable = [m for m in in_context if all(self._holds(c, m) is not _NA for c in st.options[0])]
         if not applicable:
             return None
@@ -395,18 +415,22 @@ class FreeChecker:
         if isinstance(claim, M.RaiseClaim):
             return lambda e: kind(e) and str(e.data.get("type")) == claim.exc_type
         assert isinstance(claim, M.ReturnClaim)
-        want = _value(claim.value, {})
+        constant = _value(claim.value, {}) if not E.free_names(claim.value) else _NA
 
         def returns(e: Event) -> bool:
-            if not kind(e) or want is _NA or want is _UNDECIDED:
+            if not kind(e):
+                return False
+            frame = self._moment_before(e)
+            env = _Env(frame, self.view.globals) if frame else {}
+            want = constant if constant is not _NA else _value(claim.value, env)
+            if want is _NA or want is _UNDECIDED:
                 return False
             rep = str(e.data.get("value"))
             if rep.startswith("<") or not _same(_decoded(rep), want):
                 return False
-            if claim.expr is None:
+            if claim.expr is None or claim.expr is claim.value:
                 return True
-            frame = self._moment_before(e)
-            got = _value(claim.expr, _Env(frame, self.view.globals)) if frame else _NA
+            got = _value(claim.expr, env)
             return got is not _NA and got is not _UNDECIDED and _same(got, want)
         return returns
 

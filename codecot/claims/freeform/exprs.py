@@ -66,7 +66,7 @@ def protect(clause: str) -> Protected:
         if ch == "`":
             j = clause.find("`", i + 1)
             if j == -1:
-                out.append(clause[i:])
+                out.append(clause[i:].replace("@", "\uff20"))
                 break
             keep(clause[i + 1:j], True)
             i = j + 1
@@ -110,31 +110,43 @@ def protect(clause: str) -> Protected:
     return _merge(Protected("".join(out), atoms, ticks))
 
 
-#: an operator between two value words of a clause: they are one expression
-_MERGE = re.compile(
-    r"(?P<a>@\d+|(?<![\w@])[^\W\d]\w*)\s*(?P<op>==|!=|<=|>=|//|\*\*|[-+*/%<>]|(?<![=!<>])=(?!=))\s*"
-    r"(?P<b>@\d+|[^\W\d]\w*(?![\w@]))")
+#: value words joined by operators: one expression written without backticks
+_OP = r"(?:==|!=|<=|>=|//|\*\*|[-+*/%<>]|(?<![=!<>])=(?!=))"
+_WORD = r"(?:@\d+|(?<![\w@])[^\W\d]\w*(?![\w@]))"
+_RUN = re.compile(rf"{_WORD}(?:\s*{_OP}\s*{_WORD})+")
+_OPERATOR_CHARS = frozenset("+-*/%<>=!")
 
 
 def _merge(p: Protected) -> Protected:
-    """Value words joined by operators, written without backticks, become one atom:
-    ``total = 18 + 8 = 27``, ``n % 10``.  One side of each operator must be a value (a
-    placeholder), so words joined by a hyphen (``step-by-step``) stay words."""
+    """A run of value words joined by operators, written without backticks, becomes one atom:
+    ``total = 18 + 8 = 27``, ``n % 10``.  The run must hold a value (a placeholder), so words
+    joined by a hyphen (``step-by-step``) stay words, and it must stand whole: a run next to a
+    bracket or another operator (``(72 - 65 + 3) % 26 + 65``) is part of a bigger expression the
+    run cannot see, and is left as text."""
     text = p.text
-    for _ in range(50):
-        m = _MERGE.search(text)
-        while m is not None and not (m.group("a").startswith("@") or m.group("b").startswith("@")):
-            m = _MERGE.search(text, m.end("a"))
-        if m is None:
-            break
-        left, right = _side(p, m.group("a")), _side(p, m.group("b"))
-        merged = f"{left} {m.group('op')} {right}"
-        ticked = any(p.backticked[int(w[1:])] for w in (m.group("a"), m.group("b")) if w.startswith("@"))
-        tail = text[m.end():]
-        gap = " " if tail[:1].isalnum() or tail[:1] == "_" else ""
-        text = f"{text[:m.start()]}@{len(p.atoms)}{gap}{tail}"
+    out: list[str] = []
+    pos = 0
+    for m in _RUN.finditer(text):
+        words = re.findall(_WORD, m.group())
+        before = text[:m.start()].rstrip()[-1:]
+        rest = text[m.end():].lstrip()
+        after = rest[:1]
+        attribute = after == "." and rest[1:2].isalpha()
+        whole = (before not in (")", "]") and before not in _OPERATOR_CHARS and not attribute
+                 and after not in ("(", "[") and after not in _OPERATOR_CHARS)
+        if not whole or not any(w.startswith("@") for w in words):
+            continue
+        merged = re.sub(r"@\d+", lambda g: p.atoms[int(g.group()[1:])], m.group())
+        ticked = any(p.backticked[int(w[1:])] for w in words if w.startswith("@"))
+        out.append(text[pos:m.start()])
+        out.append(f"@{len(p.atoms)}")
         p.atoms.append(merged)
         p.backticked.append(ticked)
+        pos = m.end()
+        if text[pos:pos + 1].isalnum() or text[pos:pos + 1] == "_":
+            out.append(" ")
+    out.append(text[pos:])
+    text = "".join(out)
     # two comparisons joined by "or"/"and" are one condition: s[-1] == 'y' or s[-1] == 'Y'
     for _ in range(20):
         m = _JOINED.search(text)
@@ -151,10 +163,6 @@ def _merge(p: Protected) -> Protected:
 
 _JOINED = re.compile(r"(?P<a>@\d+)\s+(?P<op>or|and)\s+(?P<b>@\d+)(?![\d])")
 _COMPARING = re.compile(r"==|!=|<=|>=|<|>|\bnot\s+in\b|\bin\b")
-
-
-def _side(p: Protected, word: str) -> str:
-    return p.atoms[int(word[1:])] if word.startswith("@") else word
 
 
 def _string_end(text: str, i: int) -> int:

@@ -54,7 +54,12 @@ _LEAD = re.compile(
     r"afterwards|meanwhile|likewise|similarly|again|at\s+that\s+point|by\s+then|"
     r"after\s+@\d+|within\s+the\s+function|inside\s+the\s+function|in\s+the\s+function|"
     r"after\s+the\s+\w+\s+(?:element|character|item|iteration|pass|step|word|number|digit|value)|"
-    r"for\s+@\d+(?=\s*,))\b[,:]?\s*)+", re.I)
+    r"for\s+@\d+(?=\s*,)|for\s+example|e\.g\.|in\s+particular|in\s+other\s+words|"
+    r"initially|originally|at\s+first|at\s+the\s+(?:start|beginning)|before\s+the\s+loop|"
+    r"(?:[\w@`' ]{0,40}?\s)?(?:confirms|shows|means|implies|tells\s+us|guarantees|ensures|proves)\s+that)"
+    r"\b[,:]?\s*)+", re.I)
+_HYPOTHETICAL = re.compile(r"\b(?:would|suppose|supposing|imagine|hypothetically|otherwise)\b|"
+                          r"\bif\s+(?:we|it|the|there|@\d+|[^\W\d]\w*\s+(?:were|was|is|had))\b", re.I)
 _LOOKS_BACK = re.compile(r"\b(?:initially|originally|at\s+the\s+(?:start|beginning)|was|were|"
                          r"had\s+been|before\s+the\s+loop)\b", re.I)
 
@@ -119,7 +124,7 @@ def chain_working(clause: Clause) -> list[Statement]:
         if not _TOP_EQ.search(text):
             continue
         exprs = [parse_expr(x.strip()) for x in _TOP_EQ.split(text)]
-        if len(exprs) < 2 or any(x is None or E.free_names(x) for x in exprs):
+        if len(exprs) < 2 or any(x is None or E.free_names(x) or _comparison(x) for x in exprs):
             continue
         first = exprs[0]
         if first is None or isinstance(first, E.Const):
@@ -134,7 +139,8 @@ _NOT_NAMES = frozenset({
     "it", "this", "that", "which", "what", "the", "a", "an", "we", "they", "there", "here",
     "function", "loop", "condition", "code", "program", "next", "then", "so", "now", "each",
     "every", "both", "all", "nothing", "everything", "none", "true", "false", "is", "and", "or",
-    "not", "of", "in", "to", "for", "while", "if", "else", "also", "still",
+    "not", "of", "in", "to", "for", "while", "if", "else", "also", "still", "them", "they",
+    "those", "these", "its", "their", "he", "she", "him", "her", "one", "another", "other",
 })
 
 
@@ -172,6 +178,7 @@ _SKIPS = re.compile(
     r"|\bthe\s+(?:while\s+|for\s+|outer\s+|inner\s+|main\s+)?loop\s+(?:terminates|ends|exits|stops|is\s+exited|finishes|"
     r"is\s+over|breaks)\b"
     r"|\b(?:we\s+)?(?:exit|exits|leave|leaves|break\s+out\s+of)\s+the\s+(?:while\s+|for\s+)?loop\b"
+    r"|\bthe\s+loop\s+runs\s+out\s+of\s+(?:elements|items|values|characters|numbers)\b"
     r"|\bthe\s+(?P<what2>if|loop)\s+(?:block|body|branch)\s+(?:is\s+)?(?:skipped|not\s+executed|not\s+taken)\b"
     r"|\bthe\s+if\s+(?:condition\s+)?(?:is\s+)?not\s+(?:met|satisfied|taken)\b"
     r"|\b(?:we\s+)?(?:reach|reaches|go\s+to|goes\s+to|enter|enters|take|takes|fall\s+through\s+to)\s+the\s+"
@@ -227,13 +234,17 @@ def _working(clause: Clause, condition: E.Expr | None, truth: bool | None,
         work = items[0]
         if not _comparison(work):
             continue
-        want = stated if stated is not None else truth
+        pairs = _substitution(condition, work) if condition is not None else []
+        if stated is not None:
+            want: bool | None = stated
+        elif pairs:
+            want = truth  # the condition with values put in: the same truth
+        else:
+            want = True  # a justification given beside it ("(2 != 1)"): asserted as true
         if want is None:
             continue
         pure.append(M.ConditionClaim(condition=work, truth=want))
-        if condition is not None:
-            joint.extend(M.StateClaim(target=E.Name(n), chain=(v,))
-                         for n, v in _substitution(condition, work))
+        joint.extend(M.StateClaim(target=E.Name(n), chain=(v,)) for n, v in pairs)
     return pure, joint
 
 
@@ -494,8 +505,17 @@ def _returns(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     if which is not None:
         return _one("return", clause, M.ReturnClaim(expr=value, value=which))
     if E.free_names(value):
-        return None  # "returns positions": the name alone states no value
+        # "returns positions": the value returned is that variable's value there
+        return _one("return", clause, M.ReturnClaim(expr=value, value=value))
     return _one("return", clause, M.ReturnClaim(expr=None, value=value))
+
+
+@pattern(r"^(?P<value>@\d+)\s+is\s+(?:then\s+|finally\s+)?returned$")
+def _is_returned(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    value = clause.subject(m.group("value"))
+    if value is None:
+        return None
+    return _one("return", clause, M.ReturnClaim(expr=value if E.free_names(value) else None, value=value))
 
 
 @pattern(r"^(?:(?:the\s+)?(?:final\s+)?(?:return\s+value|returned\s+value|output|answer|predicted\s+output)|"
@@ -578,6 +598,8 @@ def _must(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
             cond = E.UnaryOp("not", cond)
         return _one("must", clause, M.ConditionOnInputClaim(modality=M.Modality.NECESSARY, condition=cond))
     value = clause.value(word)
+    if value is None and m.group("unit") and _int(word) is not None:
+        value = E.Const(_int(word))
     if value is None and word.isidentifier() and not rel.startswith("have") and not m.group("unit"):
         value = clause.subject(word)  # "nums[1] must be target": another parameter
     if value is None:
@@ -635,11 +657,25 @@ def _relation(subject: E.Expr, rel: str, value: E.Expr) -> E.Expr | None:
          r"should\s+(?:be|return)|to\s+(?:be|return|equal)|returns?)\s+(?P<value>@\d+)$")
 def _goal(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     """``We know that f(??) == (2, 6, -1)``; ``we need f(x) to return 5``."""
-    text = clause.p.atom(m.group("call")) or ""
+    return _goal_parts(clause, clause.p.atom(m.group("call")) or "", m.group("value"))
+
+
+@pattern(r"^(?:we\s+know\s+that\s+|we\s+(?:need|want)\s+)?(?P<atom>@\d+)$")
+def _goal_atom(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """The goal written as one comparison: ``f(??) == 35``."""
+    text = clause.p.atom(m.group("atom")) or ""
+    parts = text.split("==")
+    if len(parts) != 2:
+        return _atom_alone(clause, m)
+    return _goal_parts(clause, parts[0], None, parts[1])
+
+
+def _goal_parts(clause: Clause, text: str, value_token: str | None,
+                value_text: str | None = None) -> list[Statement] | None:
     if clause.direction != "backward" or not re.fullmatch(r"[^\W\d]\w*\(.*\)", text.strip()):
         return None
     call = parse_expr(text.replace("??", "x"))
-    value = clause.value(m.group("value"))
+    value = clause.value(value_token) if value_text is None else parse_expr(value_text)
     if not isinstance(call, E.Call) or value is None or E.free_names(value):
         return None
     if call.args and not any(E.free_names(a) for a in call.args):
@@ -671,7 +707,8 @@ _PAIR = re.compile(r"(?:^|,\s*|\s+and\s+)(?P<subj>@\d+|[^\W\d]\w*)\s*(?:=|to\s+b
                    r"(?P<value>@\d+|-?\d+)", re.I)
 
 
-@pattern(r"^(?:let's\s+|let\s+us\s+|we\s+(?:can\s+|could\s+)?)?(?:choose|pick|set|take|try|use|let|select)"
+@pattern(r"^(?:let's\s+|let\s+us\s+|we\s+(?:can\s+|could\s+)?)?(?:choose|pick|set|take|try|use|let|select|"
+         r"(?:a|one|the|our)\s+(?:natural\s+|simple\s+|possible\s+|good\s+|easy\s+)?(?:choice|option|pick)\s+is)"
          r"\s+(?P<pairs>.+)$")
 def _choice(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     if clause.direction != "backward":
@@ -741,12 +778,15 @@ def _has_n(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
 @pattern(r"^(?:calling\s+)?(?P<call>@\d+)\s+(?:returns|gives|evaluates\s+to|yields|results\s+in|"
          r"is\s+evaluated\s+to)\s+" + _VALUE)
 def _call_value(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    rest = clause.p.text[m.end():].strip()
+    if rest and not rest.startswith((",", ".", ";", "(", "because", "since", "as ", "which")):
+        return None  # "divmod(123, 60) gives 2 hours with ...": the value goes on in words
     if _TOP_EQ.search(clause.p.atom(m.group("value")) or ""):
         return _echo_gives(clause, re.match(r"^(?P<echo>@\d+)\s+\w+(?:\s+\w+)?\s+(?P<value>@\d+)",
                                             clause.p.text) or m)
     call, value = clause.expr(m.group("call")), clause.value(m.group("value"))
-    if call is None or value is None or isinstance(call, E.Name):
-        return None
+    if not isinstance(call, E.Call | E.MethodCall) or value is None:
+        return None  # only a call returns or gives a value
     if not E.free_names(call) and not (isinstance(call, E.Call) and call.func not in E.BUILTIN_FUNCTIONS):
         return _state(clause, call, value)  # working: len('abc') gives 3
     if isinstance(call, E.Call) and call.func not in E.BUILTIN_FUNCTIONS:
@@ -869,6 +909,31 @@ def _leaves(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _state(clause, subject, value)
 
 
+@pattern(r"^(?P<subj>@\d+)\s+(?:is|was)\s+(?:still\s+|now\s+|also\s+)?(?P<truth>truthy|falsy|falsey|nonzero|non-zero|zero)\b")
+def _truthy(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``b = 7`` is still truthy; ``n`` is zero."""
+    text = clause.p.atom(m.group("subj")) or ""
+    assigned = re.fullmatch(r"\s*([^\W\d]\w*)\s*=\s*(.+)", text)
+    out: list[Statement] = []
+    subject: E.Expr | None
+    if assigned:
+        subject = E.Name(assigned.group(1))
+        out.extend(_assignment_text(clause, text) or [])
+    else:
+        subject = clause.subject(m.group("subj"))
+    if subject is None or not E.free_names(subject):
+        return out or None
+    word = m.group("truth").lower()
+    if word == "zero":
+        cond: E.Expr = E.Compare(subject, ("==",), (E.Const(0),))
+    elif word in ("nonzero", "non-zero"):
+        cond = E.Compare(subject, ("!=",), (E.Const(0),))
+    else:
+        cond = subject if word == "truthy" else E.UnaryOp("not", subject)
+    out.append(Statement("condition", ((M.ConditionClaim(condition=cond, truth=True),),), clause.raw))
+    return out
+
+
 @pattern(r"^" + _SUBJECT + r"\s+(?:is|was)\s+(?P<neg>not\s+|no\s+longer\s+|still\s+|now\s+)?(?:an?\s+)?empty\b")
 def _emptiness(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     subject = clause.subject(m.group("subj"))
@@ -918,6 +983,29 @@ def _which_is(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _state(clause, left, value)
 
 
+@pattern(r"^(?P<a>@\d+|[^\W\d]\w*)\s+and\s+(?P<b>@\d+|[^\W\d]\w*)\s+(?:both\s+)?(?:start|begin|are|are\s+set|are\s+initialized)"
+         r"\s+(?:at\s+|as\s+|to\s+|with\s+)?(?P<value>@\d+)$")
+def _both(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``fact_i`` and ``special_fact`` both start at 1."""
+    value = clause.value(m.group("value"))
+    out: list[Statement] = []
+    for token in (m.group("a"), m.group("b")):
+        subject = clause.subject(token)
+        if not isinstance(subject, E.Name) or value is None:
+            return None
+        out.extend(_state(clause, subject, value) or [])
+    return out or None
+
+
+@pattern(r"^(?P<subj>@\d+)\s+to\s+(?P<value>@\d+)$")
+def _ellipsis(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``x`` is initialized to ``1`` and ``odd_count`` to ``0``: the second half."""
+    subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
+    if not isinstance(subject, E.Name) or value is None:
+        return None
+    return _state(clause, subject, value)
+
+
 @pattern(r"^(?:where|with|here)\s+(?P<left>@\d+)\s+(?:is|=|equals|being)\s+(?P<value>@\d+)$")
 def _where_is(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     """``..., where -n is -1``."""
@@ -932,7 +1020,7 @@ _STATE_VERBS = (r"(?:is|are|gets|was)\s+(?:now\s+|still\s+|then\s+)?(?:initializ
                 r"(?:now\s+)?(?:becomes|became|remains|stays|stayed|remained|equals|holds|contains|stores|"
                 r"starts\s+(?:at|as|with)|starts\s+out\s+as|begins\s+(?:at|as))|"
                 r"is\s+now|is\s+still|is\s+then|now\s+holds|now\s+has\s+the\s+value|has\s+the\s+value|"
-                r"is\s+equal\s+to|=|:=|is|are")
+                r"is\s+equal\s+to|=|:=|is|are|was|were")
 
 
 @pattern(r"^(?:makes?\s+)?" + _SUBJECT + r"\s+(?P<verb>" + _STATE_VERBS + r")\s+"
@@ -972,6 +1060,9 @@ def _makes(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
 
 
 def _state(clause: Clause, subject: E.Expr, value: E.Expr) -> list[Statement] | None:
+    if isinstance(subject, E.Call) and subject.func not in E.BUILTIN_FUNCTIONS \
+            and not any(E.free_names(a) for a in subject.args) and not E.free_names(value):
+        return _one("call_result", clause, M.CallResultClaim(call=subject, value=value))
     if not E.free_names(subject):
         if isinstance(subject, E.Const | E.ListExpr | E.TupleExpr | E.DictExpr | E.SetExpr) \
                 or E.free_names(value):
@@ -1009,6 +1100,20 @@ def _arrows(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
                     claim = M.StateClaim(target=v, chain=(last,))
                 out.append(Statement("working" if not E.free_names(v) else "value", ((claim,),),
                                      clause.raw, pure=not E.free_names(v)))
+    if not out:  # "'a' -> `isalpha()` is `True` -> append 'a'": read each part as a clause
+        for part in parts:
+            for regex, fn in _PATTERNS:
+                if fn is _arrows:
+                    continue
+                found = regex.search(part)
+                if found is None:
+                    continue
+                sub = Clause(Protected(part, clause.p.atoms, clause.p.backticked), clause.raw,
+                             clause.direction)
+                statements = fn(sub, found)
+                if statements:
+                    out.extend(statements)
+                    break
     return out or None
 
 
@@ -1022,10 +1127,25 @@ def _working_atoms(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
             continue
         parts = [x.strip() for x in re.split(r"(?<![=!<>+\-*/%])=(?!=)", text)]
         exprs = [parse_expr(x) for x in parts]
-        if len(parts) >= 2 and all(x is not None and not E.free_names(x) for x in exprs) \
-                and not isinstance(exprs[0], E.Const):
+        if len(parts) >= 2 and all(x is not None and not E.free_names(x) and not _comparison(x)
+                                   for x in exprs) and not isinstance(exprs[0], E.Const):
             out.extend(_one("working", clause, M.StateClaim(target=exprs[0], chain=tuple(exprs[1:])),  # type: ignore[arg-type]
                             pure=True))
+    return out or None
+
+
+@pattern(r"@\d+")
+def _assignments_inside(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """Backticked ``name = literal`` anywhere in a forward clause (``the loop goes over
+    `nums = [1, 2, 3]` ``): the variable has that value at some moment."""
+    if clause.direction != "forward":
+        return None
+    out: list[Statement] = []
+    for token in re.findall(r"@\d+", clause.p.text):
+        k = int(token[1:])
+        text = clause.p.atom(token) or ""
+        if clause.p.backticked[k] and re.fullmatch(r"\s*[^\W\d]\w*\s*=(?!=)[^=]+", text):
+            out.extend(_assignment_text(clause, text) or [])
     return out or None
 
 
@@ -1106,6 +1226,9 @@ def read_clause(p: Protected, body: str, raw: str, direction: str, *,
     made a choice, so a bare ``name = value`` here is one more (``choose a = 1 and b = 2``)."""
     found = Found()
     clause = Clause(Protected(body, p.atoms, p.backticked), raw, direction)
+    looks_back = bool(_LOOKS_BACK.search(body))
+    if _HYPOTHETICAL.search(body):
+        return found  # "the answer would be 0", "if we used ...": not a statement about the run
     body = _LEAD.sub("", body.strip()).strip().rstrip(".!;:").strip()
     if choosing and direction == "backward":
         m = re.fullmatch(r"(?:and\s+)?(@\d+)", body)
@@ -1134,7 +1257,6 @@ def read_clause(p: Protected, body: str, raw: str, direction: str, *,
             continue
         statements = fn(clause, m)
         if statements:
-            looks_back = bool(_LOOKS_BACK.search(body))
             found.statements.extend(
                 Statement(s.kind, s.options, s.clause, looks_back=looks_back, pure=s.pure)
                 for s in statements)

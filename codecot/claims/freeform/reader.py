@@ -29,7 +29,7 @@ _JOINTS = re.compile(
     r"cannot|can)\b)|"
     r",?\s+and\s+(?=the\s+(?:loop|function|condition|result|output|answer|while|for)\b)|"
     r",\s+thus\s+|,\s+therefore\s+|,\s+hence\s+|\s+because\s+|\s+since\s+|:\s+(?=\S)|"
-    r",\s+(?=where\s+@)", re.I)
+    r",\s+(?=where\s+@)|,\s+while\s+(?=\S)", re.I)
 
 
 def read_freeform(text: str, direction: str = "forward") -> Reading:
@@ -63,6 +63,7 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
         body = _unemphasize(normalize(raw))
         body = _MARKER.sub("", body, count=1).strip()
         body = _LABEL.sub("the output is ", body, count=1)
+        body = _INPUT_LABEL.sub("the input is ", body, count=1)
         answer = _ANSWER.match(body)
         if answer:
             body = _answer_clause(answer.group(1).strip(), direction)
@@ -92,6 +93,7 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
 
 _LABEL = re.compile(r"^(?:the\s+)?(?:final\s+|predicted\s+)?(?:output|answer|result|return\s+value)\s*:\s*",
                     re.I)
+_INPUT_LABEL = re.compile(r"^(?:the\s+)?(?:final\s+)?inputs?\s*:\s*", re.I)
 _ANSWER = re.compile(r"^\[ANSWER\]\s*(.*?)\s*\[/ANSWER\]$", re.I | re.S)
 _PAREN_LEAD = re.compile(r"^\(\s*(`[^`]+`)\s*\)\s*:?\s*")
 #: a remark in parentheses with words in it: "(it ran 4 times)"; working has none

@@ -6,8 +6,9 @@ sentence, even across lines.  A markdown heading (``### Step 2``), a line that i
 emphasised text (``**Iteration 2**:``) and a line that is only a list marker are *markup*: they
 are sentences for context (an iteration heading sets the iteration of what follows) but hold no
 claim.  Any other line is cut into sentences after ``.``, ``!`` or ``?`` followed by a space and
-a capital letter, a backtick, a quote, a digit or an opening bracket, outside quotes, backticks
-and brackets, and not after an abbreviation (``e.g.``) or a list number (``1.``).
+a letter (sentences may start with a variable's name, in lower case), a digit, a backtick, a
+quote or an opening bracket, outside quotes, backticks and brackets, and not after an
+abbreviation (``e.g.``) or a list number (``1.``).
 
 Work is bounded: at most :data:`MAX_TEXT_CHARS` characters of a rationale are read (the rest is
 reported as cut off) and a sentence longer than :data:`MAX_SENTENCE_CHARS` is kept whole but
@@ -33,7 +34,7 @@ _HEADING = re.compile(r"^\s*#{1,6}\s+\S")
 _EMPHASIS_ONLY = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(\*\*|__|\*|_)[^*_]+\1\s*:?\s*$")
 _MARKER_ONLY = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s*$|^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")
 _ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "approx", "resp", "cf")
-_NEXT_START = re.compile(r"[A-Z`'\"(\[*\d]")
+_NEXT_START = re.compile(r"[^\W_]|[`'\"(\[*]")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,205 @@
+"""Free-form rationales: what the reader finds, and both sides of every check (a true statement
+verified, a false one refuted with the truth), alignment by order, and bounded reading."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from codecot.claims.freeform import read_freeform
+from codecot.corpus import CorpusRecord
+from codecot.pipeline.verify_stage import session_factory
+from codecot.sandbox import Limits
+from codecot.trace.tracer import trace_in_process
+from codecot.verify.free_record import format_of, free_plan, free_verdict_record, with_text
+
+FIND = ("def f(text, ch):\n    index = []\n    starting = text.find(ch)\n"
+        "    while starting != -1:\n        index.append(starting)\n"
+        "        starting = text.find(ch, starting + 1)\n    return index\n")
+SUM = ("def f(nums):\n    total = 0\n    count = 0\n    for n in nums:\n        if n > 2:\n"
+       "            total += n\n        count += 1\n    return total\n")
+
+
+def _record(code: str, arg: str, rid: str = "t") -> CorpusRecord:
+    trace = trace_in_process(code, arg, "f", id=rid)
+    assert trace["ok"], trace["error"]
+    return CorpusRecord(id=rid, code=code, input=arg, output=trace["output"], entry="f")
+
+
+def check(code: str, arg: str, text: str, direction: str = "forward",
+          backward: Any = None) -> dict[str, Any]:
+    rec = _record(code, arg)
+    p = free_plan({"id": "t", "direction": direction, "narrator": "test", "text": text}, rec)
+    traces = [trace_in_process(code, s, "f", id="t") for s in p.inputs]
+    return free_verdict_record(p, traces, backward=backward)
+
+
+def verdicts(out: dict[str, Any]) -> list[str]:
+    return [s["verdict"] for s in out["steps"]]
+
+
+def test_the_issues_example_flags_the_wrong_working() -> None:
+    text = ("- `index` is initialized to `[]`.\n"
+            "- The condition `starting != -1` is now `False` (0 != -1), so the loop terminates.\n"
+            "[ANSWER]\nassert f('abca', 'a') == [0, 3]\n[/ANSWER]")
+    out = check(FIND, "'abca', 'a'", text)
+    by_sentence: dict[str, list[dict[str, Any]]] = {}
+    for s in out["steps"]:
+        by_sentence.setdefault(s["text"], []).append(s)
+    first, second, answer = by_sentence.values()
+    assert [s["verdict"] for s in first] == ["verified"]
+    assert "refuted" in [s["verdict"] for s in second]
+    details = " ".join(s["detail"] for s in second)
+    assert "starting is -1 there, not 0" in details
+    assert "0 != -1 is True, not False" in details
+    assert [s["verdict"] for s in answer] == ["verified"]
+    assert out["accepted"] is False  # right answer, wrong step: rejected under the free policy
+    assert out["format"] == "free" and out["sentences"] == 3 and out["coverage"] == 1.0
+    assert all(out["text"][a:b] == s["text"] for s in out["steps"] for a, b in [s["span"]])
+
+
+@pytest.mark.parametrize(("true_text", "false_text", "detail"), [
+    ("`total` is initialized to `0`.", "`total` is initialized to `1`.", "total is 0 there, not 1"),
+    ("After the loop, total becomes 7.", "After the loop, total becomes 8.", "total is"),
+    ("In the first iteration, n is 3 and total is 3.", "In the first iteration, n is 3 and total is 4.",
+     "not 4 (in iteration 1)"),
+    ("**Iteration 2**:\n- `n` is `1`.\n- `count` is `2`.", "**Iteration 2**:\n- `n` is `1`.\n- `count` is `3`.",
+     "count is 2 there, not 3"),
+    ("The condition `n > 2` is `True` (3 > 2).", "The condition `n > 2` is `True` (3 < 2).",
+     "3 < 2 is False, not True"),
+    ("`len(nums)` is `3`.", "`len(nums)` is `4`.", "len(nums) is 3 there, not 4"),
+    ("The loop runs 3 times.", "The loop runs 4 times.", "runs 3 iterations, not 4"),
+    ("`count` is incremented by 1 (to 2).", "`count` is incremented by 2.", "by 2"),
+    ("The function returns `total`, which is `7`.", "The function returns `total`, which is `9`.",
+     "returns 7, not 9"),
+    ("The output is `7`.", "The output is `8`.", "returns 7, not 8"),
+    ("We compute `3 + 4 = 7`.", "We compute `3 + 4 = 8`.", "3 + 4 is 7 there, not 8"),
+    ("f is called with `nums = [3, 1, 4]`.", "f is called with `nums = [3, 1, 5]`.",
+     "at the call, nums is [3, 1, 4], not [3, 1, 5]"),
+    ("| n | total |\n|---|---|\n| 4 | 7 |", "| n | total |\n|---|---|\n| 4 | 6 |", "not 6 (where n is 4)"),
+    ("`n > 2` -> `3 > 2` -> `True`", "`n > 2` -> `3 > 2` -> `False`", "is True, not False"),
+    ("[ANSWER]\nassert f([3, 1, 4]) == 7\n[/ANSWER]", "[ANSWER]\nassert f([3, 1, 4]) == 6\n[/ANSWER]",
+     "returns 7, not 6"),
+])
+def test_statement_true_verified_false_refuted(true_text: str, false_text: str, detail: str) -> None:
+    good = check(SUM, "[3, 1, 4]", true_text)
+    assert good["steps"] and all(v == "verified" for v in verdicts(good)), good["steps"]
+    bad = check(SUM, "[3, 1, 4]", false_text)
+    refuted = [s for s in bad["steps"] if s["verdict"] == "refuted"]
+    assert refuted, bad["steps"]
+    assert any(detail in s["detail"] for s in refuted), refuted
+
+
+def test_order_is_kept_and_an_earlier_value_is_not_refuted() -> None:
+    text = "`total` becomes `7`.\n`total` is `0`."
+    out = check(SUM, "[3, 1, 4]", text)
+    assert verdicts(out) == ["verified", "unknown"]  # true earlier: the order rules it out
+    looks_back = check(SUM, "[3, 1, 4]", "`total` becomes `7`.\nInitially, `total` was `0`.")
+    assert verdicts(looks_back) == ["verified", "verified"]
+
+
+def test_what_cannot_be_placed_is_unknown_never_refuted() -> None:
+    code = "def f(xs):\n    x = 0\n    ys = [x * 2 for x in xs]\n    return sum(ys) + x\n"
+    out = check(code, "[1, 2]", "`x` is `5`.\n`zz` is `3`.\nIn the ninth iteration, `ys` is `[]`.")
+    assert verdicts(out) == ["unknown", "unknown", "unknown"]
+    assert "comprehension" in out["steps"][0]["detail"]
+    assert "no variable zz" in out["steps"][1]["detail"]
+
+
+def test_a_value_from_the_wrong_iteration_is_refuted_but_not_after_the_loop() -> None:
+    # n == 1 places the text in the run's second iteration; total is 7 only in the third
+    wrong = check(SUM, "[3, 1, 4]", "In the second iteration, `n` is `1` and `total` is `7`.")
+    assert verdicts(wrong) == ["verified", "refuted"]
+    assert "another iteration" in wrong["steps"][1]["detail"]
+    # without a statement that shows the text counts iterations as the run does, unknown
+    alone = check(SUM, "[3, 1, 4]", "In the second iteration, `total` is `7`.")
+    assert verdicts(alone) == ["unknown"]
+    after = check(SUM, "[3, 1, 4]", "**Iteration 3**:\n- `n` is `4`.\nSo `count` ends at `3`.")
+    assert verdicts(after)[0] == "verified"
+
+
+def test_prose_is_counted_but_never_read_as_a_claim() -> None:
+    text = ("Let's think step by step.\nThe function sums the numbers greater than 2.\n"
+            "It is case-sensitive and uses a for loop.\n`total` is `7`.")
+    reading = read_freeform(text)
+    assert [bool(s.statements) for s in reading.sentences] == [False, False, False, True]
+    assert reading.coverage == 0.25
+
+
+def test_free_policy_needs_a_verified_answer_and_one_more_checked_statement() -> None:
+    only_answer = check(SUM, "[3, 1, 4]", "The output is `7`.")
+    assert only_answer["accepted"] is False
+    assert "besides the final" in only_answer["reason"]
+    both = check(SUM, "[3, 1, 4]", "`total` starts at `0`.\nThe output is `7`.")
+    assert both["accepted"] is True
+    no_answer = check(SUM, "[3, 1, 4]", "`total` starts at `0`.")
+    assert no_answer["accepted"] is False
+
+
+def test_chat_messages_and_auto_format() -> None:
+    rec = {"id": "t", "messages": [{"role": "user", "content": "what?"},
+                                    {"role": "assistant", "content": "The output is `7`."}]}
+    assert with_text(rec)["text"] == "The output is `7`."
+    assert format_of({"text": "Call f with nums = [3].\nSo f([3]) returns 0."}, "auto") == "steps"
+    assert format_of({"text": "### Steps\nThe output is `7`."}, "auto") == "free"
+
+
+@pytest.fixture(scope="module")
+def factory() -> Iterator[Any]:
+    with contextlib.ExitStack() as stack:
+        yield session_factory(stack, 1, Limits())
+
+
+REVERSED = "def f(x):\n    return ' '.join(list(x)[::-1])\n"
+
+
+def test_backward_over_claimed_necessity_is_refuted_with_a_counterexample(factory: Any) -> None:
+    arg = "'abcdefghijklmnop'"  # 16 characters: the output has 31
+    text = ("The output has 31 characters, so the input must have 31 characters.\n"
+            "The input must have 16 characters.\n"
+            "[ANSWER]\nassert f('abcdefghijklmnop') == 'p o n m l k j i h g f e d c b a'\n[/ANSWER]")
+    out = check(REVERSED, arg, text, "backward", factory)
+    musts = [s for s in out["steps"] if s["kind"] == "must"]
+    assert [s["verdict"] for s in musts][0] == "refuted", out["steps"]
+    assert "counterexample" in musts[0]["detail"]
+    assert musts[1]["verdict"] in ("proved", "proved_on_path"), out["steps"]
+    assert ("input", "proved") in [(s["kind"], s["verdict"]) for s in out["steps"]]
+
+
+def test_backward_final_input_is_executed(factory: Any) -> None:
+    good = check(REVERSED, "'ab'", "We know that f(??) == 'b a'.\nThe input could be 'ab'.", "backward",
+                 factory)
+    assert [(s["kind"], s["verdict"]) for s in good["steps"]] == [("goal", "verified"),
+                                                                  ("input", "proved")]
+    bad = check(REVERSED, "'ab'", "We know that f(??) == 'b a'.\nThe input could be 'ba'.", "backward",
+                factory)
+    assert bad["steps"][1]["verdict"] == "refuted" and "returns 'a b'" in bad["steps"][1]["detail"]
+
+
+@pytest.mark.parametrize("text", [
+    "`" * 5001, "(" * 50_000, "'" * 100_000, "x is 5 and " * 10_000, "\u00e9\u540d`" * 20_000,
+    ("The value of `total` is `7`. " * 400_000)[:10_000_000], "@1 @2 @3 is @0 " * 1000,
+])
+def test_garbage_and_huge_text_give_a_verdict_in_bounded_time(text: str) -> None:
+    rec = _record(SUM, "[3, 1, 4]")
+    trace = trace_in_process(SUM, "[3, 1, 4]", "f", id="t")
+    start = time.process_time()
+    p = free_plan({"id": "t", "direction": "forward", "narrator": "x", "text": text}, rec)
+    out = free_verdict_record(p, [trace])
+    assert time.process_time() - start < 20
+    assert out["format"] == "free" and isinstance(out["accepted"], bool)
+    assert not p.error
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("`()[]{}'\"=+-*/.,;:!?@#|->x0123 \n\u00e9IiSs")), max_size=400))
+def test_the_reader_never_crashes(text: str) -> None:
+    reading = read_freeform(text)
+    for sentence in reading.sentences:
+        assert text[sentence.span[0]:sentence.span[1]] == sentence.text
