@@ -53,7 +53,7 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
                   grounded: bool = True, model: str | None = None, batch_size: int = 4,
                   max_new_tokens: int = 256, threads: int | None = 1, seed: int = 0,
                   device: str = "cpu", serial: bool = False, full_prefill: bool = False,
-                  dtype: str = "auto") -> dict[str, Any]:
+                  dtype: str = "auto", adapter: str | None = None) -> dict[str, Any]:
     """Measure the modes (see the module) on the first ``records`` traced records of
     ``corpus``."""
     from codecot.bench.common import valid_records
@@ -66,7 +66,7 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
     good = [(r, t) for r, t in zip(recs, traces, strict=True) if t.get("ok")][:records]
     settings = HFSettings(model=model, grounded=grounded, constrain=True, batch_size=batch_size,
                           max_new_tokens=max_new_tokens, seed=seed, device=device,
-                          threads=threads, dtype=dtype)
+                          threads=threads, dtype=dtype, adapter=adapter)
     narrator = HFNarrator(settings)
     lm, tok = narrator.loaded.model, narrator.loaded.tokenizer
     keyed = []
@@ -113,7 +113,8 @@ def bench_narrate(corpus: Path, *, records: int = 30, direction: str = "forward"
             f"{m} {modes[m]['rates'][-1]:.1f} tok/s" for m in modes), file=sys.stderr)
     out: dict[str, Any] = {"corpus": str(corpus), "records": len(prompts),
                            "direction": direction, "grounded": grounded,
-                           "model": narrator.loaded.name, "batch_size": batch_size,
+                           "model": narrator.loaded.name, "adapter": narrator.adapter,
+                           "prompt_form": narrator.prompt_form, "batch_size": batch_size,
                            "max_new_tokens": max_new_tokens, "threads": threads}
     for mode, stats in modes.items():
         counts = _parse_counts(stats["texts"])

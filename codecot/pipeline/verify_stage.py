@@ -96,9 +96,10 @@ def verify_rationales(
 
 
 def session_factory(stack: contextlib.ExitStack, jobs: int | None, limits: Limits,
-                     ) -> Callable[[Plan], BackwardSession | None]:
+                    all_lines: bool = False) -> Callable[[Plan], BackwardSession | None]:
     """Sessions for backward plans, sharing one concolic pool and one trace pool (opened on
-    first use)."""
+    first use).  Concolic runs record the lines the plan's claims name, or every line with
+    ``all_lines`` (for a rationale still being written: guided decoding)."""
     pools: dict[str, SandboxPool] = {}
     solvers: dict[str, Solver] = {}
 
@@ -111,7 +112,7 @@ def session_factory(stack: contextlib.ExitStack, jobs: int | None, limits: Limit
         rec = p.record
         if rec.output is None:
             return None
-        lines = claim_lines(p)
+        lines = None if all_lines else claim_lines(p)
 
         def concolic(srcs: list[str], tags: dict[str, str]) -> list[ConcolicRun]:
             payloads = [concolic_payload(rec.code, s, rec.entry, lines=lines, tags=tags)

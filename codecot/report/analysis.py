@@ -5,7 +5,7 @@ its claim kind, verdict and detail (:func:`error_mode`):
 
 ========================  =====================================================================
 wrong value               a refuted state, return, call, raise/catch or other value claim
-wrong branch              a refuted condition (branch taken / loop test)
+wrong branch              a refuted condition or (free-form) branch (branch taken / loop test)
 wrong loop count          a refuted loop start, loop end or loop summary
 over-claimed necessity    a refuted ``must`` / ``then must`` (only a choice holds)
 inconsistent choice       a refuted ``let`` (the choice cannot give the output)
@@ -15,7 +15,10 @@ unknown                   a step the verifier could not decide
 ========================  =====================================================================
 
 :func:`analyze` returns plain JSON-able figures; the HTML report and ``summary.json`` both use
-them.
+them.  Free-form records (``"format": "free"``) also feed ``free``: per narrator/direction,
+sentence verdicts, coverage and the most common refuted statement kinds
+(:mod:`codecot.report.freeform`).  Guided rationales feed ``resamples``: per narrator/direction
+and step kind, how often a step was sampled again (:mod:`codecot.report.resamples`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from codecot.jsonl import iter_jsonl
+from codecot.report.freeform import FreeFigures
+from codecot.report.resamples import ResampleFigures
 
 MODES = ("wrong value", "wrong branch", "wrong loop count", "over-claimed necessity",
          "inconsistent choice", "wrong answer", "unparsed", "unknown")
@@ -55,7 +60,7 @@ def error_mode(kind: str, verdict: str, detail: str = "") -> str | None:
         return "over-claimed necessity"
     if kind == "let":
         return "inconsistent choice"
-    if kind == "condition":
+    if kind in ("condition", "branch"):
         return "wrong branch"
     if kind in LOOP_KINDS:
         return "wrong loop count"
@@ -94,10 +99,14 @@ def analyze(outdir: Path) -> dict[str, Any]:
     reasons: Counter[str] = Counter()
     examples: dict[str, list[dict[str, Any]]] = {m: [] for m in MODES}
     mutants: dict[str, Counter[str]] = {}
+    free = FreeFigures()
+    resamples = ResampleFigures()
 
     for outcome in ("accepted", "rejected"):
         for rec in _records(outdir / f"{outcome}.jsonl"):
             slots.setdefault(_slot(rec), Counter())[outcome] += 1
+            free.add(rec)
+            resamples.add(rec)
             steps = rec.get("steps") or []
             if outcome == "rejected":
                 reasons[_reason_word(str(rec.get("reason", "")))] += 1
@@ -168,6 +177,8 @@ def analyze(outdir: Path) -> dict[str, Any]:
         "examples": {m: ex for m, ex in examples.items() if ex},
         "mutants": {op: {"accepted": c["accepted"], "rejected": c["rejected"]}
                     for op, c in sorted(mutants.items())},
+        "free": free.to_json(),
+        "resamples": resamples.to_json(),
     }
 
 

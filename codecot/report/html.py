@@ -2,9 +2,13 @@
 
 Sections: run overview and time per stage; acceptance by narrator and direction; errors that
 stopped records before verification; refuted steps by claim kind; error modes; where the first
-error falls; examples of each error mode with the claimed and the true value side by side; and,
-for runs over mutants, what each mutation operator's mutants became.  Without matplotlib the
-page still has every table, and says the plots are missing.
+error falls; examples of each error mode with the claimed and the true value side by side; for
+guided runs, the resamples per step kind (:mod:`codecot.report.resamples`); and, for runs over
+mutants, what each mutation operator's mutants became.  Runs with free-form
+rationales get per narrator/direction sentence verdicts, the most common refuted statement
+kinds, and (at the end) up to ``max_rationales`` rationales shown in full with each sentence
+coloured by its verdict (:mod:`codecot.report.free_html`).  Without matplotlib the page still
+has every table, and says the plots are missing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ from typing import Any
 from codecot.errors import InvalidArgument
 from codecot.jsonl import atomic_write_text
 from codecot.manifest import read_progress
+from codecot.report import free_html
+from codecot.report.freeform import Selection, select_from_run
+from codecot.report.resamples import resample_section
+
+#: free-form rationales shown in full by default
+SHOWN_RATIONALES = 40
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f6f6f4;color:#222}
@@ -34,7 +44,7 @@ code,.mono{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:12.5p
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:150px}
 .card b{display:block;font-size:22px}
 td.wrap{max-width:460px;word-break:break-word}
-"""
+""" + free_html.CSS
 
 
 def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:
@@ -68,11 +78,44 @@ def _plots(a: dict[str, Any]) -> dict[str, str | None] | None:
         "refuted": plots.bar_plot(a["refuted_by_kind"], "refuted steps"),
         "modes": plots.bar_plot(a["error_modes"], "bad steps", plots.MODE_COLORS),
         "first": plots.first_error_plot(a["first_error"]),
+        "free_refuted": plots.bar_panels_plot(
+            {slot: {k["kind"]: k["refuted"] for k in v["refuted_kinds"]}
+             for slot, v in a.get("free", {}).get("by_slot", {}).items()}, "refuted statements"),
     }
 
 
-def render(summary: dict[str, Any]) -> str:
-    """The report page for a run's summary (with its ``analysis``)."""
+def _free_summary(free: dict[str, Any], img: Any) -> list[str]:
+    """Sentence verdicts and the most common refuted statement kinds per narrator/direction."""
+    by_slot = free["by_slot"]
+    parts = ["<h2>Free-form rationales</h2>",
+             "<p>Each sentence of a free-form rationale is <i>verified</i>, <i>refuted</i> (one of "
+             "its statements is false), <i>unknown</i> (a statement could not be decided) or "
+             "<i>prose</i> (nothing checkable was read from it). Coverage: sentences with a "
+             "statement, over sentences that are not headings or markup.</p>"]
+    parts.append(_table(
+        ["narrator/direction", "rationales", "accepted", "mean coverage %", "verified",
+         "refuted", "unknown", "prose"],
+        [[slot, v["rationales"], v["accepted"], f"{100 * v['coverage_mean']:.1f}",
+          *[v["sentences"][w] for w in ("verified", "refuted", "unknown", "prose")]]
+         for slot, v in by_slot.items()], set(range(1, 8))))
+    parts.append("<h2>Most common refuted statement kinds</h2>")
+    parts.append(img("free_refuted", "refuted statement kinds per narrator"))
+    rows = [[slot, k["kind"], k["refuted"], f"{100 * k['share']:.1f}", k["statements"],
+             f"{100 * k['refuted_rate']:.1f}",
+             _Raw(f"<span class='mono'>{escape(k['example'])}</span>")]
+            for slot, v in by_slot.items() for k in v["refuted_kinds"]]
+    if rows:
+        parts.append(_table(["narrator/direction", "statement kind", "refuted",
+                             "% of the narrator's refuted", "statements of the kind read",
+                             "% of them refuted", "example"], rows, {2, 3, 4, 5}))
+    else:
+        parts.append("<p>No refuted statements.</p>")
+    return parts
+
+
+def render(summary: dict[str, Any], free: Selection | None = None) -> str:
+    """The report page for a run's summary (with its ``analysis``); ``free`` holds the
+    free-form rationales to show in full."""
     a = summary["analysis"]
     figs = _plots(a)
     img = (lambda key, alt: _img(figs[key], alt)) if figs is not None else (
@@ -81,6 +124,9 @@ def render(summary: dict[str, Any]) -> str:
     facts = [escape(str(summary.get("corpus"))), f"{summary.get('records')} records",
              "narrators " + escape(", ".join(summary.get("narrators") or [])),
              f"policy {escape(str(summary.get('policy')))}"]
+    if summary.get("format") not in (None, "steps"):
+        facts.append(f"format {escape(str(summary['format']))} (free-form policy "
+                     f"{escape(str(summary.get('free_policy')))})")
     if summary.get("engine") is not None:
         facts.append(f"engine {escape(str(summary['engine']))}")
     if summary.get("incomplete"):
@@ -108,6 +154,10 @@ def render(summary: dict[str, Any]) -> str:
                             [[k, v] for k, v in a["rejection_reasons"].items()], {1}))
 
     errs = a["errors"]
+    free_figures = a.get("free") or {}
+    if free_figures.get("rationales"):
+        parts += _free_summary(free_figures, img)
+
     parts.append("<h2>Records not verified (errors)</h2>")
     if errs["total"]:
         parts.append(_table(["error kind", "rows"], [[k, v] for k, v in errs["by_kind"].items()], {1}))
@@ -158,21 +208,28 @@ def render(summary: dict[str, Any]) -> str:
               _Raw(f"<span class='mono true'>{escape(e['true'] or '')}</span>"),
               _Raw(f"<span class='mono'>{escape(e['detail'] or e['verdict'])}</span>")]
              for e in exs]))
+    if section := resample_section(a.get("resamples")):
+        parts.append(section)
     if a["mutants"]:
         parts.append("<h2>Mutants by operator</h2>")
         parts.append(_table(["operator", "rejected", "accepted (missed)"],
                             [[op, c["rejected"], c["accepted"]] for op, c in a["mutants"].items()],
                             {1, 2}))
+    if free is not None and (free.shown or free.hidden):
+        parts.append("<h2>Free-form rationales in full</h2>")
+        parts.append(free_html.render_selection(free))
     body = "\n".join(parts)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>codecot report</title><style>{CSS}</style></head><body><main>{body}"
             f"</main></body></html>\n")
 
 
-def write_report(outdir: Path, summary: dict[str, Any]) -> Path:
-    """Write ``outdir/report.html`` from ``summary``; return its path."""
+def write_report(outdir: Path, summary: dict[str, Any],
+                 max_rationales: int = SHOWN_RATIONALES) -> Path:
+    """Write ``outdir/report.html`` from ``summary`` (showing at most ``max_rationales``
+    free-form rationales of the run in full); return its path."""
     path = outdir / "report.html"
-    atomic_write_text(path, render(summary))
+    atomic_write_text(path, render(summary, select_from_run(outdir, max_rationales)))
     return path
 
 
@@ -199,8 +256,10 @@ def _fill_from_progress(outdir: Path, summary: dict[str, Any]) -> None:
             pass
 
 
-def report_outdir(outdir: Path) -> tuple[Path, dict[str, Any]]:
-    """Recompute the analysis of a run directory, update ``summary.json``, write the report."""
+def report_outdir(outdir: Path, max_rationales: int = SHOWN_RATIONALES,
+                  ) -> tuple[Path, dict[str, Any]]:
+    """Recompute the analysis of a run directory, update ``summary.json``, write the report
+    (with at most ``max_rationales`` free-form rationales in full)."""
     from codecot.report.analysis import analyze
 
     summary_path = outdir / "summary.json"
@@ -217,7 +276,7 @@ def report_outdir(outdir: Path) -> tuple[Path, dict[str, Any]]:
     summary["analysis"] = analysis
     summary["by_slot"] = analysis["by_slot"]
     summary["errors"] = analysis["errors"]["total"]
-    path = write_report(outdir, summary)
+    path = write_report(outdir, summary, max_rationales)
     summary["report"] = str(path)
     atomic_write_text(summary_path, json.dumps(summary, indent=1) + "\n")
     return path, summary

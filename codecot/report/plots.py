@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 GREEN, RED, GREY, BLUE = "#3a9b5c", "#c8453b", "#9a9a9a", "#3b6fb6"
 MODE_COLORS = {"wrong value": "#c8453b", "wrong branch": "#e08a2e", "wrong loop count": "#d6b93a",
@@ -81,4 +82,36 @@ def first_error_plot(first: dict[str, Any]) -> str | None:
     ax.set_xlim(0, 1)
     ax.set_xlabel("relative position of the first bad step in the rationale (0 = first, 1 = last)")
     ax.set_ylabel("rejected rationales")
+    return _uri(fig)
+
+
+
+def bar_panels_plot(by_group: dict[str, dict[str, int]], xlabel: str, max_groups: int = 8,
+                    max_bars: int = 6) -> str | None:
+    """One small panel of horizontal bars per group (largest first), two panels a row: the
+    ``max_bars`` largest counts of each of the ``max_groups`` groups with the largest totals."""
+    groups = sorted((g for g in by_group if any(by_group[g].values())),
+                    key=lambda g: (-sum(by_group[g].values()), g))[:max_groups]
+    if not groups:
+        return None
+    cols = 1 if len(groups) == 1 else 2
+    rows = (len(groups) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(7.5 if cols == 2 else 5.0, 0.3 * max_bars * rows
+                                                   + 0.9 * rows + 0.3), squeeze=False)
+    top = max(max(by_group[g].values()) for g in groups)
+    for ax, group in zip(axes.flat, groups, strict=False):
+        items = sorted(((k, v) for k, v in by_group[group].items() if v),
+                       key=lambda kv: (-kv[1], kv[0]))[:max_bars]
+        ax.barh([k for k, _ in items], [v for _, v in items], color=RED, height=0.7)
+        for i, (_, v) in enumerate(items):
+            ax.text(v, i, f" {v}", va="center", fontsize=8)
+        ax.set_title(group, fontsize=9.5)
+        ax.set_xlim(0, top * 1.2)
+        ax.set_ylim(max_bars - 0.5, -0.5)
+        ax.tick_params(labelsize=8.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(xlabel, fontsize=8.5)
+    for ax in list(axes.flat)[len(groups):]:
+        ax.axis("off")
+    fig.tight_layout()
     return _uri(fig)

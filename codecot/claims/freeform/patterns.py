@@ -56,6 +56,7 @@ _LEAD = re.compile(
     r"after\s+the\s+\w+\s+(?:element|character|item|iteration|pass|step|word|number|digit|value)|"
     r"for\s+@\d+(?=\s*,)|for\s+example|e\.g\.|in\s+particular|in\s+other\s+words|"
     r"initially|originally|at\s+first|at\s+the\s+(?:start|beginning)|before\s+the\s+loop|"
+    r"i\s+think(?:\s+that)?|it\s+seems(?:\s+that)?|clearly|obviously|of\s+course|indeed|"
     r"(?:[\w@`' ]{0,40}?\s)?(?:confirms|shows|means|implies|tells\s+us|guarantees|ensures|proves)\s+that)"
     r"\b[,:]?\s*)+", re.I)
 _HYPOTHETICAL = re.compile(r"\b(?:would|suppose|supposing|imagine|hypothetically|otherwise)\b|"
@@ -1018,6 +1019,9 @@ def _where_is(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
 _STATE_VERBS = (r"(?:is|are|gets|was)\s+(?:now\s+|still\s+|then\s+)?(?:initialized|initialised|set|"
                 r"updated|assigned|reassigned|reset|changed|modified)\s+(?:to|as)|"
                 r"(?:now\s+)?(?:becomes|became|remains|stays|stayed|remained|equals|holds|contains|stores|"
+                r"turns\s+into|turned\s+into|grows\s+to|grew\s+to|shrinks\s+to|changes\s+to|changed\s+to|"
+                r"goes\s+(?:up\s+|down\s+)?to|went\s+(?:up\s+|down\s+)?to|ends\s+(?:up\s+)?(?:at|as)|ended\s+(?:up\s+)?(?:at|as)|"
+                r"comes\s+out\s+(?:to|as)|evaluates\s+to|is\s+evaluated\s+to|"
                 r"starts\s+(?:at|as|with)|starts\s+out\s+as|begins\s+(?:at|as))|"
                 r"is\s+now|is\s+still|is\s+then|now\s+holds|now\s+has\s+the\s+value|has\s+the\s+value|"
                 r"is\s+equal\s+to|=|:=|is|are|was|were")

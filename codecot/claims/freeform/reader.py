@@ -140,12 +140,28 @@ def _table_header(row: str) -> list[tuple[str, object]]:
         if low in _ITERATION_HEADERS - {"n"} or low.startswith(("iteration", "step")):
             out.append(("iteration", None))
             continue
-        expr = parse_expr(word) if word and " " not in word.strip() or "`" in cell else None
+        expr = _header_expr(cell, word)
         if expr is not None and E.free_names(expr):
             out.append(("expr", expr))
         else:
             out.append(("other", None))
     return out
+
+
+_HEADER_WORDS = re.compile(r"\b(?:after|before|value|values|now|current|new|old|at\s+start|at\s+end|"
+                           r"of|the|is|after\s+the\s+line|afterwards)\b|[()]", re.I)
+
+
+def _header_expr(cell: str, word: str) -> E.Expr | None:
+    """The expression a column header names: itself (``s[i]``), its code span (``value of
+    `x` ``), or what is left without words such as "after" or "value" (``x (after)``)."""
+    spans = re.findall(r"`([^`]+)`", cell)
+    if len(spans) == 1:
+        return parse_expr(spans[0])
+    if word and " " not in word.strip():
+        return parse_expr(word)
+    rest = _HEADER_WORDS.sub(" ", word).split()
+    return parse_expr(rest[0]) if len(rest) == 1 else None
 
 
 def _table_row(row: str, header: list[tuple[str, object]], direction: str) -> list[Statement]:
