@@ -166,7 +166,7 @@ def test_backward_over_claimed_necessity_is_refuted_with_a_counterexample(factor
             "[ANSWER]\nassert f('abcdefghijklmnop') == 'p o n m l k j i h g f e d c b a'\n[/ANSWER]")
     out = check(REVERSED, arg, text, "backward", factory)
     musts = [s for s in out["steps"] if s["kind"] == "must"]
-    assert [s["verdict"] for s in musts][0] == "refuted", out["steps"]
+    assert musts[0]["verdict"] == "refuted", out["steps"]
     assert "counterexample" in musts[0]["detail"]
     assert musts[1]["verdict"] in ("proved", "proved_on_path"), out["steps"]
     assert ("input", "proved") in [(s["kind"], s["verdict"]) for s in out["steps"]]

@@ -347,7 +347,7 @@ class FreeChecker:
                 return _NA
             if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in (after, before, step)):
                 return _UNDECIDED
-            return bool(after - before == step)  # type: ignore[operator]
+            return bool(after - before == step)
         if isinstance(claim, AppendClaim):
             if m is None or m.before is None:
                 return _NA
@@ -501,7 +501,7 @@ class FreeChecker:
         return self.backward(claim)
 
 
-class _Env(dict):  # type: ignore[type-arg]
+class _Env(dict[str, Any]):
     """Variables of a moment, decoded on first use (missing ones raise KeyError)."""
 
     def __init__(self, m: Moment | None, globals_: dict[str, str]) -> None:

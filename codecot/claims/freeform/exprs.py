@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from codecot.claims import expr as E
 
@@ -149,14 +150,14 @@ def _merge(p: Protected) -> Protected:
     text = "".join(out)
     # two comparisons joined by "or"/"and" are one condition: s[-1] == 'y' or s[-1] == 'Y'
     for _ in range(20):
-        m = _JOINED.search(text)
-        if m is None:
+        joined = _JOINED.search(text)
+        if joined is None:
             break
-        left, right = p.atoms[int(m.group("a")[1:])], p.atoms[int(m.group("b")[1:])]
+        left, right = p.atoms[int(joined.group("a")[1:])], p.atoms[int(joined.group("b")[1:])]
         if not (_COMPARING.search(left) and _COMPARING.search(right)):
             break
-        text = f"{text[:m.start()]}@{len(p.atoms)}{text[m.end():]}"
-        p.atoms.append(f"{left} {m.group('op')} {right}")
+        text = f"{text[:joined.start()]}@{len(p.atoms)}{text[joined.end():]}"
+        p.atoms.append(f"{left} {joined.group('op')} {right}")
         p.backticked.append(False)
     return Protected(text, p.atoms, p.backticked)
 
@@ -251,7 +252,7 @@ def _is_expr(value: object) -> bool:
 
 
 @functools.cache
-def _parser():  # type: ignore[no-untyped-def]
+def _parser() -> Any:
     from codecot.claims.build_expr import ExprBuilder
     from codecot.claims.grammar import FastParser, build_parser
 

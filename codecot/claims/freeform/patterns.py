@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from codecot.claims import expr as E
 from codecot.claims import model as M
@@ -24,10 +25,10 @@ from codecot.claims.build_expr import is_boolean_shaped
 from codecot.claims.freeform.exprs import Protected, parse_expr
 from codecot.claims.freeform.model import (
     AppendClaim,
-    NamedInputClaim,
     BranchClaim,
     DeltaClaim,
     FreeCallClaim,
+    NamedInputClaim,
     OutputClaim,
     Statement,
 )
@@ -140,8 +141,7 @@ _NOT_NAMES = frozenset({
     "it", "this", "that", "which", "what", "the", "a", "an", "we", "they", "there", "here",
     "function", "loop", "condition", "code", "program", "next", "then", "so", "now", "each",
     "every", "both", "all", "nothing", "everything", "none", "true", "false", "is", "and", "or",
-    "not", "of", "in", "to", "for", "while", "if", "else", "also", "still", "them", "they",
-    "those", "these", "its", "their", "he", "she", "him", "her", "one", "another", "other",
+    "not", "of", "in", "to", "for", "while", "if", "else", "also", "still", "them", "those", "these", "its", "their", "he", "she", "him", "her", "one", "another", "other",
 })
 
 
@@ -258,17 +258,17 @@ def _substitution(pattern: E.Expr, filled: E.Expr) -> list[tuple[str, E.Expr]]:
     trees have the same shape; empty when they differ elsewhere."""
     out: list[tuple[str, E.Expr]] = []
 
-    def walk(a: object, b: object) -> bool:
+    def walk(a: Any, b: Any) -> bool:
         if isinstance(a, E.Name):
             if isinstance(b, E.Const | E.ListExpr | E.TupleExpr | E.DictExpr | E.SetExpr) \
-                    and not E.free_names(b):  # type: ignore[arg-type]
-                out.append((a.id, b))  # type: ignore[arg-type]
+                    and not E.free_names(b):
+                out.append((a.id, b))
                 return True
-            return a == b
+            return bool(a == b)
         if type(a) is not type(b):
             return False
         if isinstance(a, tuple):
-            return len(a) == len(b) and all(walk(x, y) for x, y in zip(a, b, strict=True))  # type: ignore[arg-type]
+            return len(a) == len(b) and all(walk(x, y) for x, y in zip(a, b, strict=True))
         if hasattr(a, "__slots__") and not isinstance(a, E.Const):
             return all(walk(getattr(a, f), getattr(b, f)) for f in a.__slots__)
         return a == b
@@ -583,16 +583,13 @@ _MUST = (r"\s+(?:must|has\s+to|needs\s+to|should|have\s+to)\s+(?:(?:therefore|al
 
 @pattern(r"^(?:(?:the\s+)?(?:only\s+)?(?P<input>input|argument|parameter)\b|" + _SUBJECT + r")" + _MUST)
 def _must(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
-    subject: E.Expr | None
-    if m.group("input"):
-        subject = E.Name("__input__")
-    else:
-        subject = clause.subject(m.group("subj"))
+    found = E.Name("__input__") if m.group("input") else clause.subject(m.group("subj"))
     rel = re.sub(r"\s+", " ", m.group("rel").lower().strip())
     rel = rel.replace(" exactly", "").replace("exactly ", "")
     word = m.group("value")
-    if subject is None:
+    if found is None:
         return None
+    subject: E.Expr = found
     if rel in ("be", "not be") and word.lower().replace("-", "") in _PROPERTIES:
         cond = _PROPERTIES[word.lower().replace("-", "")](subject)
         if rel == "not be":
@@ -617,10 +614,11 @@ def _must(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
             return None
         bound = {"have at least": "be at least", "have at most": "be at most"}.get(rel, "be")
         subject, rel = E.Call("len", (subject,)), bound
-    cond = _relation(subject, rel, value)
-    if cond is None:
+    relation = _relation(subject, rel, value)
+    if relation is None:
         return None
-    return _one("must", clause, M.ConditionOnInputClaim(modality=M.Modality.NECESSARY, condition=cond))
+    return _one("must", clause, M.ConditionOnInputClaim(modality=M.Modality.NECESSARY,
+                                                       condition=relation))
 
 
 _PROPERTIES: dict[str, Callable[[E.Expr], E.Expr]] = {
@@ -957,9 +955,10 @@ def _empty_made(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     subject = clause.subject(m.group("subj"))
     if subject is None:
         return None
-    empty = {"list": E.ListExpr(()), "string": E.Const(""), "dict": E.DictExpr((), ()),
-             "dictionary": E.DictExpr((), ()), "set": E.Call("set", ()),
-             "tuple": E.TupleExpr(())}[m.group("kind").lower()]
+    empties: dict[str, E.Expr] = {"list": E.ListExpr(()), "string": E.Const(""),
+                                  "dict": E.DictExpr((), ()), "dictionary": E.DictExpr((), ()),
+                                  "set": E.Call("set", ()), "tuple": E.TupleExpr(())}
+    empty = empties[m.group("kind").lower()]
     return _state(clause, subject, empty)
 
 

@@ -75,7 +75,7 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
         paren = _PAREN_LEAD.match(body)
         if paren:  # "Iteration 2 (`n = 5`):", "[L13] (`num = -15`): ..." set the loop variable
             body = f"for {paren.group(1)}: {body[paren.end():]}".rstrip(": ")
-        statements: list[Statement] = []
+        statements = []
         p = protect(body)
         clauses = _clauses(p.text)
         clauses += [m.group(1) for c in clauses for m in _ASIDE.finditer(c)]
@@ -83,7 +83,7 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
             choosing = any(st.kind == "let" for st in statements)
             found = read_clause(p, clause, raw, direction, choosing=choosing)
             if found.bindings:
-                bindings = found.bindings  # type: ignore[assignment]
+                bindings = found.bindings
             for s in found.statements:
                 statements.append(Statement(s.kind, s.options, s.clause, iteration, line,
                                             bindings, s.looks_back, s.pure, stated))  # type: ignore[arg-type]
