@@ -165,6 +165,8 @@ class BackwardMutator:
             earlier = any(isinstance(x, M.ConditionOnInputClaim) and x.modality is M.Modality.CHOICE
                           for x in self.claims[:i])
             known = [self.args[p] for p in params]
+            if any(k is _MISSING for k in known):
+                return  # an argument without a literal value (a function): no other input to write
             candidates = alternatives(value, self.rng)[:MAX_ALTERNATIVES]
             # the other parameters keep their known values: the earlier choices are honoured
             sources = [self._source([v if p == name else k for p, k in zip(params, known, strict=True)])

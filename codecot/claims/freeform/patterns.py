@@ -369,6 +369,32 @@ def _condition(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _condition_statements(clause, cond, truth)
 
 
+@pattern(r"^(?P<cond>@\d+)\s+(?P<verb>holds|is\s+satisfied|is\s+met|is\s+not\s+met|is\s+not\s+satisfied|"
+         r"fails|does\s+not\s+hold|doesn't\s+hold)\b")
+def _condition_holds(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``n > 2`` holds / is satisfied / fails."""
+    cond = clause.expr(m.group("cond"))
+    if cond is None or not (_comparison(cond) or is_boolean_shaped(cond)):
+        return None
+    truth = not re.search(r"not|fails|n't", m.group("verb"))
+    return _condition_statements(clause, cond, truth)
+
+
+@pattern(r"^" + _SUBJECT + r"\s+is\s+(?P<neg>not\s+)?(?P<rel>greater|larger|bigger|more|less|smaller|fewer)"
+         r"\s+than\s+(?P<eq>or\s+equal\s+to\s+)?(?P<value>@\d+|[^\W\d]\w*)$")
+def _compared(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``x`` is greater than ``3``: a condition on the state."""
+    subject = clause.subject(m.group("subj"))
+    value = clause.value(m.group("value")) or (clause.subject(m.group("value"))
+                                               if m.group("value").isidentifier() else None)
+    if subject is None or value is None:
+        return None
+    up = m.group("rel").lower() in ("greater", "larger", "bigger", "more")
+    op = (">=" if up else "<=") if m.group("eq") else (">" if up else "<")
+    cond = E.Compare(subject, (op,), (value,))
+    return _one("condition", clause, M.ConditionClaim(condition=cond, truth=not m.group("neg")))
+
+
 @pattern(r"^(?P<cond>@\d+)\s+(?:is|evaluates\s+to|becomes|is\s+now|returns|gives|was)\s+"
          r"(?:now\s+|still\s+|also\s+|therefore\s+|again\s+)?" + _TRUTH + r"\b")
 def _condition2(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
@@ -394,10 +420,10 @@ def _condition_statements(clause: Clause, cond: E.Expr | None, truth: bool) -> l
     return out
 
 
-@pattern(r"^(?:the\s+)?(?:(?:while|for)\s+)?loop\s+(?:has\s+)?(?:now\s+)?(?:runs|ran|run|executes|executed|"
+@pattern(r"^(?:the\s+)?(?:(?:while|for)\s+)?loop(?:\s+body)?\s+(?:has\s+|will\s+)?(?:now\s+)?(?:runs|ran|run|executes|executed|execute|"
          r"iterates|iterated|repeats|is\s+executed|was\s+executed|runs\s+for|goes\s+through|completes|"
          r"completed|performs|performed)\s+(?:a\s+total\s+of\s+|exactly\s+|for\s+|only\s+)?"
-         r"(?P<n>@\d+|\w+)\s*(?:times?|iterations?)?\b")
+         r"(?P<n>@\d+|\w+)\b(?!\s+(?:per|each|every|for\s+each|a\b|an\b))\s*(?:times?|iterations?)?\b")
 def _loop_count(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     word = clause.p.atom(m.group("n")) or m.group("n")
     n = _int(word)
@@ -949,6 +975,27 @@ def _starts_empty(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _empty_made(clause, m)
 
 
+@pattern(r"^(?:we\s+)?(?:then\s+)?(?:set|sets|update|updates|change|changes|assign|reassign|reset|resets)\s+"
+         + _SUBJECT + r"\s+(?:to|as|equal\s+to)\s+" + _VALUE + r"$")
+def _set_to(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """We set ``x`` to ``5``."""
+    if clause.direction != "forward":
+        return None
+    subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
+    if subject is None or value is None:
+        return None
+    return _state(clause, subject, value)
+
+
+@pattern(r"^(?:the\s+value\s+)?(?P<value>@\d+)\s+is\s+(?:assigned|stored|saved)\s+(?:to|in|into)\s+" + _SUBJECT + r"$")
+def _assigned_to(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """The value ``5`` is assigned to ``x``."""
+    subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
+    if subject is None or value is None:
+        return None
+    return _state(clause, subject, value)
+
+
 @pattern(r"^(?:an?\s+)?empty\s+(?P<kind>list|string|dict|dictionary|set|tuple)\s+(?:called\s+|named\s+)?"
          r"(?P<subj>@\d+|[^\W\d]\w*)\s+(?:is\s+)?(?:created|initialized|initialised|defined|made)\b")
 def _empty_made(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
@@ -1020,7 +1067,8 @@ _STATE_VERBS = (r"(?:is|are|gets|was)\s+(?:now\s+|still\s+|then\s+)?(?:initializ
                 r"(?:now\s+)?(?:becomes|became|remains|stays|stayed|remained|equals|holds|contains|stores|"
                 r"turns\s+into|turned\s+into|grows\s+to|grew\s+to|shrinks\s+to|changes\s+to|changed\s+to|"
                 r"goes\s+(?:up\s+|down\s+)?to|went\s+(?:up\s+|down\s+)?to|ends\s+(?:up\s+)?(?:at|as)|ended\s+(?:up\s+)?(?:at|as)|"
-                r"comes\s+out\s+(?:to|as)|evaluates\s+to|is\s+evaluated\s+to|"
+                r"comes\s+out\s+(?:to|as)|evaluates\s+to|is\s+evaluated\s+to|will\s+be|has\s+become|"
+                r"remains\s+unchanged\s+at|stays\s+unchanged\s+at|gets|now\s+gets|"
                 r"starts\s+(?:at|as|with)|starts\s+out\s+as|begins\s+(?:at|as))|"
                 r"is\s+now|is\s+still|is\s+then|now\s+holds|now\s+has\s+the\s+value|has\s+the\s+value|"
                 r"is\s+equal\s+to|=|:=|is|are|was|were")
