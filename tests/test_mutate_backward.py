@@ -136,11 +136,13 @@ def test_known_input_refutes_a_necessity_a_bounded_exploration_misses(factory: A
     assert other["steps"][2]["verdict"] == "refuted", other["steps"]
 
 
-def test_no_backward_mutants_need_an_argument_without_a_literal() -> None:
+@pytest.mark.parametrize("arg", ["[3, 1, 2], lambda x: -x", "[-3, 1, 2], abs"])
+def test_no_backward_mutants_need_an_argument_without_a_literal(arg: str) -> None:
     code = "def f(xs, key):\n    return sorted(xs, key=key)\n"
-    trace = trace_in_process(code, "[3, 1, 2], lambda x: -x", "f", id="l")
-    rec = CorpusRecord(id="l", code=code, input="[3, 1, 2], lambda x: -x", output=trace["output"],
-                       entry="f")
+    trace = trace_in_process(code, arg, "f", id="l")
+    rec = CorpusRecord(id="l", code=code, input=arg, output=trace["output"], entry="f")
     rat = TemplateNarrator().narrate(rec, trace, "backward").to_json()
     mutants = mutate_backward(rat, trace, str(rec.output), _run(code), seed=0)
     assert all(m["mutation"]["operator"] in BACKWARD_OPERATORS for m in mutants)
+    # an argument written by its source is never replaced by a value
+    assert all("abs" in m["text"] or "lambda" in m["text"] for m in mutants)

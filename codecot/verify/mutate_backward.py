@@ -37,6 +37,7 @@ from codecot.claims.pyexpr import value_to_expr
 from codecot.claims.reference import evaluate
 from codecot.claims.render import render_claim, render_expr
 from codecot.trace.values import decode, same_value
+from codecot.verify.backward import is_literal
 from codecot.verify.mutate import different_values
 
 BACKWARD_OPERATORS = ("overclaimed_necessity", "wrong_necessity", "wrong_goal",
@@ -61,6 +62,9 @@ def _decoded(rep: str | None) -> Any:
 
 
 def _literal(expr: E.Expr) -> Any:
+    """The value a literal expression writes (``_MISSING`` for anything else, e.g. ``abs``)."""
+    if not is_literal(expr):
+        return _MISSING
     try:
         return evaluate(expr, {})
     except Exception:
