@@ -24,7 +24,8 @@ _EMPHASIS = re.compile(r"\*\*|__")
 _JOINTS = re.compile(
     r",?\s+so\s+(?=\S)|;\s+|,\s+and\s+then\s+|\s+and\s+then\s+|,\s+then\s+|,\s+which\s+means\s+(?:that\s+)?|"
     r",\s+meaning\s+(?:that\s+)?|,\s+and\s+(?=(?:the|we|it|@|[^\W\d]\w*\s+(?:is|becomes|=))\b)|"
-    r"\s+and\s+(?=@\d+\s*(?:[,.;]|$|is\b|becomes\b|stays\b|remains\b|equals\b|=))|"
+    r"\s+and\s+(?=@\d+\s*(?:[,.;]|$|is\b|becomes\b|stays\b|remains\b|equals\b|keeps\b|has\b|holds\b|"
+    r"contains\b|=))|,\s+and\s+(?=[^\W\d]\w*\s*(?:[-+*/%]|//)?=(?!=))|"
     r",?\s+and\s+(?=[^\W\d]\w*\s+(?:is|becomes|stays|remains|equals|starts|has|gets|must|should|needs|"
     r"cannot|can)\b)|"
     r",?\s+and\s+(?=the\s+(?:loop|function|condition|result|output|answer|while|for)\b)|"
