@@ -182,14 +182,7 @@ def apply(fn: Callable[..., Any], args: list[Any],
     :class:`PythonError`, a result too large to keep :class:`Unsupported`."""
     for a in args:
         check_size(a)
-    try:
-        result = fn(*args, **(kwargs or {}))
-    except (Unsupported, PythonError):
-        raise
-    except Exception as exc:
-        raise PythonError.from_exception(exc) from None
-    check_size(result)
-    return wrap(result)
+    return _fold(lambda: fn(*args, **(kwargs or {})))
 
 
 def _fold(call: Callable[[], Any]) -> SymValue:

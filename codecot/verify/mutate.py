@@ -131,7 +131,23 @@ def _with_value(claim: M.Claim, new: Any) -> M.Claim | None:
     return None
 
 
-class Mutator:
+class Operators:
+    """Runs a mutator's operators in turn (each a method yielding at most one mutant), for
+    rationales of its ``direction``."""
+
+    direction = "forward"
+    ok: bool
+    rationale: dict[str, Any]
+
+    def mutants(self, operators: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+        if not self.ok or self.rationale.get("direction") != self.direction:
+            return
+        for op in operators:
+            gen: Callable[[], Iterator[dict[str, Any]]] = getattr(self, op)
+            yield from gen()
+
+
+class Mutator(Operators):
     """Generates certified mutants of one forward rationale."""
 
     def __init__(self, rationale: dict[str, Any], trace: dict[str, Any], seed: int) -> None:
@@ -323,12 +339,6 @@ class Mutator:
                             yield self._emit("wrong_answer", i, mutated, f"answer {new!r}")
                             return
 
-    def mutants(self, operators: tuple[str, ...] = OPERATORS) -> Iterator[dict[str, Any]]:
-        if not self.ok or self.rationale.get("direction") != "forward":
-            return
-        for op in operators:
-            gen: Callable[[], Iterator[dict[str, Any]]] = getattr(self, op)
-            yield from gen()
 
 
 def mutate_rationale(rationale: dict[str, Any], trace: dict[str, Any], seed: int = 0,

@@ -38,7 +38,7 @@ from codecot.claims.reference import evaluate
 from codecot.claims.render import render_claim, render_expr
 from codecot.trace.values import decode, same_value
 from codecot.verify.backward import is_literal
-from codecot.verify.mutate import different_values
+from codecot.verify.mutate import Operators, different_values
 
 BACKWARD_OPERATORS = ("overclaimed_necessity", "wrong_necessity", "wrong_goal",
                       "wrong_final_input", "lying_check")
@@ -90,8 +90,10 @@ def alternatives(value: Any, rng: random.Random) -> list[Any]:
     return seen
 
 
-class BackwardMutator:
+class BackwardMutator(Operators):
     """Generates certified mutants of one backward rationale about a record with a known input."""
+
+    direction = "backward"
 
     def __init__(self, rationale: dict[str, Any], trace: dict[str, Any], output: str,
                  run: Runner, seed: int) -> None:
@@ -261,13 +263,6 @@ class BackwardMutator:
                     call = dataclasses.replace(c.call, args=found[0])
                     yield self._emit("lying_check", i, dataclasses.replace(c, call=call), found[1])
                     return
-
-    def mutants(self, operators: tuple[str, ...] = BACKWARD_OPERATORS) -> Iterator[dict[str, Any]]:
-        if not self.ok or self.rationale.get("direction") != "backward":
-            return
-        for op in operators:
-            gen: Callable[[], Iterator[dict[str, Any]]] = getattr(self, op)
-            yield from gen()
 
 
 def mutate_backward(rationale: dict[str, Any], trace: dict[str, Any], output: str, run: Runner,
