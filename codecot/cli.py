@@ -114,6 +114,10 @@ def narrate(
     examples: Annotated[int, typer.Option(help="hf: few-shot examples per prompt.")] = 2,
     dtype: Annotated[str, typer.Option(help="hf: auto, float32, bfloat16 or float16 (auto: bfloat16 on CUDA, float32 on CPU).")] = "auto",
     prefix_cache: Annotated[bool, typer.Option("--prefix-cache/--no-prefix-cache", help="hf: prefill the prompt prefix a batch shares once.")] = True,
+    adapter: Annotated[str | None, typer.Option(help="hf: LoRA adapter folder from `codecot train`, or 'none' for the bare model (default: the shipped adapter for the embedded SmolLM2).")] = None,
+    prompt_form: Annotated[str, typer.Option(help="hf: auto (short with an adapter, long for the bare model), long (rules and examples) or short (the problem only).")] = "auto",
+    guided: Annotated[int, typer.Option(help="hf: guided decoding, K tries per step: each step is checked as it is written (forward against the trace, backward in a backward session) and a refuted or undecided one is sampled again (0: off).")] = 0,
+    closing_reserve: Annotated[int, typer.Option(help="hf: tokens kept for the final step; once fewer remain, the rationale is steered to its final step (0: estimated per record).")] = 0,
 ) -> None:
     """Write rationales (one step per line) for each record, forward and/or backward.
 
@@ -139,7 +143,8 @@ def narrate(
             model=model, grounded=grounded, constrain=constrain, batch_size=batch_size,
             max_new_tokens=max_new_tokens, temperature=temperature, seed=seed, device=device,
             threads=threads or None, examples=examples, dtype=dtype,
-            prefix_cache=prefix_cache))
+            prefix_cache=prefix_cache, adapter=adapter, prompt_form=prompt_form,
+            guided=guided, closing_reserve=closing_reserve))
     records = load_records(corpus, limit)
     if traces is not None:
         by_id = _traces_by_id(traces)
@@ -163,12 +168,15 @@ def narrate(
                 yield item
 
         if hf_narrator is not None:
+            from codecot.pipeline.guided_checks import GuidedCheckers, use_checkers
             from codecot.pipeline.narrate_stage import narrate_records_batched
 
             bar.total = len(records) * len(dirs)
             bar.unit = "rat"
-            summary = narrate_records_batched(records, list(trace_iter), hf_narrator, dirs,
-                                              sink, error_sink, bar=bar)
+            with GuidedCheckers(jobs) as checkers:
+                use_checkers([hf_narrator], checkers)
+                summary = narrate_records_batched(records, list(trace_iter), hf_narrator, dirs,
+                                                  sink, error_sink, bar=bar)
         else:
             summary = narrate_records(records, counted(trace_iter),
                                       TemplateNarrator(seed=seed, max_iterations=max_iterations),
@@ -181,12 +189,20 @@ def verify(
     rationales: Annotated[Path, typer.Argument(help="Rationale JSONL from `codecot narrate`.")],
     corpus: CorpusOpt,
     output: OutOpt,
-    policy: Annotated[str, typer.Option(help="Acceptance policy: strict, no-refuted, answer-only.")] = "strict",
+    policy: Annotated[str | None, typer.Option(
+        help="Acceptance policy: strict, no-refuted, answer-only or free (default: strict for "
+             "steps, free for free-form).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help=(
+        "steps (the narration language, one step per line), free (free-form chain-of-thought: "
+        "markdown, prose, [ANSWER] tags) or auto (steps when every line parses, else free)."))] = "steps",
     traces: TracesOpt = None,
     jobs: JobsOpt = None,
     limit: LimitOpt = None,
 ) -> None:
-    """Check every step of every rationale; write verdict records and print a summary."""
+    """Check every step of every rationale; write verdict records and print a summary.
+
+    Rationale records hold their text in ``text``, or in chat ``messages`` (the assistant turn).
+    """
     from codecot.corpus import CorpusRecord, load_records
     from codecot.jsonl import BadLine, iter_jsonl, write_line
     from codecot.pipeline.verify_stage import verify_rationales
@@ -194,8 +210,11 @@ def verify(
 
     _need_file(rationales, "rationales file")
     _need_file(corpus, "corpus")
+    if fmt not in ("steps", "free", "auto"):
+        _usage(f"--format {fmt}: choose steps, free or auto")
     try:
-        chosen = get_policy(policy)
+        chosen = get_policy(policy or "strict")
+        free_policy = get_policy(policy or "free")
     except ValueError as exc:
         _usage(str(exc))
     by_id = {r.id: r for r in load_records(corpus) if isinstance(r, CorpusRecord)}
@@ -212,7 +231,8 @@ def verify(
         known = _traces_by_id(traces)
     with open(output, "w", encoding="utf-8") as fh, _progress(len(rats), "verify") as bar:
         summary = verify_rationales(rats, by_id, lambda rec: write_line(fh, rec), policy=chosen,
-                                    jobs=jobs, known_traces=known, on_done=lambda: bar.update(1))
+                                    jobs=jobs, known_traces=known, on_done=lambda: bar.update(1),
+                                    fmt=fmt, free_policy=free_policy)
     typer.echo(summary.table())
     typer.echo(summary.line() + f" -> {output}")
 
@@ -238,6 +258,31 @@ def import_humaneval_cmd(
     typer.echo(f"imported {stats.problems} HumanEval problems: {n} records "
                f"({stats.skipped_asserts} asserts of other shapes skipped, {dropped} records whose "
                f"code failed on their input dropped) -> {output}")
+
+
+@corpus_app.command("import-generations")
+def import_generations_cmd(
+    generations: Annotated[Path, typer.Argument(help="Generations JSON: {id: [generated text, ...]}.")],
+    benchmark: Annotated[Path, typer.Option(help="The benchmark's JSONL (id, code, input, output).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output directory.")],
+    task: Annotated[str, typer.Option(help="output (forward rationales) or input (backward).")] = "output",
+) -> None:
+    """Turn CRUXEval-style generations into DIR/corpus.jsonl and DIR/rationales.jsonl (one
+    rationale per generated text, prompt text around it cut off)."""
+    from codecot.generations import import_generations
+
+    _need_file(generations, "generations file")
+    _need_file(benchmark, "benchmark file")
+    if task not in ("output", "input"):
+        _usage(f"--task {task}: choose output or input")
+    try:
+        result = import_generations(generations, benchmark, task, output)
+    except InvalidArgument as exc:
+        _usage(str(exc))
+    for warning in result.warnings:
+        _err(f"warning: {warning}")
+    typer.echo(f"imported {result.line()} -> {output / 'corpus.jsonl'}, "
+               f"{output / 'rationales.jsonl'}")
 
 
 @corpus_app.command("check")
@@ -325,6 +370,7 @@ def mutate(
 def _register_delegated_commands() -> None:
     """Commands implemented in their own modules (each owns its options)."""
     from codecot.pipeline.commands import report_command, run_command
+    from codecot.pipeline.training_data import train_data_command
     from codecot.solve.command import solve_command
     from codecot.train.command import train_command
 
@@ -333,6 +379,7 @@ def _register_delegated_commands() -> None:
     app.command("run", context_settings=loose)(run_command)
     app.command("report", context_settings=loose)(report_command)
     app.command("train")(train_command)
+    app.command("train-data")(train_data_command)
 
 
 _register_delegated_commands()
@@ -340,12 +387,14 @@ _register_delegated_commands()
 
 @app.command()
 def bench(
-    what: Annotated[str, typer.Argument(help="trace, verify or solve")],
-    corpus: CorpusArg,
+    what: Annotated[str, typer.Argument(help="trace, verify, solve, narrate or freeform")],
+    corpus: Annotated[Path | None, typer.Argument(help=(
+        "Corpus JSONL file; for freeform, the labelled rationales (default: "
+        "corpora/freeform/dev.jsonl)."))] = None,
     jobs: JobsOpt = None,
     min_records: Annotated[int, typer.Option(help="Repeat the corpus up to this many records.")] = 500,
     baseline: Annotated[int, typer.Option(help="Records run under the PySnooper baseline (0: skip).")] = 60,
-    rounds: Annotated[int, typer.Option(help="trace: rounds, codecot and baseline alternating.")] = 5,
+    rounds: Annotated[int, typer.Option(help="trace: rounds, codecot and baseline alternating; freeform: timed rounds.")] = 5,
     against: Annotated[str | None, typer.Option(help="solve: also run this tool (crosshair).")] = None,
     timeout: Annotated[float, typer.Option(help="solve: wall-clock seconds per record.")] = 10.0,
     sample: Annotated[int | None, typer.Option(help="solve: a seeded random sample of N records.")] = None,
@@ -363,9 +412,21 @@ def bench(
     serial: Annotated[bool, typer.Option(help="narrate: also time masks computed between forward passes.")] = False,
     full_prefill: Annotated[bool, typer.Option(help="narrate: also time decoding without the shared-prefix cache.")] = False,
     dtype: Annotated[str, typer.Option(help="narrate: auto, float32, bfloat16 or float16.")] = "auto",
+    adapter: Annotated[str | None, typer.Option(help="narrate: adapter folder or 'none' (default: the shipped adapter for the embedded SmolLM2).")] = None,
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
-    against free decoding)."""
+    against free decoding; freeform: the free-form reader and checker against hand labels)."""
+    if what == "freeform":
+        from codecot.bench.freeform import bench_freeform
+
+        if corpus is not None:
+            _need_file(corpus, "labelled rationales file")
+        if rounds < 1:
+            _usage("--rounds must be at least 1")
+        typer.echo(json.dumps(bench_freeform(corpus, jobs=jobs, rounds=rounds), indent=2))
+        return
+    if corpus is None:
+        _usage(f"codecot bench {what} needs a CORPUS argument")
     _need_file(corpus, "corpus")
     if what == "trace":
         if rounds < 1:
@@ -397,9 +458,9 @@ def bench(
         figures = bench_narrate(corpus, records=records, direction=direction, grounded=grounded,
                                 model=model, batch_size=batch_size, max_new_tokens=max_new_tokens,
                                 threads=threads or None, seed=seed, device=device, serial=serial,
-                                full_prefill=full_prefill, dtype=dtype)
+                                full_prefill=full_prefill, dtype=dtype, adapter=adapter)
     else:
-        _usage(f"codecot bench {what}: choose trace, verify, solve or narrate")
+        _usage(f"codecot bench {what}: choose trace, verify, solve, narrate or freeform")
     typer.echo(json.dumps(figures, indent=2))
 
 

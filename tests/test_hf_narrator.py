@@ -16,6 +16,7 @@ import pytest
 
 from codecot.claims import parse_step
 from codecot.corpus import CorpusRecord, load_records
+from codecot.narrate.base import Rationale
 from codecot.narrate.hf.grammar import (
     STEP_START,
     keyword_conflicts,
@@ -347,6 +348,50 @@ def _demo_items() -> list[tuple[CorpusRecord, dict[str, Any], str]]:
             for d in ("forward", "backward")]
 
 
+#: The text whose tokens the terse model prefers: short steps of both directions.
+TERSE_TEXT = ("Call f with x = 4.\nLine 2: x is now 5.\nSo f(4) returns 5.\n"
+              "We need f(x) to return 5.\nLet x be 4.\nSo the input is 4.\n")
+
+
+def terse(folder: Path, bias: float = 8.0) -> Any:
+    """The tiny random model with ``bias`` added to the logits of end-of-sequence and of the
+    tokens of :data:`TERSE_TEXT`, loaded as the narrator loads models: it writes short steps,
+    so a rationale has several and runs into its token budget."""
+    import torch
+
+    from codecot.narrate.hf.model import LoadedModel, load_model
+
+    loaded = load_model(str(folder))
+    favoured = list(loaded.tokenizer(TERSE_TEXT, add_special_tokens=False)["input_ids"])
+    favoured.append(int(loaded.tokenizer.eos_token_id))
+    shift = torch.zeros(loaded.model.config.vocab_size)
+    shift[favoured] = bias
+
+    class Terse(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = loaded.model
+            self.config = loaded.model.config
+
+        @property
+        def device(self) -> Any:
+            return self.inner.device
+
+        def get_output_embeddings(self) -> Any:
+            return self.inner.get_output_embeddings()
+
+        def forward(self, input_ids: Any = None, attention_mask: Any = None,
+                    position_ids: Any = None, cache: Any = None, use_cache: Any = None,
+                    logits_to_keep: int = 0) -> Any:
+            out = self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                             position_ids=position_ids, cache=cache, use_cache=use_cache,
+                             logits_to_keep=logits_to_keep)
+            out.logits = out.logits + shift
+            return out
+
+    return LoadedModel(Terse(), loaded.tokenizer, "terse", loaded.device)
+
+
 def _narrate(folder: Path, constrain: bool) -> list[Any]:
     from codecot.narrate.hf import HFNarrator, HFSettings
 
@@ -481,6 +526,118 @@ def test_dtype_setting_is_checked_and_auto_is_float32_on_cpu() -> None:
     HFSettings(dtype="bfloat16").check()
     assert resolve_dtype("auto", "cpu") == "float32"
     assert resolve_dtype("bfloat16", "cpu") == "bfloat16"
+
+
+# ---- a complete rationale within the token budget (closing mode) ---------------------------
+
+FINAL = {"forward": "AnswerClaim", "backward": "InputClaim"}
+
+
+def test_a_small_budget_is_steered_to_the_final_step_not_cut(tiny_model: Path) -> None:
+    from codecot.claims import StepParseError, parse_rationale
+    from codecot.narrate.hf import HFNarrator, HFSettings
+    from codecot.narrate.hf.generate import generate_batch
+
+    items = _demo_items()
+    loaded = terse(tiny_model)  # writes short steps: a rationale runs into its budget
+    closed = 0
+    for seed in range(3):
+        narrator = HFNarrator(HFSettings(model=str(tiny_model), batch_size=4, max_steps=6,
+                                         examples=1, threads=1, max_new_tokens=48,
+                                         temperature=1.0, seed=seed), loaded=loaded)
+        for (_, _, direction), rat in zip(items, narrator.narrate_many(items), strict=True):
+            assert isinstance(rat, Rationale)
+            claims = parse_rationale(rat.text)
+            assert claims and not any(isinstance(c, StepParseError) for c in claims), rat.text
+            assert type(claims[-1]).__name__ == FINAL[direction], rat.text
+            assert rat.extra["finished"] and rat.extra["new_tokens"] <= 48
+            closed += rat.extra["closed_early"]
+    assert closed >= 3  # steered, not lucky
+    # without a closing reserve the same rows run out of tokens before their final step
+    prompts = [narrator.prompt(*item) for item in items]
+    cut = generate_batch(loaded.model, loaded.tokenizer, prompts, [d for *_, d in items],
+                         constraint=narrator.constraint, max_new_tokens=48, temperature=1.0,
+                         seed=0, max_steps=6)
+    assert sum(not g.finished for g in cut) >= 2
+
+
+def test_a_budget_below_the_reserve_writes_the_final_step_alone(tiny_model: Path) -> None:
+    from codecot.claims import parse_step
+    from codecot.narrate.hf import HFNarrator, HFSettings
+    from codecot.narrate.hf.generate import generate_batch
+
+    narrator = HFNarrator(HFSettings(model=str(tiny_model), max_steps=6, examples=1,
+                                     threads=1), loaded=terse(tiny_model))
+    items = _demo_items()
+    gens = generate_batch(narrator.loaded.model, narrator.loaded.tokenizer,
+                          [narrator.prompt(*item) for item in items], [d for *_, d in items],
+                          constraint=narrator.constraint, max_new_tokens=40, temperature=1.0,
+                          seed=2, max_steps=6, reserves=[60] * len(items))
+    for gen, (_, _, direction) in zip(gens, items, strict=True):
+        assert gen.finished and gen.closed_early and "\n" not in gen.text
+        assert type(parse_step(gen.text)).__name__ == FINAL[direction]
+
+
+def test_closing_phases_and_the_shortest_close(tiny_model: Path) -> None:
+    from codecot.narrate.constrain import GrammarConstraint
+    from codecot.narrate.hf.closing import narrow, phase, shortest_close
+    from codecot.narrate.hf.model import load_model
+
+    assert phase(100, 30, closing=False, mid_step=True) == "open"
+    assert phase(25, 30, closing=False, mid_step=True) == "end_step"
+    assert phase(10, 30, closing=False, mid_step=True) == "abandon"
+    assert phase(10, 30, closing=False, mid_step=False) == "open"  # a boundary: switch there
+    assert phase(8, 30, closing=True, mid_step=True) == "final"
+    import torch
+
+    allowed = torch.tensor([True, True, False])
+    assert narrow(allowed, torch.tensor([False, True, True]))[0].tolist() == [False, True, False]
+    assert narrow(allowed, torch.tensor([False, False, True]))[0].tolist() == [True, True, False]
+    tok = load_model(str(tiny_model)).tokenizer
+    constraint = GrammarConstraint(tok, len(tok), max_steps=6)
+    matcher = constraint.matcher("forward", closing=True)
+    assert matcher.consume_tokens(tok("So f(4", add_special_tokens=False)["input_ids"])
+    firsts, length = shortest_close(matcher, constraint.closer_ids, 6)
+    assert [constraint.texts[t] for t in firsts] == [")"] and length == 3  # ) returns 0
+    assert not matcher.is_accepting()  # left as it was
+    assert matcher.consume_tokens(tok(") returns 5", add_special_tokens=False)["input_ids"])
+    assert matcher.is_accepting()
+
+
+def test_eos_only_after_the_final_step_and_no_word_glued_to_a_keyword(
+        tiny_model: Path) -> None:
+    from codecot.narrate.constrain import GrammarConstraint
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+    from codecot.narrate.hf.grammar import ends_in_keyword
+    from codecot.narrate.hf.model import load_model
+
+    tok = load_model(str(tiny_model)).tokenizer
+    constraint = GrammarConstraint(tok, len(tok), max_steps=6)
+    eos = constraint.eos_token_id
+    for direction, middle, final in (
+            ("forward", "Call f with x = 4.\n", "So f(4) returns 5."),
+            ("backward", "We need f(x) to return 5.\nLet x be 4.\n", "So the input is 4.")):
+        matcher = constraint.matcher(direction)
+        assert not constraint.masks([matcher])[0][eos]  # not before the first step
+        assert matcher.consume_tokens(tok(middle, add_special_tokens=False)["input_ids"])
+        assert not constraint.masks([matcher])[0][eos]  # not after middle steps
+        assert matcher.consume_tokens(tok(final, add_special_tokens=False)["input_ids"])
+        assert constraint.masks([matcher])[0][eos]
+    # llguidance has no (?!\w): it would read "Theinput" as two keywords where the parser
+    # reads one name, so a word may not be glued onto a keyword
+    assert ends_in_keyword("So the") and ends_in_keyword("Then") and not ends_in_keyword("x.is")
+    assert not ends_in_keyword("So total") and not ends_in_keyword("So the x")
+    matcher = constraint.matcher("backward", closing=True)
+    assert matcher.consume_tokens(tok("The", add_special_tokens=False)["input_ids"])
+    allowed = constraint.masks([matcher])[0]
+    glued = [t for t in range(len(tok)) if allowed[t] and constraint.word_start[t]]
+    assert glued  # the grammar alone would allow "Theinput"
+    decoder = Decoder(tok, constraint, [RowSpec("backward", 40, 0)], [0], temperature=0.0)
+    row = decoder.rows[0]
+    row.matcher, row.tokens = matcher, tok("The", add_special_tokens=False)["input_ids"]
+    narrowed = decoder._word_bound(row, allowed)
+    assert narrowed is not None and bool(narrowed.any())
+    assert not any(bool(narrowed[t]) for t in glued)
 
 
 def test_free_generation_with_a_tiny_random_model_does_not_parse(tiny_model: Path) -> None:

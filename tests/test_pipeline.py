@@ -15,7 +15,7 @@ from codecot.corpus import CorpusRecord, packaged_corpus
 from codecot.errors import InvalidArgument, MissingDependency
 from codecot.narrate import registry
 from codecot.narrate.template import TemplateNarrator
-from codecot.pipeline.dataset import chat_row, numbered_code, question
+from codecot.pipeline.dataset import chat_row
 from codecot.pipeline.run import RunConfig, load_corpus, run_pipeline
 
 runner = CliRunner()
@@ -104,10 +104,13 @@ def test_dataset_rows_are_chat_messages(mixed_run: tuple[Path, dict[str, Any]]) 
     assert [m["role"] for m in first["messages"]] == ["system", "user", "assistant"]
     assert first["messages"][2]["content"] == accepted[0]["text"]
     assert "1 | def f(name):" in first["messages"][1]["content"]
-    assert "What does f('  bob ') return?" in first["messages"][1]["content"]
+    assert "Call: f('  bob ')" in first["messages"][1]["content"]
+    assert "Trace:" in first["messages"][1]["content"]  # template rows are grounded
+    assert all(r["prompt_form"] == "short" and r["grounded"] is True for r in rows)
     backward = [r for r in rows if r["direction"] == "backward" and r["id"] == "no_output"]
+    assert backward
     for row in backward:  # the output is computed when the record has none
-        assert "f(??) == 21" in row["messages"][1]["content"]
+        assert "Output: f(...) returns 21" in row["messages"][1]["content"]
 
 
 def test_dataset_loads_with_datasets(mixed_run: tuple[Path, dict[str, Any]]) -> None:
@@ -131,13 +134,17 @@ def test_summary_has_counts_and_stage_times(mixed_run: tuple[Path, dict[str, Any
     assert (out / "report.html").exists()
 
 
-def test_question_and_numbering() -> None:
+def test_chat_row_numbers_the_code_and_shows_the_call_or_output() -> None:
     rec = CorpusRecord(id="x", code="def f(a, b):\n    return a + b", input="1, 2,", output="3")
-    assert numbered_code(rec.code) == "1 | def f(a, b):\n2 |     return a + b"
-    assert question(rec, "forward").startswith("What does f(1, 2) return?")
-    assert question(rec, "backward").startswith("Find an input such that f(??) == 3.")
-    row = chat_row({"direction": "forward", "narrator": "template", "text": "a\nb"}, rec)
+    trace = {"ok": True, "entry": "f", "args": {"a": "1", "b": "2"}, "output": "3", "events": []}
+    row = chat_row({"direction": "forward", "narrator": "template", "text": "a\nb"}, rec, trace)
+    user = row["messages"][1]["content"]
+    assert "1 | def f(a, b):\n2 |     return a + b" in user and "Call: f(1, 2)" in user
     assert row["messages"][2] == {"role": "assistant", "content": "a\nb"}
+    back = chat_row({"direction": "backward", "narrator": "hf", "text": "a", "grounded": False},
+                    rec, trace)
+    assert "Output: f(...) returns 3" in back["messages"][1]["content"]
+    assert back["grounded"] is False and "Trace:" not in back["messages"][1]["content"]
 
 
 def test_rerun_with_other_settings_is_refused(tmp_path: Path) -> None:

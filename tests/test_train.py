@@ -147,6 +147,29 @@ def test_explicit_eval_file_overrides_the_split(tiny: dict[str, Path], tmp_path:
     assert len(split.train) == 12 and [r.id for r in split.held_out] == ["p9"]
 
 
+def test_eval_limit_keeps_evenly_spaced_held_out_rows(tiny: dict[str, Path]) -> None:
+    full = load_split(tiny["data"], eval_fraction=0.5)
+    assert len(full.held_out) >= 4
+    limited = load_split(tiny["data"], eval_fraction=0.5, eval_limit=2)
+    assert limited.train == full.train
+    assert limited.held_out == [full.held_out[0], full.held_out[len(full.held_out) // 2]]
+    assert load_split(tiny["data"], eval_fraction=0.5, eval_limit=99).held_out == full.held_out
+
+
+def test_prompt_form_is_the_one_every_row_names(tmp_path: Path) -> None:
+    from codecot.train.data import prompt_form_of
+
+    rows = [_row(i, "forward") for i in range(3)]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps({**r, "prompt_form": "short"}) + "\n" for r in rows))
+    assert prompt_form_of(path) == "short"
+    mixed = [{**rows[0], "prompt_form": "short"}, {**rows[1], "prompt_form": "long"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in mixed))
+    assert prompt_form_of(path) is None
+    path.write_text(json.dumps(rows[0]) + "\n")
+    assert prompt_form_of(path) is None
+
+
 def test_parse_row_rejects_rows_without_a_final_assistant_message() -> None:
     good = _row(1, "forward")
     assert parse_row(good) is not None
@@ -198,6 +221,10 @@ def test_settings_reject_bad_values(tiny: dict[str, Path], tmp_path: Path) -> No
         _settings(tiny, tmp_path, max_steps=0).check()
     with pytest.raises(InvalidArgument, match="--lora-dropout"):
         _settings(tiny, tmp_path, lora_dropout=1.5).check()
+    with pytest.raises(InvalidArgument, match="--eval-limit"):
+        _settings(tiny, tmp_path, eval_limit=0).check()
+    with pytest.raises(InvalidArgument, match="--adapter-dtype"):
+        _settings(tiny, tmp_path, adapter_dtype="int4").check()
     with pytest.raises(InvalidArgument, match="--micro-batch 3"):
         _settings(tiny, tmp_path, micro_batch=3).check()
     assert _settings(tiny, tmp_path).micro_batch_for("cpu") == 1
@@ -236,6 +263,29 @@ def test_loss_covers_only_the_assistant_turn(tiny: dict[str, Path], tmp_path: Pa
         assert trained_ids == ids[len(prompt):]
         expected = tok(row.messages[-1][1], add_special_tokens=False)["input_ids"]
         assert trained_ids == [*expected, tok.convert_tokens_to_ids(end)]
+
+
+def test_skip_long_drops_rows_instead_of_cutting_them(tiny: dict[str, Path],
+                                                      tmp_path: Path) -> None:
+    from codecot.train.build import build_trainer, row_tokens
+
+    split = load_split(tiny["data"], eval_fraction=0.2)
+    settings = _settings(tiny, tmp_path, max_length=8)
+    built = build_trainer(settings, load_split(tiny["data"], eval_fraction=0.2), device="cpu",
+                          dtype="float32", threads=1, callbacks=[])
+    lengths = sorted(row_tokens(built.tokenizer, r) for r in split.train + split.held_out)
+    limit = lengths[-1] - 1  # the longest rows go
+    skipping = _settings(tiny, tmp_path, max_length=limit, skip_long=True)
+    kept = load_split(tiny["data"], eval_fraction=0.2)
+    built = build_trainer(skipping, kept, device="cpu", dtype="float32", threads=1, callbacks=[])
+    assert 0 < kept.too_long < len(lengths)
+    assert kept.too_long == sum(n > limit for n in lengths)
+    assert all(row_tokens(built.tokenizer, r) <= limit for r in kept.train + kept.held_out)
+    assert len(built.trainer.train_dataset) == len(kept.train)
+    with pytest.raises(InvalidArgument, match="--max-length"):
+        build_trainer(_settings(tiny, tmp_path, max_length=2, skip_long=True),
+                      load_split(tiny["data"], eval_fraction=0.2), device="cpu",
+                      dtype="float32", threads=1, callbacks=[])
 
 
 # --- a training run -------------------------------------------------------------------------
@@ -277,6 +327,7 @@ def test_card_numbers_are_consistent(trained: Any) -> None:
     assert card["lora"] == {"r": 16, "alpha": 32, "dropout": 0.05, "target_modules": "all-linear"}
     assert (card["dtype"], card["device"], card["seed"], card["threads"]) == ("float32", "cpu", 0, 1)
     assert card["chat_template"] == "fallback"
+    assert card["prompt_form"] is None  # the test rows name no prompt form
     assert set(card["versions"]) >= {"torch", "transformers", "trl", "peft"}
     assert all(card["versions"][k] for k in ("torch", "transformers", "trl", "peft"))
     assert len(card["dataset"]["sha256"]) == 64
@@ -362,3 +413,56 @@ def test_cli_reports_usage_errors(tmp_path: Path) -> None:
                                    str(tmp_path / "out")])
     assert res.exit_code != 0
     assert isinstance(res.exception, InvalidArgument) or "does not exist" in res.output
+
+
+# --- the adapter in the narrator ------------------------------------------------------------
+
+
+def test_narrator_applies_a_trained_adapter_and_none_gives_the_bare_model(
+        trained: Any, tiny: dict[str, Path], tmp_path: Path) -> None:
+    from codecot.narrate.hf import HFNarrator, HFSettings
+
+    def narrator(adapter: str | None) -> Any:
+        return HFNarrator(HFSettings(model=str(tiny["plain"]), adapter=adapter, constrain=False,
+                                     prefix_cache=False, threads=1))
+
+    tuned, bare, default = (narrator(str(trained.adapter_dir)), narrator("none"), narrator(None))
+    ids = torch.tensor([[5, 9, 12, 7, 3]])
+    with torch.no_grad():
+        logits = {name: n.loaded.model(ids).logits
+                  for name, n in (("tuned", tuned), ("bare", bare), ("default", default))}
+    assert not torch.allclose(logits["tuned"], logits["bare"], atol=1e-4)
+    assert torch.equal(logits["bare"], logits["default"])  # another model gets no default adapter
+    assert (tuned.adapter, tuned.prompt_form) == (str(trained.adapter_dir), "short")
+    assert (bare.adapter, bare.prompt_form) == (None, "long")
+    # the base tokenizer has no chat template: the one trained with comes from the adapter
+    assert "### Assistant" in tuned.loaded.tokenizer.chat_template
+    assert not getattr(bare.loaded.tokenizer, "chat_template", None)
+    with pytest.raises(InvalidArgument, match="no such folder"):
+        narrator(str(tmp_path / "missing"))
+
+
+def test_bfloat16_adapter_is_half_the_size_and_close(trained: Any, tiny: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    import shutil
+
+    from transformers import AutoModelForCausalLM
+
+    from codecot.train.adapter import WEIGHTS, cast_adapter_weights, load_adapter
+
+    half = tmp_path / "bf16"
+    shutil.copytree(trained.adapter_dir, half, ignore=shutil.ignore_patterns("checkpoints"))
+    full_size = (trained.adapter_dir / WEIGHTS).stat().st_size
+    assert trained.card["adapter_bytes"] == full_size and trained.card["adapter_dtype"] == "float32"
+    assert cast_adapter_weights(half, "bfloat16") < 0.55 * full_size
+    ids = torch.tensor([[5, 9, 12, 7, 3]])
+
+    def base() -> Any:
+        return AutoModelForCausalLM.from_pretrained(str(tiny["plain"]), dtype=torch.float32).eval()
+
+    with torch.no_grad():
+        plain = base()(ids).logits
+        full = load_adapter(base(), trained.adapter_dir)(ids).logits
+        rounded = load_adapter(base(), half)(ids).logits
+    assert rounded.dtype == torch.float32
+    assert (rounded - full).abs().max() < 0.05 * (full - plain).abs().max()

@@ -1,12 +1,21 @@
 """Prompts for model narrators: numbered code, the call or output, rules in words, examples.
 
-:func:`build_messages` writes the chat messages for one record: a system message describing
-the narration language in words, then few-shot turns (a user turn with an example problem, an
-assistant turn with its template rationale), then the record's own problem.  Examples come from
-a small pool (``corpora/demo.jsonl`` plus :data:`POOL_STARTER_IDS`) narrated by the template
-narrator, ranked by how many program features (:func:`features`) they share with the record;
-the record itself (same id or same code) is never an example.  In grounded mode each problem
-also shows :func:`render_trace`, a compact line-by-line account of the execution.
+:func:`build_messages` writes the chat messages for one record in one of two forms
+(:data:`PROMPT_FORMS`):
+
+* ``long`` (the bare model): a system message describing the narration language in words, then
+  few-shot turns (a user turn with an example problem, an assistant turn with its template
+  rationale), then the record's own problem.  Examples come from a small pool
+  (``corpora/demo.jsonl`` plus :data:`POOL_STARTER_IDS`) narrated by the template narrator,
+  ranked by how many program features (:func:`features`) they share with the record; the
+  record itself (same id or same code) is never an example.
+* ``short`` (a fine-tuned narrator, and the rows of every training dataset): the one-line
+  :data:`SHORT_SYSTEM` message and the record's own problem, nothing else
+  (:func:`short_messages`).
+
+The problem (:func:`problem_text`) is the numbered code, the call (forward) or the output
+(backward), and in grounded mode :func:`render_trace`, a compact line-by-line account of the
+execution.
 """
 
 from __future__ import annotations
@@ -23,6 +32,14 @@ from codecot.narrate.base import NarrationError
 #: Starter records added to the demo programs to form the example pool.
 POOL_STARTER_IDS = ("starter_007", "starter_037", "starter_055", "starter_073", "starter_103",
                     "starter_157", "starter_217")
+
+#: Prompt forms: ``long`` (rules and examples, for the bare model) and ``short`` (the problem
+#: only, for a narrator fine-tuned on ``short`` rows).
+PROMPT_FORMS = ("long", "short")
+
+#: The system message of a short prompt (the task in one line; the form is learnt in training).
+SHORT_SYSTEM = ("Narrate the Python code step by step in codecot's narration language, one step "
+                "per line.")
 
 #: Longest trace rendering, in lines; longer traces keep their start and end.
 MAX_TRACE_LINES = 48
@@ -249,10 +266,28 @@ def choose_examples(record: CorpusRecord, direction: str, count: int,
     return [ex for *_, ex in scored[:count]]
 
 
+def short_messages(record: CorpusRecord, trace: dict[str, Any], direction: str, *,
+                   grounded: bool) -> list[dict[str, str]]:
+    """The short prompt: :data:`SHORT_SYSTEM` and the record's problem (no rules, no examples).
+
+    The narrator sends exactly these messages when its prompt form is ``short``, and the
+    dataset rows of ``codecot run`` and ``codecot train-data`` are these messages plus the
+    rationale as the assistant's turn.
+    """
+    return [{"role": "system", "content": SHORT_SYSTEM},
+            {"role": "user", "content": problem_text(record, trace, direction, grounded)}]
+
+
 def build_messages(record: CorpusRecord, trace: dict[str, Any], direction: str, *,
                    grounded: bool, examples: int = 2,
-                   pool: tuple[Example, ...] | None = None) -> list[dict[str, str]]:
-    """Chat messages asking for ``record``'s rationale in ``direction``."""
+                   pool: tuple[Example, ...] | None = None,
+                   prompt_form: str = "long") -> list[dict[str, str]]:
+    """Chat messages asking for ``record``'s rationale in ``direction``, in ``prompt_form``
+    (see the module docstring; ``examples`` and ``pool`` matter only to the long form)."""
+    if prompt_form not in PROMPT_FORMS:
+        raise ValueError(f"prompt form {prompt_form!r}: choose {' or '.join(PROMPT_FORMS)}")
+    if prompt_form == "short":
+        return short_messages(record, trace, direction, grounded=grounded)
     chosen = choose_examples(record, direction, examples,
                              example_pool() if pool is None else pool)
     messages = [{"role": "system", "content": system_text(direction)}]

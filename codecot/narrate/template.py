@@ -17,11 +17,10 @@ Backward claims are checked the same way by the backward narrator (see
 from __future__ import annotations
 
 import ast
-import random
-from typing import Any
-
 import dataclasses
+import random
 from collections.abc import Iterator
+from typing import Any
 
 from codecot.claims import model as M
 from codecot.claims.model import Claim, ConditionClaim

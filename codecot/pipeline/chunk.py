@@ -204,8 +204,12 @@ def _narrate_all(narrator: Narrator, ready: Sequence[Ready], direction: str) -> 
 
 
 def verify_rationales_of(rationales: Sequence[tuple[int, int, dict[str, Any]]],
-                         ready: Sequence[Ready], policy: Policy, jobs: int | None) -> list[Row]:
-    """Verify each rationale against its record and trace; route the verdicts."""
+                         ready: Sequence[Ready], policy: Policy, jobs: int | None, *,
+                         fmt: str = "steps", free_policy: Policy | None = None) -> list[Row]:
+    """Verify each rationale against its record and trace; route the verdicts.
+
+    ``fmt`` (``steps``, ``free`` or ``auto``) and ``free_policy`` are passed to
+    :func:`codecot.pipeline.verify_stage.verify_rationales`."""
     from codecot.pipeline.verify_stage import verify_rationales
 
     by_id = {r.record.id: r.record for r in ready}
@@ -213,7 +217,7 @@ def verify_rationales_of(rationales: Sequence[tuple[int, int, dict[str, Any]]],
     try:
         out: list[dict[str, Any]] = []
         verify_rationales([rat for _, _, rat in rationales], by_id, out.append, policy=policy,
-                          jobs=jobs, known_traces=traces)
+                          jobs=jobs, known_traces=traces, fmt=fmt, free_policy=free_policy)
         verdicts: list[dict[str, Any] | Exception] = list(out)
     except Exception:  # isolate the rationale that breaks the verifier
         verdicts = []
@@ -221,7 +225,7 @@ def verify_rationales_of(rationales: Sequence[tuple[int, int, dict[str, Any]]],
             one: list[dict[str, Any]] = []
             try:
                 verify_rationales([rat], by_id, one.append, policy=policy, jobs=1,
-                                  known_traces=traces)
+                                  known_traces=traces, fmt=fmt, free_policy=free_policy)
                 verdicts.append(one[0])
             except Exception as exc:
                 verdicts.append(exc)
@@ -234,7 +238,8 @@ def verify_rationales_of(rationales: Sequence[tuple[int, int, dict[str, Any]]],
                 "error": f"{type(verdict).__name__}: {verdict}", "text": rat.get("text")}))
         elif verdict.get("accepted"):
             rows.append(Row(index, slot, ACCEPTED, verdict))
-            rows.append(Row(index, slot, DATASET, chat_row(verdict, by_id[str(rat.get("id"))])))
+            rid = str(rat.get("id"))
+            rows.append(Row(index, slot, DATASET, chat_row(verdict, by_id[rid], traces[rid])))
         else:
             rows.append(Row(index, slot, REJECTED, verdict))
     return rows

@@ -28,11 +28,12 @@ def run_command(
     engine: Annotated[str, typer.Option(help="local (process pool) or ray (Ray Data).")] = "local",
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Sandbox workers (default: CPU count).")] = None,
     limit: Annotated[int | None, typer.Option(help="Process only the first N records.")] = None,
-    policy: Annotated[str, typer.Option(help="Acceptance policy: strict, no-refuted, answer-only.")] = "strict",
+    policy: Annotated[str | None, typer.Option(help="Acceptance policy: strict, no-refuted, answer-only or free (default: strict for steps, free for free-form rationales).")] = None,
     chunk_size: Annotated[int, typer.Option(help="Records per committed chunk (resume granularity).")] = 64,
     timeout: Annotated[float, typer.Option(help="Wall-clock seconds per execution.")] = 10.0,
     memory_mb: Annotated[int, typer.Option(help="Memory limit per execution, MiB.")] = 1024,
     rationales: Annotated[Path | None, typer.Option(help="Verify the rationales in this file (e.g. `codecot mutate` output) instead of narrating.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Rationale format: steps (the narration language), free (free-form chain-of-thought) or auto (steps when every line parses, else free).")] = "steps",
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard a previous run in the directory.")] = False,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html.")] = True,
     seed: Annotated[int | None, typer.Option(help="Template narrator: seed for wording variety.")] = None,
@@ -45,6 +46,8 @@ def run_command(
     threads: Annotated[int | None, typer.Option(help="HF narrator: CPU threads for torch.")] = None,
     dtype: Annotated[str | None, typer.Option(help="HF narrator: auto, float32, bfloat16 or float16.")] = None,
     prefix_cache: Annotated[bool | None, typer.Option("--prefix-cache/--no-prefix-cache", help="HF narrator: prefill the prompt prefix a batch shares once (default: on).")] = None,
+    adapter: Annotated[str | None, typer.Option(help="HF narrator: LoRA adapter folder from `codecot train`, or 'none' for the bare model (default: the shipped adapter for the embedded SmolLM2).")] = None,
+    guided: Annotated[int | None, typer.Option(help="HF narrator: guided decoding, K tries per step: each step is checked as it is written and a refuted or undecided one is sampled again (default 0: off).")] = None,
     num_gpus: Annotated[float, typer.Option(help="Ray engine: GPUs per narration actor.")] = 0.0,
     actors: Annotated[int, typer.Option(help="Ray engine: narration actors.")] = 1,
     ray_address: Annotated[str | None, typer.Option(help="Ray engine: cluster address (default: start a local instance).")] = None,
@@ -65,13 +68,17 @@ def run_command(
         raise InvalidArgument(str(exc)) from exc
     if engine not in ENGINES:
         raise InvalidArgument(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if fmt not in ("steps", "free", "auto"):
+        raise InvalidArgument(f"--format must be steps, free or auto, not {fmt!r}")
     options: dict[str, Any] = {"seed": seed, "max_iterations": max_iterations, "model": model,
                                "grounded": grounded, "batch_size": batch_size,
                                "max_new_tokens": max_new_tokens, "device": device,
                                "threads": threads, "dtype": dtype,
-                               "prefix_cache": prefix_cache}
+                               "prefix_cache": prefix_cache, "adapter": adapter,
+                               "guided": guided}
     cfg = RunConfig(corpus=corpus, outdir=output, narrators=parse_narrators(narrator),
-                    directions=dirs, engine=engine, jobs=jobs, limit=limit, policy=policy,
+                    directions=dirs, engine=engine, jobs=jobs, limit=limit,
+                    policy=policy or "strict", fmt=fmt, free_policy=policy or "free",
                     chunk_size=chunk_size, timeout=timeout, memory_mb=memory_mb,
                     narrator_options={k: v for k, v in options.items() if v is not None},
                     rationales=rationales, fresh=fresh, report=report, ray_num_gpus=num_gpus,
@@ -101,15 +108,18 @@ def run_command(
 def report_command(
     ctx: typer.Context,
     outdir: Annotated[Path, typer.Argument(help="A run directory written by `codecot run`.")],
+    max_rationales: Annotated[int, typer.Option(help="Free-form rationales shown in full (the rest are counted).")] = 40,
 ) -> None:
     """Write the error-mode report (report.html) of a run directory and update summary.json."""
     from codecot.report.html import report_outdir
 
     _no_extras(ctx)
+    if max_rationales < 0:
+        raise InvalidArgument(f"--max-rationales must be >= 0, not {max_rationales}")
     if not (outdir / "accepted.jsonl").exists() and not (outdir / "rejected.jsonl").exists():
         raise InvalidArgument(f"{outdir} is not a codecot run directory (no accepted.jsonl or "
                               "rejected.jsonl)")
-    path, summary = report_outdir(outdir)
+    path, summary = report_outdir(outdir, max_rationales)
     slots = ", ".join(f"{k}: {v['accepted']}/{v['total']} accepted"
                       for k, v in summary["by_slot"].items())
     typer.echo(f"report of {outdir} ({slots or 'no rationales'}) -> {path}")

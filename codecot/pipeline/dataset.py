@@ -1,11 +1,15 @@
 """The SFT dataset: accepted rationales in chat-messages form (JSONL and Parquet).
 
-Each row is ``{"id", "direction", "narrator", "messages": [system, user, assistant]}``: the
-user message holds the numbered code and the question (forward: what does ``f(args)`` return;
-backward: find an input such that ``f(??) == output``), the assistant message the accepted
-rationale, one step per line.  ``dataset.jsonl`` is appended chunk by chunk with the other
-outputs of a run; ``dataset.parquet`` is written from it at the end (it needs ``pyarrow``).
-Both load with ``datasets.load_dataset("json" | "parquet", data_files=...)``.
+Each row is ``{"id", "direction", "narrator", "prompt_form", "grounded", "messages": [system,
+user, assistant]}``.  The system and user messages are exactly the *short* prompt a fine-tuned
+HF narrator sends for the same record (:func:`codecot.narrate.prompts.short_messages`: the
+numbered code, the call or the output, and in grounded rows the compact trace), so the rows
+train any model directly; the assistant message is the accepted rationale, one step per line.
+``codecot run`` writes one row per accepted rationale, grounded unless the rationale says it
+was written blind (its ``grounded`` key); ``codecot train-data`` writes both forms.
+``dataset.jsonl`` is appended chunk by chunk with the other outputs of a run;
+``dataset.parquet`` is written from it at the end (it needs ``pyarrow``).  Both load with
+``datasets.load_dataset("json" | "parquet", data_files=...)``.
 """
 
 from __future__ import annotations
@@ -16,42 +20,31 @@ from pathlib import Path
 from typing import Any
 
 from codecot.corpus import CorpusRecord
+from codecot.narrate.prompts import short_messages
 
 DATASET_JSONL = "dataset.jsonl"
 DATASET_PARQUET = "dataset.parquet"
-
-SYSTEM_PROMPT = (
-    "You reason about Python code step by step. Write one step per line: refer to code lines as "
-    "'Line N', write every value as a Python literal, and end with the final answer "
-    "(forward: what the call returns) or the final input (backward: an input that gives the "
-    "output).")
+#: The prompt form of every row written here.
+ROW_PROMPT_FORM = "short"
 
 
-def numbered_code(code: str) -> str:
-    """The code with right-aligned 1-based line numbers: ``  1 | def f(x):``."""
-    lines = code.splitlines() or [""]
-    width = len(str(len(lines)))
-    return "\n".join(f"{i:>{width}} | {line}".rstrip() for i, line in enumerate(lines, start=1))
+def grounded_of(rationale: dict[str, Any]) -> bool:
+    """Whether a run's row for ``rationale`` shows the trace: its own ``grounded`` key when it
+    has one (an HF rationale), else True (the template narrator writes from the trace)."""
+    value = rationale.get("grounded")
+    return value if isinstance(value, bool) else True
 
 
-def question(record: CorpusRecord, direction: str) -> str:
-    """The user's question about ``record`` in ``direction``."""
-    entry = record.entry_name
-    call = f"{entry}({record.input.strip().rstrip(',').strip()})"
-    if direction == "backward":
-        return (f"Find an input such that {entry}(??) == {record.output}. Reason backward from the "
-                "output, one step per line, and end with the input.")
-    return f"What does {call} return? Reason step by step, one step per line, and end with the answer."
-
-
-def chat_row(verdict: dict[str, Any], record: CorpusRecord) -> dict[str, Any]:
-    """The dataset row of an accepted verdict record about ``record``."""
+def chat_row(verdict: dict[str, Any], record: CorpusRecord, trace: dict[str, Any], *,
+             grounded: bool | None = None) -> dict[str, Any]:
+    """The dataset row of an accepted verdict record about ``record`` (traced as ``trace``);
+    ``grounded`` None takes :func:`grounded_of` the verdict."""
     direction = str(verdict.get("direction"))
-    user = f"```python\n{numbered_code(record.code)}\n```\n\n{question(record, direction)}"
+    shown = grounded_of(verdict) if grounded is None else grounded
+    messages = short_messages(record, trace, direction, grounded=shown)
+    messages.append({"role": "assistant", "content": str(verdict.get("text", ""))})
     return {"id": record.id, "direction": direction, "narrator": str(verdict.get("narrator")),
-            "messages": [{"role": "system", "content": SYSTEM_PROMPT},
-                         {"role": "user", "content": user},
-                         {"role": "assistant", "content": str(verdict.get("text", ""))}]}
+            "prompt_form": ROW_PROMPT_FORM, "grounded": shown, "messages": messages}
 
 
 def write_parquet(jsonl_path: Path, parquet_path: Path) -> int:
@@ -66,6 +59,7 @@ def write_parquet(jsonl_path: Path, parquet_path: Path) -> int:
             if line.strip()]
     message = pa.struct([("role", pa.string()), ("content", pa.string())])
     schema = pa.schema([("id", pa.string()), ("direction", pa.string()), ("narrator", pa.string()),
+                        ("prompt_form", pa.string()), ("grounded", pa.bool_()),
                         ("messages", pa.list_(message))])
     table = pa.Table.from_pylist(rows, schema=schema)
     tmp = parquet_path.with_name(f".{parquet_path.name}.tmp")

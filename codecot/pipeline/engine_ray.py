@@ -34,6 +34,7 @@ from codecot.pipeline.chunk import (
     trace_items,
     verify_rationales_of,
 )
+from codecot.pipeline.guided_checks import GuidedCheckers, use_checkers
 from codecot.sandbox import Limits, SandboxPool
 from codecot.trace.run import TRACE_TASK
 from codecot.verify.policy import get_policy
@@ -100,6 +101,9 @@ class NarrateActor:
 
         self.slots = Slots(tuple(narrators), tuple(directions))
         self.narrators = [get_narrator(n, **options) for n in narrators]
+        # guided narrators' step checkers (their sandbox pools open on first use, one worker)
+        self.checkers = GuidedCheckers(jobs=1)
+        use_checkers(self.narrators, self.checkers)
 
     def __call__(self, batch: Any) -> Any:
         start = time.perf_counter()

@@ -47,6 +47,9 @@ class RunConfig:
     memory_mb: int = 1024
     narrator_options: dict[str, Any] = field(default_factory=dict)
     rationales: Path | None = None
+    #: rationale format (``steps``, ``free`` or ``auto``) and the policy for free-form ones
+    fmt: str = "steps"
+    free_policy: str = "free"
     fresh: bool = False
     report: bool = True
     ray_num_gpus: float = 0.0
@@ -62,6 +65,8 @@ class RunConfig:
             "narrator_options": {k: v for k, v in sorted(self.narrator_options.items())
                                  if v is not None},
             "rationales": None if self.rationales is None else file_sha256(self.rationales),
+            **({"format": self.fmt, "free_policy": self.free_policy} if self.fmt != "steps"
+               else {}),
         }
 
     @property
@@ -143,10 +148,13 @@ def make_engine(cfg: RunConfig) -> Any:
         rats = FileRationales(load_rationales(cfg.rationales)) if cfg.rationales else None
         return LocalEngine(slots, lambda: [get_narrator(n, **cfg.narrator_options)
                                            for n in cfg.narrators],
-                           policy, jobs=cfg.jobs, limits=cfg.limits, rationales=rats)
+                           policy, jobs=cfg.jobs, limits=cfg.limits, rationales=rats,
+                           fmt=cfg.fmt, free_policy=get_policy(cfg.free_policy))
     if cfg.engine == "ray":
         if cfg.rationales is not None:
             raise InvalidArgument("--rationales works with --engine local only")
+        if cfg.fmt != "steps":
+            raise InvalidArgument("--format free|auto works with --engine local only")
         from codecot.pipeline.engine_ray import RayEngine
 
         return RayEngine(slots, cfg.narrator_options, cfg.policy, jobs=cfg.jobs,
@@ -164,6 +172,9 @@ def run_pipeline(cfg: RunConfig, on_progress: Callable[[int, int], None] | None 
     if cfg.rationales is not None and not cfg.rationales.is_file():
         raise InvalidArgument(f"rationales file {cfg.rationales} does not exist or is not a file")
     get_policy(cfg.policy)
+    get_policy(cfg.free_policy)
+    if cfg.fmt not in ("steps", "free", "auto"):
+        raise InvalidArgument(f"--format must be steps, free or auto, not {cfg.fmt!r}")
     start = time.perf_counter()
     items = [Item(i, r) for i, r in enumerate(load_corpus(cfg.corpus, cfg.limit))]
     with Checkpoint.open(cfg.outdir, OUTPUT_FILES, cfg.identity(), fresh=cfg.fresh) as ckpt:
@@ -211,6 +222,7 @@ def finalize(cfg: RunConfig, records: int, stage_seconds: dict[str, float],
         "corpus": str(cfg.corpus), "records": records, "engine": cfg.engine,
         "narrators": list(cfg.narrators), "directions": list(cfg.directions),
         "policy": cfg.policy, "rationales_file": str(cfg.rationales) if cfg.rationales else None,
+        "format": cfg.fmt, **({"free_policy": cfg.free_policy} if cfg.fmt != "steps" else {}),
         "by_slot": analysis["by_slot"], "errors": analysis["errors"]["total"],
         "dataset": {"rows": rows, "jsonl": str(outdir / DATASET_JSONL), "parquet": parquet},
         "stage_seconds": {k: round(v, 3) for k, v in stage_seconds.items()},

@@ -19,7 +19,13 @@ from codecot.symbolic.api import CONCOLIC_TASK, ConcolicRun, concolic_payload
 from codecot.symbolic.rebuild import rebuild
 from codecot.symbolic.session import BackwardSession
 from codecot.trace.run import TRACE_TASK
-from codecot.verify.free_record import FreePlan, format_of, free_plan, free_verdict_record, with_text
+from codecot.verify.free_record import (
+    FreePlan,
+    format_of,
+    free_plan,
+    free_verdict_record,
+    with_text,
+)
 from codecot.verify.policy import Policy
 from codecot.verify.record import (
     Plan,

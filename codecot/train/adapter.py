@@ -1,36 +1,34 @@
-"""Applying a saved LoRA adapter to a loaded base model."""
+"""Applying a saved LoRA adapter to a loaded base model.
+
+The function lives with the HF narrator (:mod:`codecot.narrate.hf.adapter`), which loads
+adapters for narration; it is re-exported here for training code and users of this package.
+:func:`cast_adapter_weights` rewrites saved weights in a smaller dtype.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
 
-from codecot.errors import InvalidArgument
-from codecot.train.compat import quiet_checkpointing_alias
+from codecot.narrate.hf.adapter import ADAPTER_CONFIG, load_adapter
 
-ADAPTER_CONFIG = "adapter_config.json"
+__all__ = ["ADAPTER_CONFIG", "WEIGHTS", "cast_adapter_weights", "load_adapter"]
+
+WEIGHTS = "adapter_model.safetensors"
 
 
-def load_adapter(model: Any, path: str | Path, *, merge: bool = True) -> Any:
-    """Apply the adapter saved in ``path`` (by ``codecot train``) to ``model``, a loaded base
-    model of the same architecture, and return the model to use.
+def cast_adapter_weights(folder: Path, dtype: str) -> int:
+    """Rewrite ``folder``'s adapter weights in ``dtype`` (``float32`` or ``bfloat16``),
+    atomically; return the file's size in bytes.  Merging casts them to the model's dtype."""
+    import torch
+    from safetensors.torch import load_file, save_file
 
-    With ``merge`` (the default) the LoRA weights are folded into the base weights and a plain
-    transformers model comes back: generation costs exactly what the base model's does, and the
-    adapter cannot be switched off again.  ``merge=False`` returns PEFT's ``PeftModel`` wrapping
-    ``model`` (the adapter kept apart, e.g. for ``disable_adapter()``).  Either way ``model``
-    itself is modified in place and the result is in eval mode.
-    """
-    from codecot.train.hardware import require_train
-
-    require_train(("torch", "transformers", "peft"))
-    from peft import PeftModel
-
-    folder = Path(path)
-    if not (folder / ADAPTER_CONFIG).is_file():
-        raise InvalidArgument(f"adapter {folder}: no {ADAPTER_CONFIG} (not a codecot train output)")
-    with quiet_checkpointing_alias():
-        peft_model = PeftModel.from_pretrained(model, str(folder), is_trainable=False)
-    result = peft_model.merge_and_unload() if merge else peft_model
-    result.eval()
-    return result
+    path = folder / WEIGHTS
+    tensors = load_file(str(path))
+    wanted = getattr(torch, dtype)
+    if any(t.dtype != wanted for t in tensors.values()):
+        tmp = path.with_name(f".{path.name}.tmp")
+        save_file({k: t.to(wanted).contiguous() for k, t in tensors.items()}, str(tmp),
+                  metadata={"format": "pt"})
+        os.replace(tmp, path)
+    return path.stat().st_size

@@ -97,9 +97,28 @@ def to_dataset(rows: list[ChatRow]) -> Any:
     return Dataset.from_list([row.prompt_completion() for row in rows])
 
 
+def row_tokens(tokenizer: Any, row: ChatRow) -> int:
+    """The length of ``row`` in tokens, chat template included."""
+    messages = [{"role": role, "content": content} for role, content in row.messages]
+    return len(tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True)["input_ids"])
+
+
+def drop_long_rows(tokenizer: Any, split: DatasetSplit, max_length: int) -> None:
+    """Remove the rows longer than ``max_length`` tokens from both sides of ``split`` (counted
+    in ``split.too_long``) instead of letting the trainer cut them."""
+    for side in ("train", "held_out"):
+        rows: list[ChatRow] = getattr(split, side)
+        kept = [row for row in rows if row_tokens(tokenizer, row) <= max_length]
+        split.too_long += len(rows) - len(kept)
+        setattr(split, side, kept)
+    if not split.train:
+        raise InvalidArgument(f"every training row is longer than --max-length {max_length}")
+
+
 def build_trainer(settings: TrainSettings, split: DatasetSplit, *, device: str, dtype: str,
                   threads: int, callbacks: list[Any]) -> BuiltTrainer:
-    """Load the base model, wrap it with a fresh LoRA adapter (seeded) and build the trainer."""
+    """Load the base model, wrap it with a fresh LoRA adapter (seeded) and build the trainer
+    (with ``settings.skip_long``, first drop the rows longer than ``max_length``)."""
     import datasets
     import transformers
     from transformers import PrinterCallback, set_seed
@@ -115,6 +134,8 @@ def build_trainer(settings: TrainSettings, split: DatasetSplit, *, device: str, 
     loaded = load_model(settings.model, device=device, dtype=dtype)
     tokenizer = loaded.tokenizer
     fallback = ensure_chat_template(tokenizer)
+    if settings.skip_long:
+        drop_long_rows(tokenizer, split, settings.max_length)
     held_out = to_dataset(split.held_out) if split.held_out else None
     set_seed(settings.seed)  # the LoRA initialisation must not depend on how the model loaded
     with quiet_checkpointing_alias():

@@ -50,6 +50,12 @@ def train_command(
                                           "resuming from them.")] = False,
     gradient_checkpointing: Annotated[bool, typer.Option(help="Recompute activations in the "
                                                          "backward pass (less memory, slower).")] = False,
+    adapter_dtype: Annotated[str, typer.Option(help="Dtype of the saved adapter weights: float32 "
+                                               "or bfloat16 (half the size).")] = "float32",
+    eval_limit: Annotated[int | None, typer.Option(help="Evaluate at most N held-out rows, "
+                                                   "evenly spaced (default: all).")] = None,
+    skip_long: Annotated[bool, typer.Option(help="Drop rows longer than --max-length instead of "
+                                            "cutting them.")] = False,
 ) -> None:
     """Fine-tune a LoRA adapter for a narrator on a chat dataset (resumes after a kill)."""
     from codecot.train.card import summary_line
@@ -63,6 +69,7 @@ def train_command(
         lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
         target_modules=target_modules, seed=seed, device=device, dtype=dtype, threads=threads,
         save_steps=save_steps, eval_steps=eval_steps, log_file=log_file, restart=restart,
-        gradient_checkpointing=gradient_checkpointing)
+        gradient_checkpointing=gradient_checkpointing, adapter_dtype=adapter_dtype,
+        eval_limit=eval_limit, skip_long=skip_long)
     result = run_training(settings)
     typer.echo(summary_line(result.card, result.adapter_dir))

@@ -1,17 +1,10 @@
-"""Small shims over version differences between the training libraries."""
+"""Small shims over version differences between the training libraries.
+
+``quiet_checkpointing_alias`` is shared with the HF narrator's adapter loading, where it lives.
+"""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from codecot.narrate.hf.adapter import quiet_checkpointing_alias
 
-
-@contextmanager
-def quiet_checkpointing_alias() -> Iterator[None]:
-    """Silence transformers' FutureWarning about ``is_gradient_checkpointing``, the deprecated
-    alias PEFT still reads when it wraps a model (nothing the user can act on)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*",
-                                category=FutureWarning)
-        yield
+__all__ = ["quiet_checkpointing_alias"]

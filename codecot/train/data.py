@@ -42,13 +42,15 @@ class ChatRow:
 
 @dataclass
 class DatasetSplit:
-    """Train and held-out rows, with how many input lines were read, bad or duplicated."""
+    """Train and held-out rows, with how many input lines were read, bad or duplicated (and
+    rows dropped for their length, see ``--skip-long``)."""
 
     train: list[ChatRow] = field(default_factory=list)
     held_out: list[ChatRow] = field(default_factory=list)
     lines: int = 0
     bad_lines: int = 0
     duplicates: int = 0
+    too_long: int = 0
 
 
 def file_sha256(path: Path) -> str:
@@ -115,6 +117,24 @@ def read_rows(path: Path) -> tuple[list[ChatRow], int, int, int]:
     return rows, lines, bad, duplicates
 
 
+def prompt_form_of(path: Path) -> str | None:
+    """The ``prompt_form`` every row of a dataset file names (``short`` for the rows of
+    ``codecot run`` and ``codecot train-data``), or None when rows name none or differ."""
+    forms: set[Any] = set()
+    with open(path, encoding="utf-8") as fh:
+        for text in fh:
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and "messages" in obj:
+                forms.add(obj.get("prompt_form"))
+    form = forms.pop() if len(forms) == 1 else None
+    return form if isinstance(form, str) else None
+
+
 def held_out_ids(ids: set[str], fraction: float) -> set[str]:
     """The ids that go to the held-out side for ``fraction`` (see the module docstring)."""
     if not 0.0 <= fraction < 1.0:
@@ -127,9 +147,17 @@ def held_out_ids(ids: set[str], fraction: float) -> set[str]:
     return chosen
 
 
+def spread(rows: list[ChatRow], limit: int | None) -> list[ChatRow]:
+    """At most ``limit`` of ``rows``, evenly spaced in file order (all of them for None)."""
+    if limit is None or len(rows) <= limit:
+        return rows
+    return [rows[i * len(rows) // limit] for i in range(limit)]
+
+
 def load_split(path: Path, eval_fraction: float = 0.1,
-               eval_path: Path | None = None) -> DatasetSplit:
-    """Read ``path`` and split it; an explicit ``eval_path`` file is the held-out side instead."""
+               eval_path: Path | None = None, eval_limit: int | None = None) -> DatasetSplit:
+    """Read ``path`` and split it; an explicit ``eval_path`` file is the held-out side instead.
+    ``eval_limit`` keeps at most that many held-out rows (:func:`spread`)."""
     rows, lines, bad, duplicates = read_rows(path)
     split = DatasetSplit(lines=lines, bad_lines=bad, duplicates=duplicates)
     if eval_path is not None:
@@ -139,6 +167,7 @@ def load_split(path: Path, eval_fraction: float = 0.1,
         held = held_out_ids({r.id for r in rows}, eval_fraction)
         split.train = [r for r in rows if r.id not in held]
         split.held_out = [r for r in rows if r.id in held]
+    split.held_out = spread(split.held_out, eval_limit)
     if not split.train:
         raise InvalidArgument(f"dataset {path}: no usable training rows ({lines} lines, "
                               f"{bad} not chat rows, {duplicates} duplicates)")

@@ -1,6 +1,9 @@
 """One training run, end to end: read and split the data, build the trainer, train (resuming
 from the last checkpoint), evaluate the held-out rows, and write the adapter, the tokenizer,
-``training_card.json`` and ``loss.png`` into the output folder.
+``training_card.json`` and ``loss.png`` into the output folder.  The adapter weights are saved
+in ``adapter_dtype`` (bfloat16 halves the file); the card records the dataset's
+``prompt_form`` (the form every row names, e.g. ``short``), which the HF narrator reads to
+prompt an adapter the way it was trained.
 
 Checkpoints go to ``OUTPUT/checkpoints/`` every ``save_steps`` steps (the last two are kept).
 ``checkpoints/run.json`` holds a fingerprint of the data and the settings that shape training
@@ -19,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from codecot.errors import InvalidArgument
+from codecot.train.adapter import cast_adapter_weights
 from codecot.train.card import CARD, LOSS_PNG, package_versions, write_card, write_loss_plot
-from codecot.train.data import file_sha256, load_split
+from codecot.train.data import file_sha256, load_split, prompt_form_of
 from codecot.train.hardware import require_train, resolve_device, resolve_dtype, set_threads
 from codecot.train.settings import TrainSettings
 
@@ -68,7 +72,8 @@ def run_training(settings: TrainSettings) -> TrainResult:
     require_train()
     settings.check()
     started = time.perf_counter()
-    split = load_split(settings.dataset, settings.eval_fraction, settings.eval_dataset)
+    split = load_split(settings.dataset, settings.eval_fraction, settings.eval_dataset,
+                       settings.eval_limit)
     dataset_sha = file_sha256(settings.dataset)
     device = resolve_device(settings.device)
     dtype = resolve_dtype(settings.dtype, device)
@@ -88,6 +93,7 @@ def run_training(settings: TrainSettings) -> TrainResult:
     output = trainer.train(resume_from_checkpoint=resume_from)
     metrics: dict[str, float] = trainer.evaluate() if split.held_out else {}
     trainer.save_model(str(out))
+    adapter_bytes = cast_adapter_weights(out, settings.adapter_dtype)
 
     state = trainer.state
     train_seconds = float(output.metrics.get("train_runtime", 0.0))
@@ -100,7 +106,7 @@ def run_training(settings: TrainSettings) -> TrainResult:
         "rows": {"train": len(split.train), "held_out": len(split.held_out),
                  "train_used": len(trainer.train_dataset),
                  "lines": split.lines, "bad_lines": split.bad_lines,
-                 "duplicates": split.duplicates,
+                 "duplicates": split.duplicates, "too_long": split.too_long,
                  "train_ids": len({r.id for r in split.train}),
                  "held_out_ids": len({r.id for r in split.held_out})},
         "steps": int(state.global_step),
@@ -115,6 +121,9 @@ def run_training(settings: TrainSettings) -> TrainResult:
         "final_train_loss": _last(state.log_history, "loss"),
         "held_out_loss": metrics.get("eval_loss"),
         "held_out_token_accuracy": metrics.get("eval_mean_token_accuracy"),
+        "prompt_form": prompt_form_of(settings.dataset),
+        "adapter_dtype": settings.adapter_dtype,
+        "adapter_bytes": adapter_bytes,
         "model": built.model_name,
         "model_arg": settings.model,
         "chat_template": "fallback" if built.fallback_template else "tokenizer",

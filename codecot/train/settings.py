@@ -12,6 +12,8 @@ from codecot.errors import InvalidArgument
 
 #: LoRA target: every linear layer of the model except the output head (PEFT's "all-linear").
 ALL_LINEAR = "all-linear"
+#: Dtypes the saved adapter weights may be written in (training itself keeps them float32).
+ADAPTER_DTYPES = ("float32", "bfloat16")
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,10 @@ class TrainSettings:
     optimizer step, run ``micro_batch`` rows per forward pass (gradients accumulated); the
     default micro-batch is 1 on the CPU (no padding, a quarter of the activation memory: a batch
     of 4 starter rows peaked near 15 GB in float32) and ``batch_size`` on CUDA.
+    ``adapter_dtype`` is the dtype of the saved ``adapter_model.safetensors`` (bfloat16 halves
+    its size).  ``eval_limit`` evaluates at most that many held-out rows, evenly spaced (an
+    evaluation of every row can take long on a CPU).  ``skip_long`` drops rows longer than
+    ``max_length`` tokens instead of cutting them.
     """
 
     dataset: Path
@@ -51,6 +57,9 @@ class TrainSettings:
     log_file: Path | None = None
     restart: bool = False
     gradient_checkpointing: bool = False
+    adapter_dtype: str = "float32"
+    eval_limit: int | None = None
+    skip_long: bool = False
 
     def check(self) -> None:
         """Raise :class:`InvalidArgument` for a value out of range."""
@@ -63,6 +72,8 @@ class TrainSettings:
         if self.micro_batch is not None and self.batch_size % self.micro_batch:
             raise InvalidArgument(f"--batch-size {self.batch_size} is not a multiple of "
                                   f"--micro-batch {self.micro_batch}")
+        if self.eval_limit is not None and self.eval_limit < 1:
+            raise InvalidArgument(f"--eval-limit {self.eval_limit}: must be at least 1")
         if self.max_steps is not None and self.max_steps < 1:
             raise InvalidArgument(f"--max-steps {self.max_steps}: must be at least 1")
         if self.epochs <= 0:
@@ -71,6 +82,9 @@ class TrainSettings:
             raise InvalidArgument(f"--lr {self.learning_rate}: must be positive")
         if not 0 <= self.lora_dropout < 1:
             raise InvalidArgument(f"--lora-dropout {self.lora_dropout}: must be in [0, 1)")
+        if self.adapter_dtype not in ADAPTER_DTYPES:
+            raise InvalidArgument(f"--adapter-dtype {self.adapter_dtype}: choose "
+                                  f"{', '.join(ADAPTER_DTYPES)}")
         if self.warmup < 0 or self.eval_steps < 0:
             raise InvalidArgument("--warmup and --eval-steps must not be negative")
 
@@ -90,7 +104,7 @@ class TrainSettings:
         """A digest of what a checkpoint depends on: the data and every setting except the run
         length, the output folder and logging (so a longer re-run may resume a shorter one)."""
         loose = {"output", "max_steps", "epochs", "log_file", "restart", "threads", "save_steps",
-                 "eval_steps", "dataset"}
+                 "eval_steps", "dataset", "adapter_dtype", "eval_limit"}
         kept = {k: str(v) for k, v in asdict(self).items() if k not in loose}
         kept["dataset_sha256"] = dataset_sha256
         return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]

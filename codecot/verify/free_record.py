@@ -23,7 +23,6 @@ from codecot.claims import model as M
 from codecot.claims.freeform import Reading, read_freeform
 from codecot.claims.freeform.model import NamedInputClaim, OutputClaim
 from codecot.claims.source import argument_sources, source_of
-from codecot.claims.render import render_expr
 from codecot.corpus import CorpusRecord
 from codecot.verify.backward import BackwardChecker, args_source
 from codecot.verify.freeform import FreeChecker

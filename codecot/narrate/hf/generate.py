@@ -1,10 +1,10 @@
 """Batched generation of rationales, constrained or free.
 
-:func:`generate_batch` runs ``model.generate`` on left-padded prompts.  Constrained, a
-:class:`~codecot.narrate.constrain.GrammarLogitsProcessor` keeps every row inside the
-rationale grammar, which ends each row right after its final step.  Free, a stopping
-criterion ends a row once a line parses as the final step (the answer forward, the input
-backward) or the row reaches the step limit, and the text is cut there.
+:func:`generate_batch` tokenizes and prefills a batch of prompts (left-padded) and hands it to
+the decoding loop of :mod:`codecot.narrate.hf.decode`, which samples every row to its end:
+constrained, inside the rationale grammar, steered to its final step when the token budget
+runs low and (guided) checked step by step; free, until a line parses as the final step (the
+answer forward, the input backward) or the row reaches the step limit, the text cut there.
 
 Prompts of one batch usually begin alike (chat template, system message, often an example):
 with a :class:`PrefixCache` the longest token prefix they share is run through the model once,
@@ -25,7 +25,8 @@ import torch
 
 from codecot.claims import StepParseError, parse_step
 from codecot.claims.model import AnswerClaim, InputClaim
-from codecot.narrate.constrain import GrammarConstraint, PrefetchMasks
+from codecot.narrate.constrain import GrammarConstraint
+from codecot.narrate.guided import RESAMPLE_TEMPERATURE, StepChecker
 
 FINAL_CLAIMS: dict[str, type] = {"forward": AnswerClaim, "backward": InputClaim}
 
@@ -35,23 +36,36 @@ MIN_SHARED_PREFIX = 16
 
 @dataclass(frozen=True)
 class Generated:
-    """One generated rationale: ``text`` (complete steps only), new-token count, flags."""
+    """One generated rationale: ``text`` (complete steps only), kept-token count, flags."""
 
     text: str
-    tokens: int
+    tokens: int  # kept tokens, end-of-sequence included
     finished: bool  # ended with its final step (not cut by the token or step limit)
     grammar_failures: int = 0
-    token_ids: tuple[int, ...] = ()  # every generated token, end-of-sequence excluded
+    token_ids: tuple[int, ...] = ()  # every kept token, end-of-sequence excluded
     mask_seconds: float = 0.0  # the batch's decoding time spent waiting on grammar masks
+    closed_early: bool = False  # steered to its final step by the token budget
+    resamples: tuple[int, ...] = ()  # guided: tries beyond the first, per kept step
+    sampled: int = 0  # tokens sampled, rolled-back tries included
 
 
 def is_final_line(line: str, direction: str) -> bool:
-    """Whether ``line`` parses as the final step of a ``direction`` rationale."""
+    """Whether ``line`` parses as the final step of a ``direction`` rationale (as the
+    verifier parses it: the fast parser, then Lark's where it fails)."""
     try:
-        claim = parse_step(line, explain=False)
+        claim = parse_step(line)
     except StepParseError:
         return False
     return isinstance(claim, FINAL_CLAIMS[direction])
+
+
+def is_step_line(line: str) -> bool:
+    """Whether ``line`` parses as a step (a claim), as the verifier parses it."""
+    try:
+        parse_step(line)
+    except StepParseError:
+        return False
+    return True
 
 
 def cut_text(text: str, direction: str, max_steps: int) -> tuple[str, bool]:
@@ -66,33 +80,6 @@ def cut_text(text: str, direction: str, max_steps: int) -> tuple[str, bool]:
         if len(lines) >= max_steps:
             break
     return "\n".join(lines), False
-
-
-class _FreeStop:
-    """Stopping criterion for free generation: a row is done after its final line."""
-
-    def __init__(self, tokenizer: Any, prompt_len: int, directions: list[str],
-                 max_steps: int) -> None:
-        self.tokenizer = tokenizer
-        self.prompt_len = prompt_len
-        self.directions = directions
-        self.max_steps = max_steps
-        self.newline_ids = {i for t, i in tokenizer.get_vocab().items()
-                            if "\n" in tokenizer.convert_tokens_to_string([t])}
-        self.done = [False] * len(directions)
-
-    def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
-        last = input_ids[:, -1].tolist()
-        for row, token in enumerate(last):
-            if self.done[row] or token not in self.newline_ids:
-                continue
-            text = self.tokenizer.decode(input_ids[row, self.prompt_len:],
-                                         skip_special_tokens=True)
-            lines = [ln for ln in text.split("\n")[:-1] if ln.strip()]
-            if (lines and is_final_line(lines[-1], self.directions[row])) \
-                    or len(lines) >= self.max_steps:
-                self.done[row] = True
-        return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)
 
 
 def shared_prefix_length(rows: Sequence[Sequence[int]]) -> int:
@@ -159,22 +146,23 @@ def _pad_batch(rows: list[list[int]], shared: int, pad: int) -> tuple[torch.Tens
     return torch.tensor(ids, dtype=torch.long), torch.tensor(mask, dtype=torch.long)
 
 
-class _Progress:
-    """A stopping criterion that never stops: it reports each decoding step's new tokens."""
+def _prefill(model: Any, rows: list[list[int]], shared: int, pad: int,
+             prefix_cache: PrefixCache | None) -> tuple[torch.Tensor, torch.Tensor, Any]:
+    """Run the prompts through the model: the last logits (rows, vocab), the attention mask
+    (rows, columns) and the key/value cache."""
+    from transformers import DynamicCache
 
-    def __init__(self, rows: int, on_tokens: Callable[[int], None], eos: int) -> None:
-        self.alive = [True] * rows
-        self.on_tokens = on_tokens
-        self.eos = eos
-        self.first = True
-
-    def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
-        last = input_ids[:, -1].tolist()
-        self.on_tokens(sum(self.alive))
-        for row, token in enumerate(last):
-            if token == self.eos:
-                self.alive[row] = False
-        return torch.zeros(len(last), dtype=torch.bool, device=input_ids.device)
+    input_ids, attention_mask = _pad_batch(rows, shared, pad)
+    positions = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+    if shared and prefix_cache is not None:
+        cache = prefix_cache.cache_for(rows[0][:shared], len(rows))
+    else:
+        cache = DynamicCache(config=model.config)
+    out = model(input_ids=input_ids[:, shared:].to(model.device),
+                attention_mask=attention_mask.to(model.device),
+                position_ids=positions[:, shared:].to(model.device),
+                use_cache=True, logits_to_keep=1, **{_cache_argument(model): cache})
+    return out.logits[:, -1, :].float().cpu(), attention_mask, cache
 
 
 def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: list[str], *,
@@ -182,18 +170,21 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
                    temperature: float, seed: int, max_steps: int,
                    on_tokens: Callable[[int], None] | None = None,
                    overlap: bool = True,
-                   prefix_cache: PrefixCache | None = None) -> list[Generated]:
+                   prefix_cache: PrefixCache | None = None,
+                   reserves: Sequence[int] | None = None,
+                   checkers: Sequence[StepChecker | None] | None = None,
+                   tries: int = 1,
+                   resample_temperature: float = RESAMPLE_TEMPERATURE) -> list[Generated]:
     """Generate one rationale per prompt in one padded batch.
 
     Constrained with ``overlap``, each step's grammar masks are computed on a background
-    thread while the model runs (see :class:`~codecot.narrate.constrain.PrefetchMasks`).
-    With ``prefix_cache``, the prompts' shared token prefix (when at least
-    :data:`MIN_SHARED_PREFIX` long) is prefilled once for the whole batch."""
-    from transformers import (
-        GenerationConfig,
-        LogitsProcessorList,
-        StoppingCriteriaList,
-    )
+    thread while the model runs.  With ``prefix_cache``, the prompts' shared token prefix (when
+    at least :data:`MIN_SHARED_PREFIX` long) is prefilled once for the whole batch.
+    ``reserves`` are the rows' closing reserves (default 0: never steered before the last
+    token); with ``checkers`` and ``tries`` > 1 decoding is guided (see
+    :mod:`codecot.narrate.hf.decode`).  A row's sampling seed comes from ``seed`` and its
+    prompt (:func:`~codecot.narrate.hf.decode.row_seed`)."""
+    from codecot.narrate.hf.decode import Decoder, RowSpec, row_seed
 
     rows = [list(r) for r in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
     shared = shared_prefix_length(rows) if prefix_cache is not None else 0
@@ -201,55 +192,41 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
         shared = 0
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else \
         tokenizer.eos_token_id
-    input_ids, attention_mask = _pad_batch(rows, shared, int(pad_id))
-    enc: dict[str, Any] = {"input_ids": input_ids.to(model.device),
-                           "attention_mask": attention_mask.to(model.device)}
-    if shared and prefix_cache is not None:
-        enc[_cache_argument(model)] = prefix_cache.cache_for(rows[0][:shared], len(rows))
-    prompt_len = input_ids.shape[1]
-    eos = int(tokenizer.eos_token_id)
-    config = GenerationConfig(
-        max_new_tokens=max_new_tokens, do_sample=temperature > 0,
-        temperature=temperature if temperature > 0 else None, top_k=None, top_p=None,
-        pad_token_id=tokenizer.pad_token_id, eos_token_id=eos)
-    processors: list[Any] = []
-    criteria: list[Any] = []
-    processor = None
-    if constraint is not None:
-        processor = constraint.processor(directions, overlap=overlap)
-        processors.append(processor)
-        if overlap:
-            criteria.append(PrefetchMasks(processor))
-    else:
-        criteria.append(_FreeStop(tokenizer, prompt_len, directions, max_steps))
-    if on_tokens is not None:
-        criteria.append(_Progress(len(prompts), on_tokens, eos))
-    torch.manual_seed(seed)
-    try:
-        with torch.inference_mode():
-            out = model.generate(**enc, generation_config=config,
-                                 logits_processor=LogitsProcessorList(processors),
-                                 stopping_criteria=StoppingCriteriaList(criteria))
-    finally:
-        if processor is not None:
-            processor.close()
+    specs = [RowSpec(direction, max_new_tokens, reserves[i] if reserves else 0,
+                     checkers[i] if checkers else None, row_seed(seed, prompts[i]))
+             for i, direction in enumerate(directions)]
+    decoder = Decoder(tokenizer, constraint, specs, [len(r) for r in rows],
+                      temperature=temperature, tries=tries,
+                      resample_temperature=resample_temperature, max_steps=max_steps,
+                      overlap=overlap, is_final=is_final_line, is_step=is_step_line)
+    cache_arg = _cache_argument(model)
+    with torch.inference_mode():
+        logits, attention, cache = _prefill(model, rows, shared, int(pad_id), prefix_cache)
+
+        def forward(ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor,
+                    ) -> torch.Tensor:
+            out = model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device),
+                        position_ids=positions.to(model.device), use_cache=True,
+                        **{cache_arg: cache})
+            return out.logits[:, -1, :].float().cpu()
+
+        def select(index: torch.Tensor) -> None:
+            cache.batch_select_indices(index.to(model.device))
+
+        done = decoder.run(logits, attention, forward, select, on_tokens)
     results = []
-    for row, direction in enumerate(directions):
-        new = out[row, prompt_len:].tolist()
-        ended = eos in new
-        if ended:
-            new = new[:new.index(eos)]
-        text = tokenizer.decode(new, skip_special_tokens=True)
+    for row in done:
         if constraint is not None:
-            lines = [ln.rstrip() for ln in text.split("\n")]
-            if not ended:  # cut by max_new_tokens: the last line is unfinished
-                lines = lines[:-1]
-            body, finished = "\n".join(ln for ln in lines if ln.strip()), ended
+            kept = row.tokens if row.ended else row.tokens[:row.step_start]
+            text = tokenizer.decode(kept, skip_special_tokens=True)
+            body = "\n".join(ln.strip() for ln in text.split("\n") if ln.strip())
+            finished = row.ended and row.final_ok
         else:
-            body, finished = cut_text(text, direction, max_steps)
-        results.append(Generated(body, len(new) + (1 if ended else 0), finished,
-                                 processor.failures if processor is not None else 0,
-                                 tuple(new), processor.seconds if processor is not None else 0.0))
+            body, finished = cut_text(tokenizer.decode(row.tokens, skip_special_tokens=True),
+                                      row.spec.direction, max_steps)
+        results.append(Generated(body, len(row.tokens) + (1 if row.ended else 0), finished,
+                                 row.failures, tuple(row.tokens), decoder.mask_seconds,
+                                 row.steered, tuple(row.resamples), row.sampled))
     return results
 
 

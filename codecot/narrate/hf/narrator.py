@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codecot.corpus import CorpusRecord
 from codecot.errors import InvalidArgument
 from codecot.narrate.base import DIRECTIONS, NarrationError, Rationale
 from codecot.narrate.hf.grammar import DEFAULT_MAX_STEPS
+
+if TYPE_CHECKING:
+    from codecot.narrate.guided import CheckerFactory
 
 #: Values of ``--dtype``.
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -33,16 +36,29 @@ class HFSettings:
     progress: bool = True
     prefix_cache: bool = True  # prefill a batch's shared prompt prefix once
     dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 elsewhere
+    guided: int = 0  # guided decoding: tries per step, each step checked (0: off)
+    guided_temperature: float = 0.7  # sampling temperature of a step's resampled tries
+    closing_reserve: int = 0  # tokens kept for the final line (0: estimated per record)
+    adapter: str | None = None  # a `codecot train` folder or "none"; None: shipped (embedded model)
+    prompt_form: str = "auto"  # auto: the adapter's form (short), long for a bare model
 
     def check(self) -> None:
         if self.batch_size < 1 or self.max_new_tokens < 1 or self.max_steps < 1:
             raise InvalidArgument("batch size, max new tokens and max steps must be positive")
         if self.temperature < 0:
             raise InvalidArgument("temperature must be >= 0")
+        if self.guided < 0 or self.closing_reserve < 0:
+            raise InvalidArgument("guided tries and the closing reserve must be >= 0")
+        if self.guided and not self.constrain:
+            raise InvalidArgument("guided decoding needs constrained decoding (--constrain)")
+        if self.guided_temperature <= 0:
+            raise InvalidArgument("the guided resampling temperature must be > 0")
         if self.threads is not None and self.threads < 1:
             raise InvalidArgument("threads must be positive")
         if self.dtype not in DTYPES:
             raise InvalidArgument(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
+        if self.prompt_form not in ("auto", "long", "short"):
+            raise InvalidArgument(f"prompt form must be auto, long or short, not {self.prompt_form!r}")
 
 
 Item = tuple[CorpusRecord, dict[str, Any], str]
@@ -54,14 +70,19 @@ class HFNarrator:
     The model loads on construction.  :meth:`narrate_many` generates in padded batches of
     prompts grouped by their context (system message and examples, so that a batch shares a
     long prefix for the :class:`~codecot.narrate.hf.generate.PrefixCache`), then by length;
-    :meth:`narrate` is the one-record form of the protocol.
+    :meth:`narrate` is the one-record form of the protocol.  Decoding
+    (:mod:`codecot.narrate.hf.decode`) steers each row to its final step when its token budget
+    runs low; with ``settings.guided`` each step is checked as it is written by the step
+    checkers of ``step_checkers`` (a :data:`~codecot.narrate.guided.CheckerFactory`; default:
+    forward ones only, the pipeline gives both directions).
     """
 
     name = "hf"
 
     def __init__(self, settings: HFSettings | None = None, *, loaded: Any = None,
-                 pool: Any = None) -> None:
-        from codecot.narrate.hf.model import load_model, require_hf
+                 pool: Any = None, step_checkers: CheckerFactory | None = None) -> None:
+        from codecot.narrate.hf.adapter import NarratorModel, load_narrator_model, prompt_form_for
+        from codecot.narrate.hf.model import require_hf
 
         self.settings = settings or HFSettings()
         self.settings.check()
@@ -70,9 +91,14 @@ class HFNarrator:
 
         if self.settings.threads is not None:
             torch.set_num_threads(self.settings.threads)
-        self.loaded = loaded or load_model(self.settings.model, device=self.settings.device,
-                                           dtype=self.settings.dtype)
+        s = self.settings
+        chosen = (NarratorModel(loaded, None, prompt_form_for(None, s.prompt_form)) if loaded
+                  else load_narrator_model(s.model, s.adapter, device=s.device, dtype=s.dtype,
+                                           prompt_form=s.prompt_form))
+        self.loaded, self.adapter, self.prompt_form = chosen.loaded, chosen.adapter, chosen.prompt_form
         self.pool = pool
+        #: guided decoding's step checkers (``settings.guided`` > 0); None: forward ones only
+        self.step_checkers = step_checkers
         self.prefix_cache = None
         if self.settings.prefix_cache:
             from codecot.narrate.hf.generate import PrefixCache
@@ -98,7 +124,8 @@ class HFNarrator:
         from codecot.narrate.prompts import build_messages
 
         messages = build_messages(record, trace, direction, grounded=self.settings.grounded,
-                                  examples=self.settings.examples, pool=self.pool)
+                                  examples=self.settings.examples, pool=self.pool,
+                                  prompt_form=self.prompt_form)
         template = self.loaded.tokenizer.apply_chat_template
         prompt = str(template(messages, tokenize=False, add_generation_prompt=True))
         return prompt, str(template(messages[:-1], tokenize=False))
@@ -144,15 +171,37 @@ class HFNarrator:
                                   constraint=self.constraint, max_new_tokens=s.max_new_tokens,
                                   temperature=s.temperature, seed=s.seed,
                                   max_steps=s.max_steps, on_tokens=on_tokens,
-                                  prefix_cache=self.prefix_cache)
+                                  prefix_cache=self.prefix_cache,
+                                  **self._steering([items[i] for i, _ in batch]))
             for (i, _), gen in zip(batch, gens, strict=True):
                 record, _, direction = items[i]
                 out[i] = Rationale(
                     id=record.id, direction=direction, narrator=self.name, text=gen.text,
-                    extra={"model": self.loaded.name, "grounded": s.grounded,
+                    extra={"model": self.loaded.name, "adapter": self.adapter,
+                           "prompt_form": self.prompt_form, "grounded": s.grounded,
                            "constrained": s.constrain, "new_tokens": gen.tokens,
                            "finished": gen.finished, "temperature": s.temperature,
-                           "seed": s.seed})
+                           "seed": s.seed, "closed_early": gen.closed_early,
+                           "guided": s.guided,
+                           **({"resamples": list(gen.resamples)} if s.guided else {})})
             if on_done is not None:
                 on_done(len(batch))
         return [r if r is not None else NarrationError("not generated") for r in out]
+
+    def _steering(self, items: Sequence[Item]) -> dict[str, Any]:
+        """The closing reserves of a batch's rows and, when guided, their step checkers and
+        tries (see :mod:`codecot.narrate.hf.decode`)."""
+        from codecot.narrate.guided import forward_checkers
+        from codecot.narrate.hf.closing import closing_reserve
+
+        s = self.settings
+        reserves = [s.closing_reserve or closing_reserve(self.loaded.tokenizer, record, trace,
+                                                         direction, s.max_new_tokens)
+                    for record, trace, direction in items]
+        if not s.guided:
+            return {"reserves": reserves}
+        factory = self.step_checkers or forward_checkers
+        return {"reserves": reserves, "tries": s.guided,
+                "resample_temperature": s.guided_temperature,
+                "checkers": [factory(record, trace, direction)
+                             for record, trace, direction in items]}

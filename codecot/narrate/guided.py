@@ -1,0 +1,177 @@
+"""Step checkers for guided decoding (``--guided K``, DESIGN.md §7 "Closing the loop").
+
+With guided decoding each step the HF narrator writes is checked as soon as it is complete
+(:mod:`codecot.narrate.hf.decode`); a step whose verdict is not good (refuted, unknown or
+unparsed) is thrown away and resampled, up to K tries.  A :class:`StepChecker` decides one
+rationale's steps in order, exactly as the verifier will, given the steps kept so far:
+
+* :meth:`StepChecker.check` decides a candidate line without moving past it;
+* :meth:`StepChecker.accept` moves past the line that stays in the rationale.
+
+:class:`ForwardStepChecker` drives the verifier's own
+:class:`~codecot.verify.forward.ForwardChecker` over the record's trace (its cursor is the only
+state: saved before a check, restored after, set to the accepted line's).
+:class:`BackwardStepChecker` drives a :class:`~codecot.verify.backward.BackwardChecker` in a
+backward session (:class:`~codecot.symbolic.session.BackwardSession`, built by the caller: the
+pipeline opens its sandbox pools).  While the rationale is being written its final input is
+not known yet, so the session is seeded with the record's own input, and the inputs known to
+give the output are the record's own and the checks written so far: a choice (``Let x be 4``)
+that one of them honours is ``consistent``; any other choice is *deferred* (``check`` returns
+``None``: kept, not resampled), since the final input may still honour it; the final input
+step, executed when written, is refuted if it does not.  Checks and the final input are
+executed in the session's trace pool.
+
+A narrator gets a :data:`CheckerFactory`, called once per rationale; narrate sits above verify
+in the layers but below pipeline, which builds the factory with the sandbox pools
+(:mod:`codecot.pipeline.guided_checks`).  :func:`forward_checkers` is the factory that needs no
+pool (backward rationales are then written unchecked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from codecot.claims import model as M
+from codecot.claims.errors import StepParseError
+from codecot.claims.parse import parse_rationale
+from codecot.claims.source import argument_sources, input_arguments
+from codecot.corpus import CorpusRecord
+from codecot.verify.backward import BackwardChecker, check_sources, final_input_source
+from codecot.verify.forward import ForwardChecker
+from codecot.verify.policy import GOOD
+from codecot.verify.verdicts import Verdict
+
+if TYPE_CHECKING:
+    from codecot.symbolic.session import BackwardSession
+
+#: Probability temperature of resampled tries (the first try uses the narrator's own).
+RESAMPLE_TEMPERATURE = 0.7
+
+
+class StepChecker(Protocol):
+    """Decides the steps of one rationale in order (see the module doc)."""
+
+    def check(self, line: str) -> Verdict | None:
+        """The verdict of ``line`` after the accepted steps (``None``: deferred, keep it)."""
+        ...
+
+    def accept(self, line: str) -> None:
+        """Move past ``line``, which stays in the rationale."""
+        ...
+
+
+CheckerFactory = Callable[[CorpusRecord, dict[str, Any], str], "StepChecker | None"]
+
+
+def is_good(verdict: Verdict | None) -> bool:
+    """Whether a step with this verdict is kept without resampling (deferred ones are)."""
+    return verdict is None or verdict in GOOD
+
+
+def rank(verdict: Verdict | None) -> int:
+    """Order of tries when every one failed: the best is kept (a deferred step counts as
+    unknown)."""
+    return int(Verdict.UNKNOWN if verdict is None else verdict)
+
+
+def parse_line(line: str) -> M.Claim | StepParseError:
+    """``line`` as the verifier reads it (numbering stripped, one step)."""
+    steps = parse_rationale(line)
+    if len(steps) != 1:
+        return StepParseError(f"expected one step, found {len(steps)}", text=line)
+    return steps[0]
+
+
+class ForwardStepChecker:
+    """The verifier's forward checker over the record's trace, one step at a time."""
+
+    def __init__(self, record: CorpusRecord, trace: dict[str, Any]) -> None:
+        self.checker = ForwardChecker(record.code, trace, argument_sources(
+            record.code, record.input, record.entry_name))
+        self._after: dict[str, int] = {}  # cursor after each line checked since the last accept
+
+    def check(self, line: str) -> Verdict | None:
+        claim = parse_line(line)
+        if isinstance(claim, StepParseError):
+            return Verdict.UNPARSED
+        cursor = self.checker.cursor
+        try:
+            verdict, _ = self.checker.check(claim)
+        finally:
+            self._after[line] = self.checker.cursor
+            self.checker.cursor = cursor
+        return verdict
+
+    def accept(self, line: str) -> None:
+        if line not in self._after:
+            self.check(line)
+        if line in self._after:  # else it does not parse: nothing to move past
+            self.checker.cursor = self._after[line]
+        self._after.clear()
+
+
+class BackwardStepChecker:
+    """The verifier's backward checker in a backward session, one step at a time (see the
+    module doc).  ``trace`` is the record's own run, which gives the output."""
+
+    def __init__(self, record: CorpusRecord, trace: dict[str, Any],
+                 session: BackwardSession) -> None:
+        self.record = record
+        self.session = session
+        self.witness = trace
+        found = input_arguments(record.input)
+        self.own = found[0] if found and not found[1] else None
+        self.choices: list[Any] = []
+        self.checks: list[dict[str, Any]] = []
+        self._pending: dict[str, tuple[Any, dict[str, Any] | None]] = {}
+
+    def _run(self, source: str | None) -> dict[str, Any] | None:
+        return self.session.retrace([source])[0] if source is not None else None
+
+    def _checker(self, final: dict[str, Any] | None,
+                 check: dict[str, Any] | None) -> BackwardChecker:
+        rec = self.record
+        checker = BackwardChecker(rec.entry_name, [], str(rec.output), final,
+                                  [check] if check is not None else [], code=rec.code,
+                                  session=self.session)
+        checker.all_checks = (self.witness, *self.checks)
+        checker.choices = list(self.choices)
+        return checker
+
+    def check(self, line: str) -> Verdict | None:
+        claim = parse_line(line)
+        if isinstance(claim, StepParseError):
+            return Verdict.UNPARSED
+        final = self._run(final_input_source([claim], self.own)) \
+            if isinstance(claim, M.InputClaim) else None
+        check = self._run(check_sources([claim], self.own)[0]) \
+            if isinstance(claim, M.CheckClaim) else None
+        verdict, _ = self._checker(final, check).check(claim)
+        self._pending[line] = (claim, check)
+        choice = isinstance(claim, M.ConditionOnInputClaim) and \
+            claim.modality is M.Modality.CHOICE
+        if choice and verdict is Verdict.UNKNOWN:
+            return None
+        return verdict
+
+    def accept(self, line: str) -> None:
+        if line not in self._pending:
+            self.check(line)
+        found = self._pending.get(line)
+        self._pending.clear()
+        if found is None:  # it does not parse: nothing to move past
+            return
+        claim, check = found
+        if isinstance(claim, M.ConditionOnInputClaim) and claim.modality is M.Modality.CHOICE:
+            self.choices.append(claim.condition)
+        if check is not None:
+            self.checks.append(check)
+
+
+def forward_checkers(record: CorpusRecord, trace: dict[str, Any],
+                     direction: str) -> StepChecker | None:
+    """A :data:`CheckerFactory` for forward rationales only (no sandbox pool needed)."""
+    if direction == "forward" and trace.get("ok"):
+        return ForwardStepChecker(record, trace)
+    return None

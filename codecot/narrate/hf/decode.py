@@ -1,0 +1,454 @@
+"""The HF narrator's decoding loop: batched, grammar-constrained, steered to a complete
+rationale, and (``--guided K``) checked step by step.
+
+:class:`Decoder` runs one batch of prompts to the end.  The prompts are prefilled together
+(left-padded; see :func:`codecot.narrate.hf.generate.generate_batch`), then each iteration
+samples one token per live row and runs the model once on those tokens with one shared
+key/value cache.  Rows proceed independently:
+
+* **Grammar.**  Each row's llguidance matcher gives the tokens allowed next
+  (:meth:`~codecot.narrate.constrain.GrammarConstraint.masks`, computed on a background thread
+  while the model runs); a row ends when its final step is complete (end-of-sequence is
+  allowed only there).
+* **Closing.**  A row's budget is ``max_new_tokens`` kept tokens (end-of-sequence included) and
+  its *reserve* the tokens its final line may need.  Once fewer than ``reserve`` tokens remain,
+  a middle step being written ends as soon as the grammar allows (only step-ending tokens are
+  allowed), and at the next step boundary the row's matcher is replaced by one of the *closing*
+  grammar, which allows only the final step (``So f(...) returns ...`` forward, ``So the input
+  is ...`` backward).  A step that cannot end in time is given up: the row switches to the
+  closing grammar at once, keeping the step if it reads as the start of a final step, else
+  rolling it back.  When the budget barely allows the final step to end, only the ways to
+  end it are allowed; one that can no longer end in time is written again, tight
+  (:mod:`codecot.narrate.hf.closing`).  A step that does not parse (a final step: as the
+  final step; llguidance may read keywords the parser's lexer would not) is sampled again, up
+  to :data:`FINAL_TRIES` times (K when guided).  A row steered this way is ``closed_early``;
+  one that still runs out is cut to its complete steps (``finished`` false).
+* **Guided.**  With a step checker and ``tries`` K > 1, each step is decided as soon as its
+  ending token (a newline, or end-of-sequence for the final step) is sampled.  A step that is
+  not good (refuted, unknown, unparsed) is rolled back: its tokens leave the matcher
+  (``rollback``) and the row's cache columns are masked out of attention (the cache itself is
+  shared by the batch and cannot be cut for one row; rolled-back columns stay as holes, and the
+  positions of later tokens follow the kept ones), and the step is sampled again from the
+  logits saved at its start, at ``resample_temperature``.  After K tries the best try is kept
+  (verdict order: verified/proved > consistent > unknown > refuted > unparsed; the latest of
+  equals), its columns unmasked again, so no token is recomputed.  ``resamples`` counts the
+  tries beyond the first of each kept step.
+
+Rows that end leave the batch (their cache rows are dropped), so a long row does not make the
+finished ones compute.  Free (unconstrained) decoding runs the same loop without masks; a row
+ends after a line that parses as the final step, or after ``max_steps`` lines.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from codecot.narrate.constrain import GrammarConstraint
+from codecot.narrate.guided import StepChecker, is_good, rank
+from codecot.narrate.hf import closing as C
+from codecot.narrate.hf.grammar import ends_in_keyword
+from codecot.verify.verdicts import Verdict
+
+#: Tries of a step that does not parse (a final step: as one), without guided decoding.
+FINAL_TRIES = 3
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """One row of a batch: its direction, token budget, closing reserve, step checker (or
+    None) and sampling seed."""
+
+    direction: str
+    budget: int
+    reserve: int
+    checker: StepChecker | None = None
+    seed: int = 0
+
+
+@dataclass
+class _Try:
+    tokens: list[int]
+    cols: list[int]
+    verdict: Verdict | None
+
+
+@dataclass
+class Row:
+    """A row's decoding state.  ``tokens`` are the kept tokens (end-of-sequence excluded);
+    ``cols[i]`` is the cache column of ``tokens[i]`` once it has been run through the model."""
+
+    spec: RowSpec
+    matcher: Any
+    generator: torch.Generator
+    prompt_len: int
+    tokens: list[int] = field(default_factory=list)
+    cols: list[int] = field(default_factory=list)
+    step_start: int = 0
+    boundary_logits: torch.Tensor | None = None
+    tries: list[_Try] = field(default_factory=list)
+    resamples: list[int] = field(default_factory=list)
+    closing: bool = False
+    tight: bool = False  # the final step was started again: it ends as soon as it can
+    steered: bool = False
+    ended: bool = False
+    final_ok: bool = False  # the kept final step parses as the direction's final step
+    failures: int = 0
+    sampled: int = 0
+
+    @property
+    def remaining(self) -> int:
+        """Token slots left, end-of-sequence included."""
+        return self.spec.budget - len(self.tokens)
+
+    @property
+    def position(self) -> int:
+        return self.prompt_len + len(self.cols)
+
+
+def row_seed(seed: int, prompt: str) -> int:
+    """A row's sampling seed: the run's seed and its prompt, so a record's rationale does not
+    depend on the other rows of its batch."""
+    return (seed * 1_000_003 + zlib.crc32(prompt.encode("utf-8"))) % (1 << 63)
+
+
+def sample(logits: torch.Tensor, allowed: torch.Tensor | None, temperature: float,
+           generator: torch.Generator, fallback: int) -> int:
+    """One token from ``logits`` restricted to ``allowed``: the most likely at temperature 0,
+    else drawn with ``generator``; ``fallback`` when nothing is allowed."""
+    if allowed is not None:
+        if not bool(allowed.any()):
+            return fallback
+        logits = logits.masked_fill(~allowed, float("-inf"))
+    if temperature <= 0:
+        return int(torch.argmax(logits))
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    return int(torch.multinomial(probs, 1, generator=generator))
+
+
+@functools.cache
+def _mask_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="codecot-grammar")
+
+
+class Decoder:
+    """Decodes one prefilled batch (see the module doc).
+
+    ``forward(input_ids, attention_mask, position_ids)`` runs the model on one new token per
+    live row and returns the next-token logits (rows, vocab); ``select(indices)`` keeps only
+    those rows of the model's cache.
+    """
+
+    def __init__(self, tokenizer: Any, constraint: GrammarConstraint | None,
+                 specs: Sequence[RowSpec], prompt_lens: Sequence[int], *, temperature: float,
+                 tries: int = 1, resample_temperature: float = 0.7, max_steps: int = 40,
+                 overlap: bool = True, is_final: Callable[[str, str], bool] | None = None,
+                 is_step: Callable[[str], bool] | None = None) -> None:
+        self.tokenizer = tokenizer
+        self.constraint = constraint
+        self.temperature = temperature
+        self.tries = max(1, tries)
+        self.resample_temperature = resample_temperature
+        self.max_steps = max_steps
+        self.overlap = overlap and constraint is not None
+        self.is_final = is_final
+        self.is_step = is_step
+        self.eos = int(tokenizer.eos_token_id)
+        self.mask_seconds = 0.0
+        self.rows: list[Row] = []
+        for spec, plen in zip(specs, prompt_lens, strict=True):
+            closing = constraint is not None and spec.budget < spec.reserve
+            matcher = constraint.matcher(spec.direction, closing=closing) \
+                if constraint is not None else None
+            gen = torch.Generator().manual_seed(spec.seed)
+            self.rows.append(Row(spec, matcher, gen, plen, closing=closing, steered=closing))
+        self._newline_ids: set[int] | None = None
+
+    # ---- the loop ---------------------------------------------------------------------------
+
+    def run(self, logits: torch.Tensor, attention: torch.Tensor,
+            forward: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+            select: Callable[[torch.Tensor], None],
+            on_tokens: Callable[[int], None] | None = None) -> list[Row]:
+        """Decode until every row has ended or is cut; ``logits`` are the prefill's last
+        logits and ``attention`` its (rows, columns) attention mask."""
+        live = list(range(len(self.rows)))
+        pending = self._masks(live)
+        attention = attention.bool()
+        while live:
+            allowed = self._collect(pending)
+            feed: list[int] = []
+            kept: list[int] = []
+            for k, r in enumerate(live):
+                token = self._choose(self.rows[r], k, logits[k],
+                                     None if allowed is None else allowed[k], attention)
+                if token is not None:
+                    kept.append(k)
+                    feed.append(token)
+            if on_tokens is not None:
+                on_tokens(len(live))
+            if len(kept) < len(live):
+                index = torch.tensor(kept, dtype=torch.long)
+                if kept:
+                    select(index)
+                attention = attention[index]
+                live = [live[k] for k in kept]
+            if not live:
+                break
+            pending = self._masks(live)
+            column = attention.shape[1]
+            attention = torch.cat([attention, torch.ones((len(live), 1), dtype=torch.bool)], 1)
+            positions = []
+            for r in live:
+                row = self.rows[r]
+                positions.append(row.position)
+                row.cols.append(column)
+            logits = forward(torch.tensor(feed, dtype=torch.long).unsqueeze(1),
+                             attention.long(),
+                             torch.tensor(positions, dtype=torch.long).unsqueeze(1))
+        return self.rows
+
+    def _masks(self, live: list[int]) -> Future[torch.Tensor] | torch.Tensor | None:
+        if self.constraint is None:
+            return None
+        matchers = [self.rows[r].matcher for r in live]
+        if self.overlap:
+            return _mask_thread().submit(self.constraint.masks, matchers)
+        return self.constraint.masks(matchers)
+
+    def _collect(self, pending: Future[torch.Tensor] | torch.Tensor | None,
+                 ) -> torch.Tensor | None:
+        started = time.perf_counter()
+        allowed = pending.result() if isinstance(pending, Future) else pending
+        self.mask_seconds += time.perf_counter() - started
+        return allowed
+
+    # ---- one row ------------------------------------------------------------------------------
+
+    def _choose(self, row: Row, k: int, logits: torch.Tensor, allowed: torch.Tensor | None,
+                attention: torch.Tensor) -> int | None:
+        """Sample the row's next token (resampling rejected steps); the token to run through
+        the model, or None when the row has ended."""
+        if len(row.tokens) == row.step_start and not row.tries:
+            row.boundary_logits = logits
+        while True:
+            if allowed is not None and self._phase(row) == "abandon":
+                allowed = self._close_now(row, k, attention)
+                if len(row.tokens) == row.step_start:
+                    assert row.boundary_logits is not None
+                    logits = row.boundary_logits
+            narrowed = self._steer(row, self._word_bound(row, allowed))
+            if narrowed is None and allowed is not None:  # the final step cannot end in time
+                self._roll_back(row, k, attention, None)
+                row.tight = True
+                assert row.boundary_logits is not None
+                logits, allowed = row.boundary_logits, self._mask_of(row)
+                narrowed = self._steer(row, self._word_bound(row, allowed))
+            temperature = self.resample_temperature if row.tries else self.temperature
+            token = sample(logits, narrowed, temperature, row.generator, self.eos)
+            row.sampled += 1
+            outcome = self._take(row, k, token, attention)
+            if outcome != "retry":
+                return row.tokens[-1] if outcome == "feed" else None
+            assert row.boundary_logits is not None
+            logits = row.boundary_logits
+            allowed = self._mask_of(row)
+
+    def _mask_of(self, row: Row) -> torch.Tensor:
+        assert self.constraint is not None
+        started = time.perf_counter()
+        allowed = self.constraint.masks([row.matcher])[0]
+        self.mask_seconds += time.perf_counter() - started
+        return allowed
+
+    def _phase(self, row: Row) -> str:
+        return C.phase(row.remaining, row.spec.reserve, closing=row.closing,
+                       mid_step=len(row.tokens) > row.step_start)
+
+    def _close_now(self, row: Row, k: int, attention: torch.Tensor) -> torch.Tensor:
+        """Switch a row in the middle of a step to the closing grammar: the step stays if it
+        reads as the start of a final step that closing tokens can end in time, else it is
+        rolled back.  The new allowed mask."""
+        assert self.constraint is not None
+        step = row.tokens[row.step_start:]
+        closing = self.constraint.matcher(row.spec.direction, closing=True)
+        depth = min(C.CLOSE_DEPTH, row.remaining - 1)
+        if closing.try_consume_tokens(step) != len(step) or not (
+                closing.is_accepting() or C.shortest_close(closing, self.constraint.closer_ids,
+                                                            depth)[0]):
+            self._roll_back(row, k, attention, None)
+            closing = self.constraint.matcher(row.spec.direction, closing=True)
+        row.matcher, row.tries = closing, []
+        row.closing = row.steered = True
+        return self._mask_of(row)
+
+    def _word_bound(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
+        """``allowed`` without tokens that would glue a word onto a keyword just written (the
+        parser's lexer would read the two as one name)."""
+        if allowed is None or self.constraint is None or len(row.tokens) == row.step_start:
+            return allowed
+        texts = self.constraint.texts
+        if not ends_in_keyword("".join(texts[t] for t in row.tokens[row.step_start:])):
+            return allowed
+        return C.narrow(allowed, ~self.constraint.word_start)[0]
+
+    def _steer(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
+        """``allowed`` narrowed when the row runs out of budget (see the module doc); None
+        when the final step being written can no longer end in time (the caller starts it
+        again, tight)."""
+        if allowed is None or self.constraint is None:
+            return allowed
+        phase = self._phase(row)
+        narrowed = False
+        if phase == "end_step":
+            allowed, narrowed = C.narrow(allowed, self.constraint.step_ends)
+        elif phase == "final":
+            pressed = self._press(row, allowed)
+            if pressed is None:
+                return None
+            allowed, narrowed = pressed
+        row.steered = row.steered or narrowed
+        return allowed
+
+    def _press(self, row: Row, allowed: torch.Tensor) -> tuple[torch.Tensor, bool] | None:
+        """In the final step, the tokens that end it in time once the budget barely allows it,
+        or (a tight row) at once; None when no way to end it is found with at most
+        ``RESTART_LEFT`` tokens left, the step has tokens and is not tight yet (see
+        :mod:`codecot.narrate.hf.closing`)."""
+        assert self.constraint is not None
+        left = row.remaining - 1  # the last slot is end-of-sequence's
+        preferred = torch.zeros_like(allowed)
+        if bool(allowed[self.eos]):
+            if left > C.PRESS_SLACK and not row.tight:
+                return allowed, False
+            preferred[self.eos] = True
+            return C.narrow(allowed, preferred)
+        if left > C.CLOSE_DEPTH + C.PRESS_SLACK and not row.tight:
+            return allowed, False  # no way to end it is long enough to matter yet
+        firsts, length = C.shortest_close(row.matcher, self.constraint.closer_ids,
+                                          min(C.CLOSE_DEPTH, left))
+        if not firsts:  # inside a word, say; or nothing fits in the tokens left
+            if left > C.RESTART_LEFT:
+                return allowed, False
+            if len(row.tokens) > row.step_start and not row.tight:
+                return None
+            return C.narrow(allowed, self.constraint.closers)
+        if row.tight or left - length <= C.PRESS_SLACK:
+            preferred[firsts] = True
+            return C.narrow(allowed, preferred)
+        return allowed, False
+
+    def _take(self, row: Row, k: int, token: int, attention: torch.Tensor) -> str:
+        """Apply a sampled token: ``feed`` (run it through the model), ``done`` or ``retry``
+        (the step was rolled back)."""
+        if self.constraint is None:
+            return self._take_free(row, token)
+        if token == self.eos:
+            if not row.matcher.is_accepting():
+                return "done"  # a failed matcher: cut
+            return self._end_step(row, k, attention, final=True)
+        if not row.matcher.consume_token(token):
+            row.failures += 1
+            return "done"
+        row.tokens.append(token)
+        if token in self.constraint.step_end_ids:
+            return self._end_step(row, k, attention, final=False)
+        return "feed" if row.remaining > 0 else "done"
+
+    def _take_free(self, row: Row, token: int) -> str:
+        if token == self.eos:
+            row.ended = True
+            return "done"
+        row.tokens.append(token)
+        if token in self._newlines():
+            text = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
+            lines = [ln for ln in text.split("\n")[:-1] if ln.strip()]
+            if lines and ((self.is_final is not None and self.is_final(lines[-1],
+                                                                       row.spec.direction))
+                          or len(lines) >= self.max_steps):
+                return "done"
+        return "feed" if row.remaining > 0 else "done"
+
+    def _newlines(self) -> set[int]:
+        if self._newline_ids is None:
+            vocab = self.tokenizer.get_vocab()
+            self._newline_ids = {i for t, i in vocab.items()
+                                 if "\n" in self.tokenizer.convert_tokens_to_string([t])}
+        return self._newline_ids
+
+    def step_text(self, tokens: Sequence[int]) -> str:
+        return str(self.tokenizer.decode(list(tokens), skip_special_tokens=True)).strip()
+
+    def _end_step(self, row: Row, k: int, attention: torch.Tensor, *, final: bool) -> str:
+        """A step is complete: check it (it must parse as a step, a final step as one; guided,
+        the checker decides it), then keep it, or roll it back for another try; at a kept
+        middle step's end, switch to the closing grammar when the budget is low."""
+        checker = row.spec.checker if self.tries > 1 else None
+        line = self.step_text(row.tokens[row.step_start:])
+        parses = self._reads_as_step(line, row.spec.direction, final)
+        verdict = checker.check(line) if checker is not None else Verdict.VERIFIED
+        if not parses:
+            verdict = Verdict.UNPARSED
+        limit = self.tries if checker is not None else FINAL_TRIES
+        if not is_good(verdict) and len(row.tries) + 1 < limit:
+            row.tries.append(self._roll_back(row, k, attention, verdict))
+            return "retry"
+        if not is_good(verdict):
+            verdict = self._keep_best(row, k, attention, verdict)
+            line = self.step_text(row.tokens[row.step_start:])
+        if checker is not None:
+            checker.accept(line)
+            row.resamples.append(len(row.tries))
+        row.tries = []
+        if final:
+            row.ended = True
+            row.final_ok = self.is_final is None or self.is_final(line, row.spec.direction)
+            return "done"
+        row.step_start = len(row.tokens)
+        if row.remaining < row.spec.reserve and not row.closing and self.constraint is not None:
+            row.matcher = self.constraint.matcher(row.spec.direction, closing=True)
+            row.closing = row.steered = True
+        return "feed" if row.remaining > 0 else "done"
+
+    def _reads_as_step(self, line: str, direction: str, final: bool) -> bool:
+        """Whether ``line`` parses as a step (as the final step, when ``final``)."""
+        if final:
+            return self.is_final is None or self.is_final(line, direction)
+        return self.is_step is None or self.is_step(line)
+
+    def _roll_back(self, row: Row, k: int, attention: torch.Tensor,
+                   verdict: Verdict | None) -> _Try:
+        """Remove the current step from the row: matcher, tokens, attention."""
+        tokens = row.tokens[row.step_start:]
+        cols = row.cols[row.step_start:]
+        row.matcher.rollback(len(tokens))
+        if cols:
+            attention[k, cols] = False
+        del row.tokens[row.step_start:]
+        del row.cols[row.step_start:]
+        return _Try(tokens, cols, verdict)
+
+    def _keep_best(self, row: Row, k: int, attention: torch.Tensor,
+                   verdict: Verdict | None) -> Verdict | None:
+        """Every try failed: put back the best one (the latest of equals) if it is not the
+        current one; its verdict."""
+        current = len(row.tries)
+        ranks = [rank(t.verdict) for t in row.tries] + [rank(verdict)]
+        best = max(range(len(ranks)), key=lambda i: (ranks[i], i))
+        if best == current:
+            return verdict
+        self._roll_back(row, k, attention, verdict)
+        chosen = row.tries[best]
+        row.matcher.consume_tokens(chosen.tokens)
+        row.tokens.extend(chosen.tokens)
+        row.cols.extend(chosen.cols)
+        if chosen.cols:
+            attention[k, chosen.cols] = True
+        return chosen.verdict

@@ -1,0 +1,324 @@
+"""Guided decoding (``--guided K``): each step checked as written, bad steps resampled.
+
+The decoding tests use the tiny random model of ``test_hf_narrator`` (no download), biased to
+write short steps (``terse``), with stub checkers whose verdicts are scripted by step and try;
+the checker tests use the real forward and backward checkers on demo records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codecot.claims import StepParseError, parse_rationale
+from codecot.corpus import CorpusRecord, load_records
+from codecot.narrate.base import Rationale
+from codecot.verify.verdicts import Verdict
+from tests.test_hf_narrator import DEMO, _demo_items, terse, tiny_model  # noqa: F401
+
+Script = Callable[[int, int], Verdict | None]
+
+
+class StubChecker:
+    """Verdicts from ``script(step, try)``; records every line checked and accepted."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.step = 0
+        self.tries = 0
+        self.checked: list[tuple[int, str, Verdict | None]] = []
+        self.accepted: list[str] = []
+
+    def check(self, line: str) -> Verdict | None:
+        verdict = self.script(self.step, self.tries)
+        self.checked.append((self.step, line, verdict))
+        self.tries += 1
+        return verdict
+
+    def accept(self, line: str) -> None:
+        self.accepted.append(line)
+        self.step += 1
+        self.tries = 0
+
+    def lines_of(self, step: int) -> list[tuple[str, Verdict | None]]:
+        return [(line, v) for s, line, v in self.checked if s == step]
+
+
+@pytest.fixture(scope="module")
+def narrator(tiny_model: Path) -> Any:  # noqa: F811 (the imported fixture)
+    from codecot.narrate.hf import HFNarrator, HFSettings
+
+    return HFNarrator(HFSettings(model=str(tiny_model), batch_size=4, max_steps=6, examples=1,
+                                 threads=1), loaded=terse(tiny_model))
+
+
+def _generate(narrator: Any, checkers: list[Any] | None, tries: int, *, seed: int = 0,
+              temperature: float = 1.0, budget: int = 120,
+              items: list[Any] | None = None) -> list[Any]:
+    from codecot.narrate.hf.generate import generate_batch
+
+    items = items or _demo_items()
+    return generate_batch(narrator.loaded.model, narrator.loaded.tokenizer,
+                          [narrator.prompt(*it) for it in items], [d for *_, d in items],
+                          constraint=narrator.constraint, max_new_tokens=budget,
+                          temperature=temperature, seed=seed, max_steps=6,
+                          reserves=narrator._steering(items)["reserves"], checkers=checkers,
+                          tries=tries)
+
+
+def _lines(text: str) -> list[str]:
+    return [ln for ln in text.split("\n") if ln]
+
+
+def test_a_refuted_step_is_resampled_and_an_accepted_one_kept(narrator: Any) -> None:
+    # every step's first try is refuted, later ones accepted (a try that does not parse as a
+    # step, or a final step that is not one, fails anyway)
+    stubs = [StubChecker(lambda step, k: Verdict.REFUTED if k == 0 else Verdict.VERIFIED)
+             for _ in range(4)]
+    gens = _generate(narrator, stubs, 3, budget=200)
+    steps = 0
+    for gen, stub in zip(gens, stubs, strict=True):
+        lines = _lines(gen.text)
+        assert stub.accepted == lines  # what was kept is exactly what the checker accepted
+        assert len(gen.resamples) == len(lines)
+        for i, line in enumerate(lines):
+            tries = stub.lines_of(i)
+            assert tries[0][1] is Verdict.REFUTED and tries[-1][0] == line
+            if gen.closed_early and i == len(lines) - 1:
+                continue  # tries of a step given up for the final one are not counted
+            assert gen.resamples[i] == len(tries) - 1 >= 1  # the refuted first try was redone
+            if gen.resamples[i] < 2:  # kept before the last try: accepted, and it parses
+                assert tries[-1][1] is Verdict.VERIFIED
+                assert not isinstance(parse_rationale(line)[0], StepParseError)
+            steps += 1
+    assert steps >= 4
+
+
+def test_k_bounds_the_tries_and_the_best_try_is_kept(narrator: Any) -> None:
+    # every try of step 0 fails; the second is the least bad (unknown), so it is kept
+    order = [Verdict.REFUTED, Verdict.UNKNOWN, Verdict.REFUTED]
+    stubs = [StubChecker(lambda step, k: order[k % 3] if step == 0 else Verdict.VERIFIED)
+             for _ in range(4)]
+    gens = _generate(narrator, stubs, 3, budget=200)
+    for gen, stub in zip(gens, stubs, strict=True):
+        lines = _lines(gen.text)
+        tries = stub.lines_of(0)
+        if gen.closed_early and len(lines) == 1:
+            continue  # step 0 was given up for the final step
+        assert len(tries) == 3  # K tries, no more
+        assert lines[0] == tries[1][0]  # the unknown try, not the last refuted one
+        assert gen.resamples[0] == 2
+    assert sum(len(s.checked) for s in stubs) > 3 * len(stubs)  # later steps were checked too
+
+
+def test_after_a_try_is_put_back_the_model_sees_exactly_the_kept_text(
+        narrator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the best try's attention columns are unmasked and the others stay masked: the logits of
+    # every later token must be those of one forward pass over the prompt and the kept text
+    import torch
+
+    from codecot.narrate.hf import decode
+
+    drawn: list[tuple[torch.Tensor, int]] = []
+    real_sample = decode.sample
+
+    def recording(logits: torch.Tensor, *args: Any) -> int:
+        token = real_sample(logits, *args)
+        drawn.append((logits.clone(), token))
+        return token
+
+    monkeypatch.setattr(decode, "sample", recording)
+    order = [Verdict.REFUTED, Verdict.UNKNOWN, Verdict.REFUTED]
+    model, tok, constraint = narrator.loaded.model, narrator.loaded.tokenizer, narrator.constraint
+    compared = 0
+    for item in _demo_items():
+        for seed in range(3):
+            drawn.clear()
+            stub = StubChecker(lambda step, k: order[k % 3] if step == 0 else Verdict.VERIFIED)
+            gen = _generate(narrator, [stub], 3, seed=seed, budget=200, items=[item])[0]
+            ids = list(gen.token_ids)
+            ends = [i for i, t in enumerate(ids) if t in constraint.step_end_ids]
+            if not ends or gen.closed_early or any(gen.resamples[1:]) or gen.resamples[0] != 2:
+                continue
+            tail = ids[ends[0] + 1:]
+            prompt = tok(narrator.prompt(*item), add_special_tokens=False)["input_ids"]
+            with torch.inference_mode():
+                full = model(input_ids=torch.tensor([prompt + ids])).logits[0].float()
+            for j, (logits, token) in enumerate(drawn[-len(tail) - 1:-1]):
+                assert token == tail[j]
+                expected = full[len(prompt) + ends[0] + j]
+                assert torch.allclose(logits, expected, atol=1e-4), j
+                compared += 1
+    assert compared >= 5
+
+
+def test_a_checker_that_accepts_everything_changes_nothing(narrator: Any) -> None:
+    plain = _generate(narrator, None, 1)
+    stubs = [StubChecker(lambda step, k: Verdict.VERIFIED) for _ in range(4)]
+    guided = _generate(narrator, stubs, 4)
+    assert [g.token_ids for g in guided] == [g.token_ids for g in plain]
+    assert all(set(g.resamples) <= {0} and len(g.resamples) == len(_lines(g.text))
+               for g in guided)
+    assert any(g.resamples for g in guided)
+
+
+def test_a_deferred_step_is_kept_without_resampling(narrator: Any) -> None:
+    stubs = [StubChecker(lambda step, k: None) for _ in range(4)]
+    gens = _generate(narrator, stubs, 4)
+    assert all(len(stub.checked) == len(_lines(g.text)) for g, stub in zip(gens, stubs,
+                                                                            strict=True))
+
+
+# ---- the real checkers ----------------------------------------------------------------------
+
+def _record(rid: str) -> tuple[CorpusRecord, dict[str, Any]]:
+    from codecot.trace.run import trace_records
+
+    rec = next(r for r in load_records(DEMO) if isinstance(r, CorpusRecord) and r.id == rid)
+    return rec, next(iter(trace_records([rec], jobs=1)))
+
+
+def test_forward_step_checker_decides_as_the_verifier_and_moves_only_on_accept() -> None:
+    from codecot.narrate.guided import ForwardStepChecker
+
+    rec, trace = _record("demo_02")  # total of [3, 5, 2]
+    checker = ForwardStepChecker(rec, trace)
+    assert checker.check("Call f with nums = [3, 5, 2].") is Verdict.VERIFIED
+    assert checker.check("Call f with nums = [3, 5].") is Verdict.REFUTED
+    assert checker.check("This is not a step at all") is Verdict.UNPARSED
+    checker.accept("Call f with nums = [3, 5, 2].")
+    assert checker.check("Line 2: total is now 0.") is Verdict.VERIFIED
+    assert checker.check("Line 2: total is now 1.") is Verdict.REFUTED
+    checker.accept("Line 2: total is now 0.")
+    assert checker.check("So f([3, 5, 2]) returns 10.") is Verdict.VERIFIED
+    assert checker.check("So f([3, 5, 2]) returns 11.") is Verdict.REFUTED
+
+
+def test_backward_step_checker_in_a_backward_session() -> None:
+    from codecot.pipeline.guided_checks import GuidedCheckers
+
+    rec, trace = _record("demo_03")  # 'big' above 10, else 'small'; input 4
+    with GuidedCheckers(jobs=1) as factory:
+        checker = factory(rec, trace, "backward")
+        assert checker is not None
+        assert checker.check("We need f(x) to return 'small'.") is Verdict.PROVED
+        assert checker.check("We need f(x) to return 'big'.") is Verdict.REFUTED
+        checker.accept("We need f(x) to return 'small'.")
+        assert checker.check("Check: f(3) == 'small'.") is Verdict.PROVED
+        assert checker.check("Check: f(30) == 'small'.") is Verdict.REFUTED
+        assert checker.check("Let x be 4.") is Verdict.CONSISTENT  # the record's own input
+        assert checker.check("Let x be 7.") is None  # deferred: the final input decides
+        checker.accept("Let x be 7.")
+        assert checker.check("So the input is 7.") is Verdict.PROVED
+        assert checker.check("So the input is 5.") is Verdict.REFUTED  # not the choice
+        assert checker.check("So the input is 30.") is Verdict.REFUTED  # gives 'big'
+        assert factory(rec, trace, "forward") is not None
+        assert factory(rec, {"ok": False}, "backward") is None
+
+
+def test_guided_narrator_with_the_forward_checker_keeps_the_bookkeeping(
+        tiny_model: Path) -> None:  # noqa: F811
+    from codecot.narrate.hf import HFNarrator, HFSettings
+    from codecot.verify.policy import GOOD
+    from codecot.verify.record import plan, verdict_record
+
+    guided = HFNarrator(HFSettings(model=str(tiny_model), batch_size=2, max_steps=6,
+                                   examples=1, threads=1, max_new_tokens=120, guided=3,
+                                   temperature=1.0), loaded=terse(tiny_model))
+    items = [it for it in _demo_items() if it[2] == "forward"]
+    results = guided.narrate_many(items)
+    resampled = 0
+    for (record, trace, _), rat in zip(items, results, strict=True):
+        assert isinstance(rat, Rationale)
+        rec = rat.to_json()
+        lines = _lines(rat.text)
+        assert rec["guided"] == 3 and len(rec["resamples"]) == len(lines)
+        assert all(0 <= n <= 2 for n in rec["resamples"])
+        verdicts = verdict_record(plan(rec, record), [trace])["steps"]
+        for step, n in zip(verdicts, rec["resamples"], strict=True):
+            resampled += n > 0
+            if n < 2:  # kept before the last try: the verifier agrees it is good
+                assert Verdict[step["verdict"].upper()] in GOOD, step
+    assert resampled > 0  # a random model is mostly refuted
+
+
+def test_guided_settings_are_checked() -> None:
+    from codecot.errors import InvalidArgument
+    from codecot.narrate.hf import HFSettings
+
+    with pytest.raises(InvalidArgument, match="constrained"):
+        HFSettings(guided=2, constrain=False).check()
+    with pytest.raises(InvalidArgument):
+        HFSettings(guided=-1).check()
+    with pytest.raises(InvalidArgument):
+        HFSettings(guided=2, guided_temperature=0).check()
+    HFSettings(guided=4).check()
+
+
+def test_codecot_narrate_guided_writes_the_resamples(tiny_model: Path,  # noqa: F811
+                                                      tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from codecot.cli import app
+
+    out = tmp_path / "rats.jsonl"
+    res = CliRunner().invoke(app, [
+        "narrate", str(DEMO), "-o", str(out), "--narrator", "hf", "--model", str(tiny_model),
+        "--adapter", "none", "--direction", "both", "--limit", "1", "--guided", "2",
+        "--max-new-tokens", "40", "--temperature", "1.0", "--examples", "1", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["direction"] for r in records] == ["forward", "backward"]
+    for rec in records:
+        assert rec["guided"] == 2 and len(rec["resamples"]) == len(_lines(rec["text"]))
+        assert set(rec["resamples"]) <= {0, 1} and "closed_early" in rec
+
+
+def test_resample_figures_per_slot_and_step_kind() -> None:
+    from codecot.report.resamples import ResampleFigures, resample_section
+
+    figures = ResampleFigures()
+    steps = [{"kind": "call"}, {"kind": "state"}, {"kind": "state"}, {"kind": "answer"}]
+    figures.add({"narrator": "hf", "direction": "forward", "guided": 3,
+                 "resamples": [0, 2, 1, 0], "steps": steps})
+    figures.add({"narrator": "hf", "direction": "forward", "guided": 3,
+                 "resamples": [0, 0, 0, 1], "steps": steps})
+    figures.add({"narrator": "hf", "direction": "forward", "steps": steps})  # not guided
+    figures.add({"narrator": "hf", "direction": "forward", "guided": 3, "resamples": [1],
+                 "steps": steps})  # steps and resamples disagree: skipped
+    out = figures.to_json()
+    assert out["rationales"] == 2
+    kinds = out["by_slot"]["hf/forward"]["kinds"]
+    assert next(iter(kinds)) == "state" and list(kinds)[-1] == "all steps"
+    assert kinds["state"] == {"steps": 4, "resamples": 3, "mean_resamples": 0.75,
+                              "share_resampled": 0.5, "share_every_try": 0.25}
+    assert kinds["call"]["resamples"] == 0 and kinds["all steps"]["steps"] == 8
+    html = resample_section(out)
+    assert "hf/forward" in html and "0.75" in html and "<table>" in html
+    assert resample_section({"rationales": 0, "by_slot": {}}) == ""
+
+
+def test_codecot_run_guided_reports_the_resamples(tiny_model: Path,  # noqa: F811
+                                                   tmp_path: Path) -> None:
+    import json
+
+    from codecot.pipeline.run import RunConfig, run_pipeline
+
+    cfg = RunConfig(corpus=DEMO, outdir=tmp_path / "run", narrators=("hf",),
+                    directions=("forward",), limit=2, jobs=1,
+                    narrator_options={"model": str(tiny_model), "adapter": "none",
+                                      "guided": 2, "max_new_tokens": 40, "examples": 1,
+                                      "temperature": 1.0})
+    result = run_pipeline(cfg)
+    figures = result.summary["analysis"]["resamples"]
+    assert figures["rationales"] == 2 and figures["by_slot"]["hf/forward"]["guided"] == 2
+    rows = [json.loads(line) for name in ("accepted.jsonl", "rejected.jsonl")
+            for line in (tmp_path / "run" / name).read_text().splitlines()]
+    assert all(len(r["resamples"]) == len(r["steps"]) for r in rows)
+    assert "Guided decoding: resamples by step kind" in (tmp_path / "run" /
+                                                         "report.html").read_text()
