@@ -387,7 +387,7 @@ _register_delegated_commands()
 
 @app.command()
 def bench(
-    what: Annotated[str, typer.Argument(help="trace, verify, solve, narrate or freeform")],
+    what: Annotated[str, typer.Argument(help="trace, verify, solve, narrate, loop or freeform")],
     corpus: Annotated[Path | None, typer.Argument(help=(
         "Corpus JSONL file; for freeform, the labelled rationales (default: "
         "corpora/freeform/dev.jsonl)."))] = None,
@@ -412,10 +412,15 @@ def bench(
     serial: Annotated[bool, typer.Option(help="narrate: also time masks computed between forward passes.")] = False,
     full_prefill: Annotated[bool, typer.Option(help="narrate: also time decoding without the shared-prefix cache.")] = False,
     dtype: Annotated[str, typer.Option(help="narrate: auto, float32, bfloat16 or float16.")] = "auto",
-    adapter: Annotated[str | None, typer.Option(help="narrate: adapter folder or 'none' (default: the shipped adapter for the embedded SmolLM2).")] = None,
+    adapter: Annotated[str | None, typer.Option(help="narrate, loop: adapter folder or 'none' (default: the shipped adapter for the embedded SmolLM2).")] = None,
+    guided: Annotated[int, typer.Option(help="loop: tries per step of the guided variant.")] = 4,
+    variants: Annotated[str, typer.Option(help="loop: comma-separated bare, tuned, guided.")] = "bare,tuned,guided",
+    modes: Annotated[str, typer.Option(help="loop: comma-separated grounded, blind.")] = "grounded,blind",
+    workdir: Annotated[Path | None, typer.Option(help="loop: folder for the cells' runs (resumable; default out/bench-loop).")] = None,
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
-    against free decoding; freeform: the free-form reader and checker against hand labels)."""
+    against free decoding; loop: bare, fine-tuned and guided narrators over a held-out corpus;
+    freeform: the free-form reader and checker against hand labels)."""
     if what == "freeform":
         from codecot.bench.freeform import bench_freeform
 
@@ -450,6 +455,24 @@ def bench(
             _usage(f"--hint {hint}: choose types or none")
         figures = bench_solve(corpus, timeout=timeout, against=against, jobs=jobs,
                               sample=sample, seed=seed, hint=hint)
+    elif what == "loop":
+        from codecot.bench.loop import MODES, VARIANTS, bench_loop
+
+        chosen_variants = [v.strip() for v in variants.split(",") if v.strip()]
+        chosen_modes = [m.strip() for m in modes.split(",") if m.strip()]
+        if not chosen_variants or set(chosen_variants) - set(VARIANTS):
+            _usage(f"--variants {variants}: choose from {', '.join(VARIANTS)}")
+        if not chosen_modes or set(chosen_modes) - set(MODES):
+            _usage(f"--modes {modes}: choose from {', '.join(MODES)}")
+        if guided < 1:
+            _usage("--guided must be at least 1")
+        figures = bench_loop(corpus, workdir or Path("out/bench-loop"), records=records,
+                             adapter=adapter, guided=guided, variants=chosen_variants,
+                             modes=chosen_modes, batch_size=batch_size,
+                             max_new_tokens=max_new_tokens, threads=threads or None,
+                             device=device, jobs=jobs,
+                             on_cell=lambda name, cell: typer.echo(
+                                 f"{name}: {json.dumps(cell)}", err=True))
     elif what in ("narrate", "hf"):
         from codecot.bench.hf import bench_narrate
 
@@ -460,7 +483,7 @@ def bench(
                                 threads=threads or None, seed=seed, device=device, serial=serial,
                                 full_prefill=full_prefill, dtype=dtype, adapter=adapter)
     else:
-        _usage(f"codecot bench {what}: choose trace, verify, solve, narrate or freeform")
+        _usage(f"codecot bench {what}: choose trace, verify, solve, narrate, loop or freeform")
     typer.echo(json.dumps(figures, indent=2))
 
 

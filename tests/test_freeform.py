@@ -203,3 +203,22 @@ def test_the_reader_never_crashes(text: str) -> None:
     reading = read_freeform(text)
     for sentence in reading.sentences:
         assert text[sentence.span[0]:sentence.span[1]] == sentence.text
+
+
+LOOP = "def f(n):\n    out = []\n    for i in range(n):\n        out.append(i * 2)\n    return out\n"
+
+
+def test_a_loop_variables_values_are_each_checked() -> None:
+    assert verdicts(check(LOOP, "3", "`i` takes the values `0`, `1` and `2`.")) == ["verified"] * 3
+    wrong = verdicts(check(LOOP, "3", "`i` takes the values `1`, `2` and `3`."))
+    assert wrong[:2] == ["verified", "verified"] and wrong[2] == "refuted"
+
+
+def test_a_return_after_a_reason_is_read() -> None:
+    right = check(LOOP, "2", "Since the loop ran twice, the function returns `[0, 2]`.")
+    assert "return" in [s["kind"] for s in right["steps"]] and "refuted" not in verdicts(right)
+    wrong = check(LOOP, "2", "Since the loop ran twice, the function returns `[0, 4]`.")
+    assert [s["verdict"] for s in wrong["steps"] if s["kind"] == "return"] == ["refuted"]
+    # a binding before the return stays its context: nothing is read from "for n = 2" alone
+    bound = check(LOOP, "2", "For `n = 2`, the function returns `[0, 2]`.")
+    assert [s["kind"] for s in bound["steps"]].count("return") == 1

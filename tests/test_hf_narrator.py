@@ -640,6 +640,33 @@ def test_eos_only_after_the_final_step_and_no_word_glued_to_a_keyword(
     assert not any(bool(narrowed[t]) for t in glued)
 
 
+def test_no_run_of_space_tokens_and_none_at_a_steps_start(tiny_model: Path) -> None:
+    """The grammar ignores runs of spaces, and the bare SmolLM2 was seen to write them until
+    its budget ran out inside the final step ("The" and 40 tokens of spaces)."""
+    from codecot.narrate.constrain import GrammarConstraint
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+    from codecot.narrate.hf.model import load_model
+
+    tok = load_model(str(tiny_model)).tokenizer
+    constraint = GrammarConstraint(tok, len(tok), max_steps=6)
+    spaces = [t for t in range(len(tok)) if constraint.space_only[t]]
+    assert spaces and not any("\n" in constraint.texts[t] for t in spaces)
+    decoder = Decoder(tok, constraint, [RowSpec("forward", 40, 0)], [0], temperature=0.0)
+    row = decoder.rows[0]
+    for prefix, banned in (("", True), ("So f(4)", False), ("So ", True)):
+        matcher = constraint.matcher("forward", closing=True)
+        ids = tok(prefix, add_special_tokens=False)["input_ids"] if prefix else []
+        if prefix == "So ":
+            ids = tok("So", add_special_tokens=False)["input_ids"] + [spaces[0]]
+        assert matcher.consume_tokens(ids)
+        row.matcher, row.tokens, row.step_start = matcher, list(ids), 0
+        allowed = constraint.masks([matcher])[0]
+        allowed[spaces] = True  # whatever the grammar says, the decoder keeps these out
+        narrowed = decoder._word_bound(row, allowed)
+        assert narrowed is not None and bool(narrowed.any())
+        assert any(bool(narrowed[t]) for t in spaces) is not banned, prefix
+
+
 def test_free_generation_with_a_tiny_random_model_does_not_parse(tiny_model: Path) -> None:
     from lark.exceptions import LarkError
 

@@ -466,3 +466,28 @@ def test_bfloat16_adapter_is_half_the_size_and_close(trained: Any, tiny: dict[st
         rounded = load_adapter(base(), half)(ids).logits
     assert rounded.dtype == torch.float32
     assert (rounded - full).abs().max() < 0.05 * (full - plain).abs().max()
+
+
+def test_init_adapter_goes_on_from_the_saved_weights(trained: Any, tiny: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    """Expert iteration's retraining: ``--init-adapter`` starts from the trained LoRA, so one
+    step lands near it, while one step of a fresh LoRA is far from it (B starts at zero)."""
+    from safetensors.torch import load_file
+
+    from codecot.train.run import run_training
+
+    base = load_file(str(trained.adapter_dir / "adapter_model.safetensors"))
+    more = run_training(_settings(tiny, tmp_path / "more", max_steps=1, learning_rate=1e-6,
+                                  init_adapter=trained.adapter_dir))
+    fresh = run_training(_settings(tiny, tmp_path / "fresh", max_steps=1, learning_rate=1e-6))
+    went_on = load_file(str(more.adapter_dir / "adapter_model.safetensors"))
+    started = load_file(str(fresh.adapter_dir / "adapter_model.safetensors"))
+    assert went_on.keys() == base.keys()
+    b_keys = [k for k in base if "lora_B" in k]
+    assert b_keys and any(base[k].abs().sum() > 0 for k in b_keys)
+    assert all(torch.allclose(went_on[k].float(), base[k].float(), atol=1e-3) for k in b_keys)
+    assert not all(torch.allclose(started[k].float(), base[k].float(), atol=1e-3) for k in b_keys)
+    card = json.loads((more.adapter_dir / "training_card.json").read_text())
+    assert card["init_adapter"] == str(trained.adapter_dir)
+    with pytest.raises(InvalidArgument):
+        _settings(tiny, tmp_path, init_adapter=tmp_path).check()

@@ -102,6 +102,10 @@ class GrammarConstraint:
         self.word_start = torch.tensor([bool(re.match("[\\w\ufffd]", t)) for t in self.texts],
                                        dtype=torch.bool)
         #: tokens that close what a final line has open (see codecot.narrate.hf.closing)
+        #: tokens of spaces alone (no newline): never two in a row, nor at a step's start
+        #: (the grammar ignores such runs, and a weak model can loop on them to the budget)
+        self.space_only = torch.tensor([bool(t) and not t.strip() and "\n" not in t
+                                        for t in self.texts], dtype=torch.bool)
         self.closers = closer_tokens(self.texts) & ~self.word_start
         self.closer_ids = sorted((int(t) for t in torch.nonzero(self.closers).flatten()),
                                  key=lambda t: closer_order(t, self.texts))

@@ -117,8 +117,9 @@ def drop_long_rows(tokenizer: Any, split: DatasetSplit, max_length: int) -> None
 
 def build_trainer(settings: TrainSettings, split: DatasetSplit, *, device: str, dtype: str,
                   threads: int, callbacks: list[Any]) -> BuiltTrainer:
-    """Load the base model, wrap it with a fresh LoRA adapter (seeded) and build the trainer
-    (with ``settings.skip_long``, first drop the rows longer than ``max_length``)."""
+    """Load the base model, wrap it with a fresh LoRA adapter (seeded), or with the trainable
+    adapter of ``settings.init_adapter``, and build the trainer (with ``settings.skip_long``,
+    first drop the rows longer than ``max_length``)."""
     import datasets
     import transformers
     from transformers import PrinterCallback, set_seed
@@ -138,14 +139,21 @@ def build_trainer(settings: TrainSettings, split: DatasetSplit, *, device: str, 
         drop_long_rows(tokenizer, split, settings.max_length)
     held_out = to_dataset(split.held_out) if split.held_out else None
     set_seed(settings.seed)  # the LoRA initialisation must not depend on how the model loaded
+    model, peft_config = loaded.model, lora_config(settings)
+    if settings.init_adapter is not None:
+        from peft import PeftModel
+
+        with quiet_checkpointing_alias():
+            model = PeftModel.from_pretrained(model, str(settings.init_adapter), is_trainable=True)
+        peft_config = None
     with quiet_checkpointing_alias():
         trainer = SFTTrainer(
-            model=loaded.model,
+            model=model,
             args=sft_config(settings, device, dtype, held_out is not None),
             train_dataset=to_dataset(split.train),
             eval_dataset=held_out,
             processing_class=tokenizer,
-            peft_config=lora_config(settings),
+            peft_config=peft_config,
             callbacks=callbacks,
         )
     # Our own callbacks show progress and log; the default printer would print every log dict.

@@ -56,6 +56,10 @@ def train_command(
                                                    "evenly spaced (default: all).")] = None,
     skip_long: Annotated[bool, typer.Option(help="Drop rows longer than --max-length instead of "
                                             "cutting them.")] = False,
+    init_adapter: Annotated[Path | None, typer.Option(help="Go on training this adapter (a "
+                                                      "`codecot train` folder, e.g. for expert "
+                                                      "iteration) instead of a fresh LoRA; its "
+                                                      "LoRA shape is kept.")] = None,
 ) -> None:
     """Fine-tune a LoRA adapter for a narrator on a chat dataset (resumes after a kill)."""
     from codecot.train.card import summary_line
@@ -70,6 +74,6 @@ def train_command(
         target_modules=target_modules, seed=seed, device=device, dtype=dtype, threads=threads,
         save_steps=save_steps, eval_steps=eval_steps, log_file=log_file, restart=restart,
         gradient_checkpointing=gradient_checkpointing, adapter_dtype=adapter_dtype,
-        eval_limit=eval_limit, skip_long=skip_long)
+        eval_limit=eval_limit, skip_long=skip_long, init_adapter=init_adapter)
     result = run_training(settings)
     typer.echo(summary_line(result.card, result.adapter_dir))

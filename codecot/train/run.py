@@ -130,6 +130,7 @@ def run_training(settings: TrainSettings) -> TrainResult:
         "lora": {"r": settings.lora_r, "alpha": settings.lora_alpha,
                  "dropout": settings.lora_dropout,
                  "target_modules": settings.target_modules_value()},
+        "init_adapter": None if settings.init_adapter is None else str(settings.init_adapter),
         "learning_rate": settings.learning_rate,
         "scheduler": "cosine",
         "warmup": settings.warmup,

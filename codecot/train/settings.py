@@ -60,6 +60,8 @@ class TrainSettings:
     adapter_dtype: str = "float32"
     eval_limit: int | None = None
     skip_long: bool = False
+    #: an adapter folder (``codecot train`` output) to go on training instead of a fresh LoRA
+    init_adapter: Path | None = None
 
     def check(self) -> None:
         """Raise :class:`InvalidArgument` for a value out of range."""
@@ -87,6 +89,10 @@ class TrainSettings:
                                   f"{', '.join(ADAPTER_DTYPES)}")
         if self.warmup < 0 or self.eval_steps < 0:
             raise InvalidArgument("--warmup and --eval-steps must not be negative")
+        if self.init_adapter is not None \
+                and not (Path(self.init_adapter) / "adapter_config.json").is_file():
+            raise InvalidArgument(f"--init-adapter {self.init_adapter}: no adapter_config.json "
+                                  f"there (give a `codecot train` output folder)")
 
     def micro_batch_for(self, device: str) -> int:
         """Rows per forward pass on ``device`` (see the class docstring)."""

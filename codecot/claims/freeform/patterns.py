@@ -479,6 +479,21 @@ def _delta(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _one("delta", clause, *out)
 
 
+_VALUE_LIST = r"(?P<vals>@\d+(?:\s*,\s*@\d+)*,?\s+(?:and|then)\s+@\d+)"
+
+
+@pattern(r"^" + _SUBJECT + r"\s+(?:takes|took|will\s+take|goes\s+through|went\s+through|runs\s+through|"
+         r"steps\s+through)\s+(?:on\s+)?(?:the\s+)?(?:values?\s+)?" + _VALUE_LIST + r"\s*(?:in\s+turn)?$")
+def _takes_values(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``i takes the values 0, 1 and 2``: one state statement per value, in order."""
+    target = clause.subject(m.group("subj"))
+    values = [clause.value(tok) for tok in re.findall(ATOM, m.group("vals"))]
+    if not isinstance(target, E.Name) or any(v is None or E.free_names(v) for v in values):
+        return None
+    return [Statement("state", ((M.StateClaim(target=target, chain=(v,)),),), clause.raw)
+            for v in values if v is not None]
+
+
 @pattern(r"^(?P<item>@\d+|[^\W\d]\w*)\s+(?:is|gets)\s+(?:appended|added)\s+to\s+"
          r"(?:the\s+(?:end\s+of\s+(?:the\s+)?)?(?:list\s+)?)?(?P<target>@\d+|[^\W\d]\w*)")
 def _append(clause: Clause, m: re.Match[str]) -> list[Statement] | None:

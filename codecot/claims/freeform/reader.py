@@ -24,13 +24,18 @@ _EMPHASIS = re.compile(r"\*\*|__")
 _JOINTS = re.compile(
     r",?\s+so\s+(?=\S)|;\s+|,\s+and\s+then\s+|\s+and\s+then\s+|,\s+then\s+|,\s+which\s+means\s+(?:that\s+)?|"
     r",\s+meaning\s+(?:that\s+)?|,\s+and\s+(?=(?:the|we|it|@|[^\W\d]\w*\s+(?:is|becomes|=))\b)|"
-    r"\s+and\s+(?=@\d+\s*(?:[,.;]|$|is\b|becomes\b|stays\b|remains\b|equals\b|keeps\b|has\b|holds\b|"
+    r"(?<!,\s@\d)(?<!,\s@\d\d)\s+and\s+(?=@\d+\s*(?:[,.;]|$))|"  # not a list's last item: "@1, @2 and @3"
+    r"\s+and\s+(?=@\d+\s*(?:is\b|becomes\b|stays\b|remains\b|equals\b|keeps\b|has\b|holds\b|"
     r"contains\b|=))|,\s+and\s+(?=[^\W\d]\w*\s*(?:[-+*/%]|//)?=(?!=))|"
     r",?\s+and\s+(?=[^\W\d]\w*\s+(?:is|becomes|stays|remains|equals|starts|has|gets|must|should|needs|"
     r"cannot|can)\b)|"
     r",?\s+and\s+(?=the\s+(?:loop|function|condition|result|output|answer|while|for)\b)|"
     r",\s+thus\s+|,\s+therefore\s+|,\s+hence\s+|\s+because\s+|\s+since\s+|:\s+(?=\S)|"
     r",\s+(?=where\s+@)|,\s+while\s+(?=\S)", re.I)
+#: "since it is the last match, the function returns 4": a reason before the return (not a
+#: "for x = 3, ..." binding, which stays the return's context)
+_RETURN_JOINT = re.compile(
+    r",\s+(?=the\s+function\s+(?:then\s+|now\s+|finally\s+)?(?:returns|will\s+return)\b)", re.I)
 
 
 def read_freeform(text: str, direction: str = "forward") -> Reading:
@@ -113,7 +118,9 @@ def _answer_clause(inner: str, direction: str) -> str:
 
 def _clauses(text: str) -> list[str]:
     """The clauses of a protected sentence (placeholders hold no joints, so no quoting)."""
-    parts = _JOINTS.split(text)
+    parts = [q for part in _JOINTS.split(text)
+             for q in ([part] if part.lstrip().lower().startswith("for ")
+                       else _RETURN_JOINT.split(part))]
     return [p for p in (x.strip() for x in parts) if p]
 
 

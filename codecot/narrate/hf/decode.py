@@ -291,10 +291,15 @@ class Decoder:
 
     def _word_bound(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
         """``allowed`` without tokens that would glue a word onto a keyword just written (the
-        parser's lexer would read the two as one name)."""
-        if allowed is None or self.constraint is None or len(row.tokens) == row.step_start:
+        parser's lexer would read the two as one name), and without a token of spaces alone
+        at a step's start or after a token that ends in a space."""
+        if allowed is None or self.constraint is None:
             return allowed
         texts = self.constraint.texts
+        if len(row.tokens) == row.step_start or texts[row.tokens[-1]][-1:].isspace():
+            allowed = C.narrow(allowed, ~self.constraint.space_only)[0]
+        if len(row.tokens) == row.step_start:
+            return allowed
         if not ends_in_keyword("".join(texts[t] for t in row.tokens[row.step_start:])):
             return allowed
         return C.narrow(allowed, ~self.constraint.word_start)[0]
