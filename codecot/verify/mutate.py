@@ -31,23 +31,24 @@ from codecot.trace.values import decode, same_value
 OPERATORS = ("off_by_one", "wrong_element", "stale_value", "other_variable", "wrong_branch",
              "wrong_loop_count", "skipped_update", "swapped_steps", "wrong_line", "wrong_answer")
 
-_MISSING = object()
+MISSING = object()
 
 
 def _lit(expr: E.Expr) -> Any:
     try:
         return evaluate(expr, {})
     except Exception:
-        return _MISSING
+        return MISSING
 
 
-def _val(rep: str | None) -> Any:
+def decoded_value(rep: str | None) -> Any:
+    """The value a trace representation holds (:data:`MISSING` when it has none)."""
     if rep is None or rep.startswith("<"):
-        return _MISSING
+        return MISSING
     try:
         return decode(rep)
     except (ValueError, SyntaxError):
-        return _MISSING
+        return MISSING
 
 
 class _Certifier:
@@ -55,7 +56,7 @@ class _Certifier:
 
     def __init__(self, trace: dict[str, Any]) -> None:
         self.view = TraceView(trace)
-        self.output = _val(trace.get("output"))
+        self.output = decoded_value(trace.get("output"))
 
     def line_points(self, line: int | None, iteration: int | None) -> list[Point]:
         return [p for p in self.view.points if p.kind == "line" and (line is None or p.line == line)
@@ -64,8 +65,8 @@ class _Certifier:
     def state_wrong(self, name: str, value: Any, line: int | None, iteration: int | None) -> bool:
         """True when no line event at (line, iteration) has ``name == value``."""
         for p in self.line_points(line, iteration):
-            actual = _val(p.vars.get(name, self.view.globals.get(name)))
-            if actual is _MISSING or same_value(actual, value):
+            actual = decoded_value(p.vars.get(name, self.view.globals.get(name)))
+            if actual is MISSING or same_value(actual, value):
                 return False
         return True
 
@@ -77,8 +78,8 @@ class _Certifier:
                 head = self.view.points[p.pos - 1] if p.pos else None
                 states = [p.vars] + ([head.before.vars] if head and head.before else [])
                 for state in states:
-                    actual = _val(state.get(name))
-                    if actual is _MISSING or same_value(actual, value):
+                    actual = decoded_value(state.get(name))
+                    if actual is MISSING or same_value(actual, value):
                         return False
         return True
 
@@ -235,8 +236,8 @@ class Mutator(Operators):
             if not points:
                 continue
             for other, rep in points[0].vars.items():
-                v = _val(rep)
-                if other == c.target.id or v is _MISSING:
+                v = decoded_value(rep)
+                if other == c.target.id or v is MISSING:
                     continue
                 if self.cert.state_wrong(c.target.id, v, c.line, c.iteration):
                     mutated = _with_value(c, v)
@@ -285,7 +286,7 @@ class Mutator(Operators):
         for j, i, stale in options:
             c = self.claims[i]
             assert isinstance(c, M.StateClaim) and isinstance(c.target, E.Name)
-            if stale is _MISSING or not self.cert.state_wrong(c.target.id, stale, c.line, c.iteration):
+            if stale is MISSING or not self.cert.state_wrong(c.target.id, stale, c.line, c.iteration):
                 continue
             mutated = _with_value(c, stale)
             if mutated is None:
@@ -321,7 +322,7 @@ class Mutator(Operators):
             c = self.claims[i]
             assert isinstance(c, M.StateClaim)
             v = _lit(c.chain[-1])
-            if c.line is None or not isinstance(c.target, E.Name) or v is _MISSING:
+            if c.line is None or not isinstance(c.target, E.Name) or v is MISSING:
                 continue
             for new_line in self._pick([ln for ln in lines_run if ln != c.line]):
                 if self.cert.state_wrong(c.target.id, v, new_line, c.iteration):
@@ -331,7 +332,7 @@ class Mutator(Operators):
 
     def wrong_answer(self) -> Iterator[dict[str, Any]]:
         for i, c in enumerate(self.claims):
-            if isinstance(c, M.AnswerClaim) and self.cert.output is not _MISSING:
+            if isinstance(c, M.AnswerClaim) and self.cert.output is not MISSING:
                 for new in different_values(self.cert.output, self.rng):
                     if not same_value(new, self.cert.output):
                         mutated = _with_value(c, new)

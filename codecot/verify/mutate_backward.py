@@ -36,9 +36,9 @@ from codecot.claims.parse import StepParseError, parse_rationale
 from codecot.claims.pyexpr import value_to_expr
 from codecot.claims.reference import evaluate
 from codecot.claims.render import render_claim, render_expr
-from codecot.trace.values import decode, same_value
+from codecot.trace.values import same_value
 from codecot.verify.backward import is_literal
-from codecot.verify.mutate import Operators, different_values
+from codecot.verify.mutate import MISSING, Operators, decoded_value, different_values
 
 BACKWARD_OPERATORS = ("overclaimed_necessity", "wrong_necessity", "wrong_goal",
                       "wrong_final_input", "lying_check")
@@ -49,26 +49,14 @@ Runner = Callable[[list[str]], list[dict[str, Any]]]
 #: most alternative inputs tried when looking for a counterexample to an over-claimed necessity
 MAX_ALTERNATIVES = 24
 
-_MISSING = object()
-
-
-def _decoded(rep: str | None) -> Any:
-    if rep is None or rep.startswith("<"):
-        return _MISSING
-    try:
-        return decode(rep)
-    except (ValueError, SyntaxError):
-        return _MISSING
-
-
 def _literal(expr: E.Expr) -> Any:
-    """The value a literal expression writes (``_MISSING`` for anything else, e.g. ``abs``)."""
+    """The value a literal expression writes (``MISSING`` for anything else, e.g. ``abs``)."""
     if not is_literal(expr):
-        return _MISSING
+        return MISSING
     try:
         return evaluate(expr, {})
     except Exception:
-        return _MISSING
+        return MISSING
 
 
 def alternatives(value: Any, rng: random.Random) -> list[Any]:
@@ -105,8 +93,8 @@ class BackwardMutator(Operators):
         self.claims: list[M.Claim] = [s for s in steps if not isinstance(s, StepParseError)]
         self.trace = trace
         self.output = output
-        self.output_value = _decoded(output)
-        self.args: dict[str, Any] = {k: _decoded(v) for k, v in (trace.get("args") or {}).items()}
+        self.output_value = decoded_value(output)
+        self.args: dict[str, Any] = {k: decoded_value(v) for k, v in (trace.get("args") or {}).items()}
         self.run = run
         self.rng = random.Random(f"{seed}:{rationale.get('id')}:backward")
 
@@ -118,15 +106,15 @@ class BackwardMutator(Operators):
         got = trace.get("output")
         if got == self.output:
             return True
-        value = _decoded(got)
-        return value is not _MISSING and same_value(value, self.output_value)
+        value = decoded_value(got)
+        return value is not MISSING and same_value(value, self.output_value)
 
     def _source(self, values: list[Any]) -> str:
         return ", ".join(render_expr(value_to_expr(v)) for v in values)
 
     def _holds_on_known_input(self, condition: E.Expr) -> bool | None:
         """The condition's truth at the known input (plain Python), None if it cannot say."""
-        if any(v is _MISSING for v in self.args.values()):
+        if any(v is MISSING for v in self.args.values()):
             return None
         try:
             return bool(evaluate(condition, dict(self.args)))
@@ -151,7 +139,7 @@ class BackwardMutator(Operators):
         """``(subject, value)`` of ``subject == <literal>``."""
         if isinstance(condition, E.Compare) and condition.ops == ("==",):
             value = _literal(condition.comparators[0])
-            if value is not _MISSING:
+            if value is not MISSING:
                 return condition.left, value
         return None
 
@@ -171,7 +159,7 @@ class BackwardMutator(Operators):
             earlier = any(isinstance(x, M.ConditionOnInputClaim) and x.modality is M.Modality.CHOICE
                           for x in self.claims[:i])
             known = [self.args[p] for p in params]
-            if any(k is _MISSING for k in known):
+            if any(k is MISSING for k in known):
                 return  # an argument without a literal value (a function): no other input to write
             candidates = alternatives(value, self.rng)[:MAX_ALTERNATIVES]
             # the other parameters keep their known values: the earlier choices are honoured
@@ -204,10 +192,10 @@ class BackwardMutator(Operators):
                     return
 
     def wrong_goal(self) -> Iterator[dict[str, Any]]:
-        returned = _decoded(self._returned())
+        returned = decoded_value(self._returned())
         for i, c in enumerate(self.claims):
             if (isinstance(c, M.ConditionOnInputClaim) and c.line is not None
-                    and returned is not _MISSING):
+                    and returned is not MISSING):
                 eq = self._equality(c.condition)
                 if eq is None or not same_value(eq[1], returned):
                     continue
@@ -218,7 +206,7 @@ class BackwardMutator(Operators):
                                          f"returned value {new!r}")
                         return
         for i, c in enumerate(self.claims):
-            if isinstance(c, M.GoalClaim) and self.output_value is not _MISSING:
+            if isinstance(c, M.GoalClaim) and self.output_value is not MISSING:
                 for new in different_values(self.output_value, self.rng):
                     yield self._emit("wrong_goal", i, dataclasses.replace(c, value=value_to_expr(new)),
                                      f"goal {new!r}")
@@ -233,7 +221,7 @@ class BackwardMutator(Operators):
     def _other_input(self, args: tuple[E.Expr, ...]) -> tuple[tuple[E.Expr, ...], str] | None:
         """``args`` with one argument changed so that the new input does not give the output."""
         values = [_literal(a) for a in args]
-        if not values or any(v is _MISSING for v in values):
+        if not values or any(v is MISSING for v in values):
             return None
         options: list[list[Any]] = []
         for k in self._pick(list(range(len(values)))):

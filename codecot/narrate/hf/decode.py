@@ -9,7 +9,8 @@ key/value cache.  Rows proceed independently:
 * **Grammar.**  Each row's llguidance matcher gives the tokens allowed next
   (:meth:`~codecot.narrate.constrain.GrammarConstraint.masks`, computed on a background thread
   while the model runs); a row ends when its final step is complete (end-of-sequence is
-  allowed only there).
+  allowed only there).  No word may be glued onto a keyword, and no token of spaces alone may
+  start a step or follow a space (:meth:`Decoder._word_bound`).
 * **Closing.**  A row's budget is ``max_new_tokens`` kept tokens (end-of-sequence included) and
   its *reserve* the tokens its final line may need.  Once fewer than ``reserve`` tokens remain,
   a middle step being written ends as soon as the grammar allows (only step-ending tokens are
