@@ -113,3 +113,19 @@ def test_backward_template_names_every_identifier(factory: Any, names: str, code
     traces = [None if s is None else trace_in_process(code, s, "f", id="k") for s in p.inputs]
     out = verdict_record(p, traces, backward=factory)
     assert out["accepted"], _bad(out)
+
+
+def test_a_necessity_after_so_guards_a_keyword_subject() -> None:
+    """``So the must satisfy x and the.`` did not parse (found by the round-trip property test):
+    after ``So`` the subject ``the`` is written ``(the)``."""
+    from codecot.claims import expr as E
+    from codecot.claims import model as M
+    from codecot.claims import parse_step
+    from codecot.claims.render import render_claim
+
+    claim = M.ConditionOnInputClaim(condition=E.BoolOp("and", (E.Name("x"), E.Name("the"))),
+                                    modality=M.Modality.NECESSARY)
+    texts = {render_claim(claim, variant=v) for v in range(4)}
+    assert "So (the) must satisfy x and the." in texts
+    for text in texts:
+        assert parse_step(text).condition == claim.condition, text

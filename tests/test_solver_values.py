@@ -221,3 +221,19 @@ def test_simplified_truth_decides_ground_terms_only() -> None:
     # simplify does not reason: unsatisfiable or valid but non-ground terms stay undecided
     assert raw.simplified_truth(z3.And(n > 0, n < 0)) is None
     assert raw.simplified_truth(z3.Length(s) >= 0) is None
+
+
+def test_symbolic_list_equals_a_list_holding_none_item_by_item() -> None:
+    """``got == ['a', None]`` with ``got`` a symbolic list[str] of known length: decided item by
+    item (a str never equals None) instead of refused; the backward engine used to fail on it."""
+    xs = fresh("xs", "list[str]", length=2)
+    with_none = encode(["a", None])
+    eq, _ = equal(xs, with_none)
+    assert check_sat([to_term(eq)], symbols={"xs": xs}).truth is Truth.FALSE  # never equal
+    shorter, _ = equal(fresh("ys", "list[str]", length=1), with_none)
+    assert check_sat([to_term(shorter)], symbols={}).truth is Truth.FALSE
+    assert equal(encode(["a", None]), encode(["a", None]))[0] is True
+    assert equal(encode(["a", None]), encode(("a", None)))[0] is False  # a list is no tuple
+    same_strs, _ = equal(xs, encode(["a", "b"]))
+    d = check_sat([to_term(same_strs)], symbols={"xs": xs})
+    assert d.truth is Truth.TRUE and d.model["xs"] == ["a", "b"]  # type: ignore[index]

@@ -493,10 +493,11 @@ def _satisfy_subject(cond: Expr) -> Expr:
     return Name(names[0]) if names else cond
 
 
-def _relations(cond: Expr, bare: bool) -> list[str]:
+def _relations(cond: Expr, bare: bool, after: frozenset[str] = frozenset()) -> list[str]:
     """``SUBJECT must ...`` sentences (``bare`` when it opens the step, so the subject is
-    guarded against step-start keywords)."""
-    subject: Callable[[Expr], str] = _subject if bare else _slot
+    guarded against step-start keywords; else against the ``after`` words, those the parser
+    reads as keywords after the word before it, ``So``)."""
+    subject: Callable[[Expr], str] = _subject if bare else (lambda e: _slot(e, after))
     cmp = _simple_compare(cond)
     out: list[str] = []
     if cmp is not None and cmp.ops[0] in _MUST_FORMS:
@@ -537,7 +538,7 @@ def _requirement(c: ConditionOnInputClaim, v: int) -> list[str]:
         return [f"{head}Then {r}" for r in rels] + [f"{head}Given these choices, {rels[0]}"]
     if c.modality is Modality.NECESSARY:
         return [head + r for r in _relations(c.condition, bare=True)] + [
-            f"{head}So {r}" for r in _relations(c.condition, bare=False)[:1]]
+            f"{head}So {r}" for r in _relations(c.condition, bare=False, after=AFTER_SO_WORDS)[:1]]
     raise ValueError("a requirement claim is 'must', 'then-must' or 'let'")
 
 

@@ -23,6 +23,7 @@ from codecot.solver.values import (
     Guard,
     SymValue,
     concrete_value,
+    encode,
     from_elem_term,
     literal_bool,
     new_guard,
@@ -290,6 +291,8 @@ def equal(a: SymValue, b: SymValue) -> tuple[BoolTerm, list[Guard]]:
     if (ka == "bytes") != (kb == "bytes") and (ka in _ENCODABLE or kb in _ENCODABLE):
         return False, []  # bytes equal no str, number, list or tuple
     if not (encodable(a.type) and encodable(b.type)):
+        if ka in _CONTAINERS and kb in _CONTAINERS:
+            return _container_equal(a, b)
         return _fold_compare("==", a, b), []
     if ka != kb:
         return False, []  # str, list, tuple and numbers never compare equal across kinds
@@ -315,6 +318,28 @@ def equal(a: SymValue, b: SymValue) -> tuple[BoolTerm, list[Guard]]:
     if len(xs) != len(ys):
         return False, []
     return _all_equal(tuple(xs), tuple(ys))
+
+
+def _container_equal(a: SymValue, b: SymValue) -> tuple[BoolTerm, list[Guard]]:
+    """``a == b`` for lists or tuples of which one has no term form (``[x, None]`` against a
+    symbolic ``list[str]``): item by item when both lengths are known, each known item with its
+    own type."""
+    if a.type.kind != b.type.kind:
+        return False, []  # a list never equals a tuple
+    if a.py is not MISSING and b.py is not MISSING:
+        return _fold_compare("==", a, b), []
+    xs, ys = _items_of(a), _items_of(b)
+    if xs is None or ys is None:
+        raise Unsupported(f"comparison of symbolic {a.type} and {b.type}")
+    if len(xs) != len(ys):
+        return False, []
+    return _all_equal(tuple(xs), tuple(ys))
+
+
+def _items_of(v: SymValue) -> list[SymValue] | None:
+    if v.py is not MISSING:
+        return [encode(x) for x in v.py]
+    return seq_items(v)
 
 
 def _length_zero(v: SymValue, other_empty: bool) -> tuple[BoolTerm, list[Guard]]:
