@@ -312,12 +312,8 @@ def equal(a: SymValue, b: SymValue) -> tuple[BoolTerm, list[Guard]]:
         return _length_zero(a, not b.py)
     if ta == tb and structural(ta):
         return a.term == b.term, []
-    xs, ys = seq_items(a), seq_items(b)
-    if xs is None or ys is None:
-        raise Unsupported(f"element-wise equality of {ta} and {tb} needs known lengths")
-    if len(xs) != len(ys):
-        return False, []
-    return _all_equal(tuple(xs), tuple(ys))
+    return _itemwise_equal(seq_items(a), seq_items(b),
+                           f"element-wise equality of {ta} and {tb} needs known lengths")
 
 
 def _container_equal(a: SymValue, b: SymValue) -> tuple[BoolTerm, list[Guard]]:
@@ -326,11 +322,16 @@ def _container_equal(a: SymValue, b: SymValue) -> tuple[BoolTerm, list[Guard]]:
     own type."""
     if a.type.kind != b.type.kind:
         return False, []  # a list never equals a tuple
-    if a.py is not MISSING and b.py is not MISSING:
-        return _fold_compare("==", a, b), []
-    xs, ys = _items_of(a), _items_of(b)
+    return _itemwise_equal(_items_of(a), _items_of(b),
+                           f"comparison of symbolic {a.type} and {b.type}")
+
+
+def _itemwise_equal(xs: list[SymValue] | None, ys: list[SymValue] | None,
+                    unknown: str) -> tuple[BoolTerm, list[Guard]]:
+    """Sequences equal item by item; :class:`Unsupported` (``unknown``) when a length is
+    unknown."""
     if xs is None or ys is None:
-        raise Unsupported(f"comparison of symbolic {a.type} and {b.type}")
+        raise Unsupported(unknown)
     if len(xs) != len(ys):
         return False, []
     return _all_equal(tuple(xs), tuple(ys))

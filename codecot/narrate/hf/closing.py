@@ -112,38 +112,30 @@ def shortest_close(matcher: Any, candidates: Sequence[int],
     if depth < 1 or matcher.is_accepting():
         return [], 0
 
+    def after(token: int, left: int) -> bool:
+        """Whether ``token`` is allowed and the matcher may then end within ``left`` more."""
+        if matcher.try_consume_tokens([token]) != 1:
+            return False
+        consumed[0] += 1
+        found = reaches(left)
+        matcher.rollback(1)
+        return found
+
     def reaches(left: int) -> bool:
         if matcher.is_accepting():
             return True
         if left <= 0 or consumed[0] >= CLOSE_NODES:
             return False
-        for token in candidates:
-            if matcher.try_consume_tokens([token]) == 1:
-                consumed[0] += 1
-                found = reaches(left - 1)
-                matcher.rollback(1)
-                if found:
-                    return True
-        return False
+        return any(after(token, left - 1) for token in candidates)
 
     for length in range(1, depth + 1):
-        firsts = []
-        for token in candidates:
-            if matcher.try_consume_tokens([token]) == 1:
-                consumed[0] += 1
-                if reaches(length - 1):
-                    firsts.append(token)
-                matcher.rollback(1)
+        firsts = [token for token in candidates if after(token, length - 1)]
         if firsts:
             return firsts, length
         if consumed[0] >= CLOSE_NODES:
             break
     consumed[0] = 0  # no shortest sequence found in time: the first one depth-first
     for token in candidates:
-        if matcher.try_consume_tokens([token]) == 1:
-            consumed[0] += 1
-            found = reaches(depth - 1)
-            matcher.rollback(1)
-            if found:
-                return [token], depth
+        if after(token, depth - 1):
+            return [token], depth
     return [], 0

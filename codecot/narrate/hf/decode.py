@@ -297,9 +297,10 @@ class Decoder:
         if allowed is None or self.constraint is None:
             return allowed
         texts = self.constraint.texts
-        if len(row.tokens) == row.step_start or texts[row.tokens[-1]][-1:].isspace():
+        at_start = len(row.tokens) == row.step_start
+        if at_start or texts[row.tokens[-1]][-1:].isspace():
             allowed = C.narrow(allowed, ~self.constraint.space_only)[0]
-        if len(row.tokens) == row.step_start:
+        if at_start:
             return allowed
         if not ends_in_keyword("".join(texts[t] for t in row.tokens[row.step_start:])):
             return allowed

@@ -153,7 +153,6 @@ class HFNarrator:
         out: list[Rationale | NarrationError | None] = [None] * len(items)
         prompts: list[tuple[int, str]] = []
         order: dict[int, tuple[str, int]] = {}
-        lengths: dict[int, int] = {}  # prompt tokens per item
         for i, (record, trace, direction) in enumerate(items):
             if direction not in DIRECTIONS:
                 out[i] = NarrationError(f"unknown direction {direction!r}")
@@ -163,7 +162,6 @@ class HFNarrator:
                 prompt, context = self.prompt_and_context(record, trace, direction)
                 prompts.append((i, prompt))
                 order[i] = self.batch_key(prompt, context)
-                lengths[i] = order[i][1]
         prompts.sort(key=lambda p: order[p[0]])
         for start in range(0, len(prompts), s.batch_size):
             batch = prompts[start:start + s.batch_size]
@@ -184,7 +182,7 @@ class HFNarrator:
                            "constrained": s.constrain, "new_tokens": gen.tokens,
                            "finished": gen.finished, "temperature": s.temperature,
                            "seed": s.seed, "closed_early": gen.closed_early,
-                           "guided": s.guided, "prompt_tokens": lengths[i],
+                           "guided": s.guided, "prompt_tokens": order[i][1],
                            **({"resamples": list(gen.resamples)} if s.guided else {})})
             if on_done is not None:
                 on_done(len(batch))
