@@ -9,11 +9,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from codecot.sandbox import InvalidLimits, Limits, SandboxError, SandboxPool
-from codecot.sandbox.pool import cap_output
+from codecot.sandbox.pool import DIR_PREFIX, OWNER_FILE, cap_output, sweep_stale_dirs
 from codecot.sandbox.tasks import evaluate_arguments, exec_call
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=4, memory_mb=512, output_chars=200)
@@ -247,14 +248,19 @@ def test_workers_die_with_the_pool_process() -> None:
         "import time\n"
         "from codecot.sandbox import SandboxPool\n"
         "p = SandboxPool(jobs=1)\n"
-        "print(p.worker_pids()[0], flush=True)\n"
+        "print(p.worker_pids()[0], p.base_dir, flush=True)\n"
         "time.sleep(60)\n"
     )
     owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert owner.stdout is not None
-    worker = int(owner.stdout.readline())
+    pid_text, base_dir = owner.stdout.readline().split()
+    worker = int(pid_text)
     owner.kill()
     owner.wait()
+    # The killed owner left its directory behind; the next sweep removes it.
+    assert os.path.isdir(base_dir)
+    assert base_dir in sweep_stale_dirs(os.path.dirname(base_dir))
+    assert not os.path.exists(base_dir)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         try:
@@ -325,3 +331,29 @@ def test_compact_decoder_matches_json_loads() -> None:
     for bad in [b"{", b'{"a": 1} x', b"", b"\xff"]:
         with pytest.raises(ValueError):
             decode(bad)
+
+
+def test_sweep_removes_only_directories_of_dead_owners(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    layout = {"dead": str(dead.pid), "alive": str(os.getpid()), "no-owner": None}
+    for name, pid in layout.items():
+        folder = tmp_path / (DIR_PREFIX + name)
+        folder.mkdir()
+        if pid is not None:
+            (folder / OWNER_FILE).write_text(pid)
+    (tmp_path / "unrelated").mkdir()
+    (tmp_path / "unrelated" / OWNER_FILE).write_text(str(dead.pid))
+    removed = sweep_stale_dirs(str(tmp_path))
+    assert removed == [str(tmp_path / (DIR_PREFIX + "dead"))]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [DIR_PREFIX + "alive", DIR_PREFIX + "no-owner", "unrelated"]
+    )
+
+
+def test_pool_directory_names_its_owner() -> None:
+    with SandboxPool(jobs=1) as p:
+        owner = Path(p.base_dir, OWNER_FILE).read_text()
+        assert int(owner) == os.getpid()
+        assert p.base_dir not in sweep_stale_dirs(os.path.dirname(p.base_dir))
+        assert os.path.isdir(p.base_dir)

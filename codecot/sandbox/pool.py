@@ -56,6 +56,47 @@ LANDLOCK_ENV = "CODECOT_LANDLOCK"
 LANDLOCK_MODES = ("once", "per-child", "off")
 _WARNED: set[str] = set()
 
+DIR_PREFIX = "codecot-sandbox-"
+OWNER_FILE = "owner.pid"
+"""In each pool's directory: the process id of the pool's owner, so that a later pool can
+remove the directory of an owner that was killed before it could close its pool."""
+_SWEPT = False
+
+
+def _owner_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_dirs(root: str | None = None) -> list[str]:
+    """Remove pool directories under `root` (the temp dir) whose owner process is gone.
+
+    Only directories with an owner file naming a process that no longer exists are removed;
+    returns their paths."""
+    root = root or tempfile.gettempdir()
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(DIR_PREFIX):
+            continue
+        try:
+            with open(os.path.join(entry.path, OWNER_FILE)) as owner:
+                pid = int(owner.read().strip())
+        except (OSError, ValueError):
+            continue
+        if pid != os.getpid() and not _owner_alive(pid):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    return removed
+
 
 def _payload_hook(task: str) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
     """The task module's `prepare_payload`, if it can be imported and has one."""
@@ -149,7 +190,13 @@ class SandboxPool:
         self.limits = limits
         self.task = task
         self.preload = tuple(preload)
-        self.base_dir = tempfile.mkdtemp(prefix="codecot-sandbox-")
+        global _SWEPT
+        if not _SWEPT:
+            _SWEPT = True
+            sweep_stale_dirs()
+        self.base_dir = tempfile.mkdtemp(prefix=DIR_PREFIX)
+        with open(os.path.join(self.base_dir, OWNER_FILE), "w") as owner:
+            owner.write(str(os.getpid()))
         self.restarts = 0
         self._serial = 0
         self._closed = False
