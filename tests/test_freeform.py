@@ -222,3 +222,70 @@ def test_a_return_after_a_reason_is_read() -> None:
     # a binding before the return stays its context: nothing is read from "for n = 2" alone
     bound = check(LOOP, "2", "For `n = 2`, the function returns `[0, 2]`.")
     assert [s["kind"] for s in bound["steps"]].count("return") == 1
+
+
+KEEP = ("def f(nums):\n    out = []\n    seen = set()\n    for n in nums:\n        seen.add(n)\n"
+        "        if n % 2 == 1:\n            out.append(n)\n    return out\n")
+
+
+@pytest.mark.parametrize(("true_text", "false_text", "detail"), [
+    # the iteration named; the one list appended to found in the code
+    ("**Iteration 2**:\n- `n` is `2`, so nothing is appended.",
+     "**Iteration 1**:\n- `n` is `1`, so nothing is appended.", "out grows from [] to [1]"),
+    # no iteration named: the rest of the iteration the previous statement is in
+    ("`n` is `4`. It is even, so the loop skips the append.",
+     "`n` is `3`. It is odd, so the loop skips the append.", "grows from [1] to [1, 3]"),
+    ("**Iteration 3**:\n- `n` is `3`.\n- `2` is not appended to `out`.",
+     "**Iteration 3**:\n- `n` is `3`.\n- `3` is not appended to `out`.", "to [1, 3]"),
+])
+def test_nothing_appended_is_checked_over_one_iteration(true_text: str, false_text: str,
+                                                          detail: str) -> None:
+    good = check(KEEP, "[1, 2, 3, 4]", true_text)
+    assert [s["kind"] for s in good["steps"]].count("append") == 1
+    assert all(v == "verified" for v in verdicts(good)), good["steps"]
+    bad = check(KEEP, "[1, 2, 3, 4]", false_text)
+    refuted = [s for s in bad["steps"] if s["verdict"] == "refuted"]
+    assert [s["kind"] for s in refuted] == ["append"] and detail in refuted[0]["detail"], bad["steps"]
+
+
+def test_nothing_appended_is_unknown_where_the_collection_or_iteration_is_unclear() -> None:
+    two = KEEP.replace("seen.add(n)", "seen.append(n)").replace("seen = set()", "seen = []")
+    out = check(two, "[1, 2]", "**Iteration 2**:\n- `n` is `2`, so nothing is appended.")
+    assert verdicts(out) == ["verified", "unknown"] and "not clear" in out["steps"][1]["detail"]
+    # 'added' covers sets: seen.add(n) runs in every iteration
+    added = check(KEEP, "[1, 2]", "**Iteration 2**:\n- `n` is `2`, so nothing is added to `seen`.")
+    assert verdicts(added) == ["verified", "refuted"]
+    unplaced = check(KEEP, "[1, 2]", "Nothing is appended.")
+    assert verdicts(unplaced) == ["unknown"]
+
+
+def test_the_check_names_the_next_if_and_a_match_in_another_iteration_is_refuted() -> None:
+    right = check(KEEP, "[1, 2, 3]", "**Iteration 2**:\n- `n` is `2`, so the check is `False`.")
+    assert verdicts(right) == ["verified", "verified"]
+    # iteration 2 is confirmed by `n` is `2`; the if is False only in iteration 2, not in 3
+    wrong = check(KEEP, "[1, 2, 3]", "**Iteration 3**:\n- `n` is `3`, so the check is `False`.")
+    assert verdicts(wrong) == ["verified", "refuted"]
+    assert "only in another iteration" in wrong["steps"][1]["detail"]
+    # without a statement confirming the iteration, a match elsewhere leaves it unknown
+    alone = check(KEEP, "[1, 2, 3]", "**Iteration 3**:\n- The check is `False`.")
+    assert verdicts(alone) == ["unknown"]
+
+
+@pytest.mark.parametrize(("true_text", "false_text"), [
+    ("The last element of `nums` is `4`.", "The last element of `nums` is `3`."),
+    ('The second character of "abc" is \'b\'.', 'The second character of "abc" is \'c\'.'),
+    ("`nums.index(3)` looks for the first 3, which is at index 2.",
+     "`nums.index(3)` looks for the first 3, which is at index 1."),
+    ("`range(1, 7, 2)` produces the values 1, 3 and 5.", "`range(1, 7, 2)` produces the values 1, 3 and 7."),
+    ("`zip(nums, nums)` gives the pairs `(1, 1)`, `(2, 2)`, `(3, 3)` and `(4, 4)`.",
+     "`zip(nums, nums)` gives the pairs `(1, 1)`, `(2, 2)` and `(3, 3)`."),
+    ("f is called with nums = [1, 2, 3, 4], which contains 2 once.",
+     "f is called with nums = [1, 2, 3, 4], which contains 2 twice."),
+    ("The function returns the list `out`, which is `[1, 3]`.",
+     "The function returns the list `out`, which is `[1, 2]`."),
+])
+def test_positions_searches_enumerations_and_relative_clauses(true_text: str, false_text: str) -> None:
+    good = check(KEEP, "[1, 2, 3, 4]", true_text)
+    assert good["steps"] and all(v == "verified" for v in verdicts(good)), good["steps"]
+    bad = check(KEEP, "[1, 2, 3, 4]", false_text)
+    assert "refuted" in verdicts(bad), bad["steps"]

@@ -23,6 +23,7 @@ entry call and the final output are facts about the whole run.  Backward stateme
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ from codecot.claims.freeform.model import (
     BranchClaim,
     DeltaClaim,
     FreeCallClaim,
+    NothingAddedClaim,
     OutputClaim,
     Statement,
 )
@@ -85,6 +87,7 @@ class FreeChecker:
         self.trace = trace
         self.entry = entry
         self.cursor = 0
+        self.code = code
         self.untraced = untraced_names(code)
         self.params = list((trace.get("args") or {}).keys())
         self.backward = backward
@@ -118,6 +121,8 @@ class FreeChecker:
             return self._event(st, first)
         if isinstance(first, M.CallResultClaim):
             return self._call_result(first)
+        if isinstance(first, NothingAddedClaim):
+            return self._nothing_added(st, first)
         return self._moments(st)
 
     # -- statements that need no moment ----------------------------------------------------------
@@ -271,6 +276,59 @@ class FreeChecker:
         return Verdict.REFUTED, (f"{_describe(failing, applicable[-1], self)} (at the end of iteration "
                                  f"{st.iteration}; it holds only in another iteration)")
 
+    def _nothing_added(self, st: Statement, claim: NothingAddedClaim) -> Outcome:
+        """``nothing is appended``: decided over one loop iteration, from the collection's
+        length before and after each line of it.  The iteration is the one the sentence names
+        (or where its bindings hold); without one, the rest of the iteration that the previous
+        statement was placed in."""
+        target = claim.target if claim.target is not None else _append_target(self.code, claim.word)
+        if target is None:
+            return Verdict.UNKNOWN, "which collection is meant is not clear"
+        missing = sorted(E.free_names(target) - self.view.names)
+        if missing:
+            return Verdict.UNKNOWN, f"the run has no variable {missing[0]}"
+        moments = self.view.moments
+        if st.iteration is not None or st.bindings:
+            placed = [m for m in moments if m.pos >= self.cursor and self._context(st, m)]
+            anchor, start = (placed[0], placed[0].pos) if placed else (None, 0)
+        else:
+            before = [m for m in moments if m.pos <= self.cursor] if self.cursor else []
+            anchor = before[-1] if before else None
+            start = anchor.pos + 1 if anchor else 0
+        if anchor is None or not anchor.loops:
+            return Verdict.UNKNOWN, f"no loop iteration {_where(st) or 'at the previous statement'}"
+        head, it = anchor.loops[-1]
+        stretch = [m for m in moments if m.pos >= start and (head, it) in m.loops]
+        if stretch and stretch[-1] is moments[-1]:
+            return Verdict.UNKNOWN, "the run ends inside that iteration"
+        item = _value(claim.item, {}) if claim.item is not None else _NA
+        name = render_expr(target)
+        for m in stretch:
+            if m.before is None:
+                continue
+            now, was = _value(target, _Env(m, self.view.globals)), _value(target, _Env(m.before, self.view.globals))
+            if not isinstance(now, list | set) or not isinstance(was, list | set) or len(now) <= len(was):
+                continue
+            if claim.word == "appended" and not isinstance(now, list):
+                continue
+            if claim.item is not None and not (
+                    (isinstance(now, list) and _same(now[-1], item))
+                    or (isinstance(now, set) and item in now and item not in was)):
+                continue
+            return Verdict.REFUTED, (f"in iteration {it} of the loop at line {head}, {name} grows from "
+                                     f"{was!r} to {now!r} at line {m.line}")
+        return Verdict.VERIFIED, ""
+
+    def _other_iterations_only(self, st: Statement, seen: list[Event], elsewhere: list[Event]) -> bool:
+        """Whether an event statement placed in a confirmed iteration k (see
+        :meth:`_wrong_iteration`) matches only events of other iterations of the same loop."""
+        if st.iteration is None or not st.iteration_stated or st.line is not None or st.bindings \
+                or st.looks_back or st.iteration not in self.iterations_confirmed:
+            return False
+        heads = {h for e in seen for h, it in e.loops if it == st.iteration}
+        return bool(heads) and all(
+            any(h in heads and it != st.iteration for h, it in e.loops) for e in elsewhere)
+
     def _group(self, option: Sequence[M.Claim], m: Moment) -> object:
         """True when every claim holds at ``m``; False, _NA or _UNDECIDED otherwise."""
         verdict: object = True
@@ -374,11 +432,15 @@ class FreeChecker:
             if match(e):
                 self.cursor = e.pos
                 return Verdict.VERIFIED, ""
+        seen = [e for e in in_context if relevant(e)]
+        elsewhere = [e for e in events if match(e)]
+        if seen and elsewhere and self._other_iterations_only(st, seen, elsewhere):
+            return Verdict.REFUTED, (f"{self._event_truth(claim, seen[0])} (in iteration {st.iteration}; "
+                                     "it happens only in another iteration)")
         if any(match(e) for e in later):
             return Verdict.UNKNOWN, f"it happens, but not {_where(st)}"
         if any(match(e) for e in events if e.pos < self.cursor):
             return Verdict.UNKNOWN, "it happens only before what the previous statement describes"
-        seen = [e for e in in_context if relevant(e)]
         if not seen:
             return Verdict.UNKNOWN, "nothing of its kind happens after the previous statement"
         return Verdict.REFUTED, self._event_truth(claim, seen[0])
@@ -628,3 +690,17 @@ def _rename(claim: M.Claim, old: str, new: str) -> M.Claim:
     if isinstance(claim, M.ConditionOnInputClaim):
         return dataclasses.replace(claim, condition=swap(claim.condition))
     return claim
+
+
+def _append_target(code: str, word: str) -> E.Expr | None:
+    """The one collection the program appends to (``word`` ``added``: or adds to), as a name;
+    None when there are none or several."""
+    methods = ("append",) if word == "appended" else ("append", "add")
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    receivers = {node.func.value.id for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                 and node.func.attr in methods and isinstance(node.func.value, ast.Name)}
+    return E.Name(receivers.pop()) if len(receivers) == 1 else None

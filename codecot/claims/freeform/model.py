@@ -56,6 +56,18 @@ class AppendClaim(Claim):
 
 
 @dataclass(frozen=True, kw_only=True)
+class NothingAddedClaim(Claim):
+    """``nothing is appended``, ``'Hello' is not added``: in the iteration the sentence is
+    about, ``target`` (or the one collection the program appends to) does not grow (by
+    ``item``, when given).  ``word`` is ``appended`` (lists) or ``added`` (lists and sets)."""
+
+    kind: ClassVar[str] = "no_append"
+    target: Expr | None = None
+    item: Expr | None = None
+    word: str = "appended"
+
+
+@dataclass(frozen=True, kw_only=True)
 class FreeCallClaim(Claim):
     """``f is called with s = 'ab' and n = 2`` or ``called with the argument "hi"``."""
 

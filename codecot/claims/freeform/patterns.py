@@ -29,6 +29,7 @@ from codecot.claims.freeform.model import (
     DeltaClaim,
     FreeCallClaim,
     NamedInputClaim,
+    NothingAddedClaim,
     OutputClaim,
     Statement,
 )
@@ -329,6 +330,9 @@ def _traced_call(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
 def _call_args(clause: Clause, args: str) -> list[Statement] | None:
     named: list[tuple[str, E.Expr]] = []
     positional: list[E.Expr] = []
+    relative = re.search(r",\s*which\s+(?P<rest>.+)$", args)
+    if relative:  # "with ops = [...], which contains 'pop' 3 times": about the last argument
+        args = args[:relative.start()]
     for part in re.split(r",\s*(?:and\s+)?|\s+and\s+", args):
         part = part.strip().rstrip(".")
         if not part:
@@ -348,10 +352,15 @@ def _call_args(clause: Clause, args: str) -> list[Statement] | None:
         positional.append(value)
     if not named and not positional:
         return None
-    return _one("call", clause, FreeCallClaim(func=None, named=tuple(named), positional=tuple(positional)))
+    out = _one("call", clause, FreeCallClaim(func=None, named=tuple(named), positional=tuple(positional)))
+    if relative and named and not positional:
+        about = f"{named[-1][0]} {relative.group('rest')}"
+        out += read_clause(clause.p, about, clause.raw, clause.direction).statements
+    return out
 
 
-@pattern(r"^(?:the\s+)?(?P<which>while\s+|for\s+|if\s+|loop\s+|@\d+\s+)?condition\s+(?:`?(?P<cond>@\d+)`?\s+)?"
+@pattern(r"^(?:the\s+)?(?P<which>while\s+|for\s+|if\s+|loop\s+|@\d+\s+)?(?:condition|(?<=the\s)(?P<check>check|test))\s+"
+         r"(?:`?(?P<cond>@\d+)`?\s+)?"
          r"(?:is|evaluates\s+to|becomes|was|is\s+now|returns|will\s+be|remains|holds\s+as)\s+"
          r"(?:now\s+|still\s+|therefore\s+)?" + _TRUTH + r"\b")
 def _condition(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
@@ -363,8 +372,11 @@ def _condition(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
         which = (m.group("which") or "").strip()
         word = (clause.p.atom(which) or which).strip().lower()
         loop = True if word in ("while", "for", "loop") else False if word == "if" else None
-        if loop is None:
+        if m.group("check"):
+            loop = False  # "the check": an if's test, not a loop's
+        if loop is None and (which or clause.direction != "forward"):
             return None
+        # "the condition is False": the next decision, loop or if, has that outcome
         return _one("branch", clause, BranchClaim(loop=loop, taken=truth))
     return _condition_statements(clause, cond, truth)
 
@@ -494,6 +506,25 @@ def _takes_values(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
             for v in values if v is not None]
 
 
+@pattern(r"^(?:(?:so\s+)?nothing|no\s+(?:element|item|value|character|number|word))\s+(?:is|gets)\s+"
+         r"(?P<word>appended|added)(?:\s+to\s+(?:the\s+(?:list\s+|set\s+)?)?(?P<target>@\d+|[^\W\d]\w*))?\s*$"
+         r"|^(?:(?:we|it|the\s+loop|@\d+)\s+)?(?:skips|skip|bypasses)\s+the\s+(?P<word2>append|add)(?:\s+call)?\s*$"
+         r"|^(?P<item>@\d+)\s+is\s+not\s+(?P<word3>appended|added)"
+         r"(?:\s+to\s+(?:the\s+(?:list\s+|set\s+)?)?(?P<target2>@\d+|[^\W\d]\w*))?\s*$")
+def _nothing_added(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``nothing is appended``, ``the loop skips the append``, ```'x'` is not added to seen``."""
+    if clause.direction != "forward":
+        return None
+    word = (m.group("word") or m.group("word2") or m.group("word3") or "").lower()
+    word = "added" if word.startswith("add") else "appended"
+    target_token = m.group("target") or m.group("target2")
+    target = clause.subject(target_token) if target_token else None
+    item = clause.value(m.group("item")) if m.group("item") else None
+    if (target_token and target is None) or (m.group("item") and item is None):
+        return None
+    return _one("append", clause, NothingAddedClaim(target=target, item=item, word=word))
+
+
 @pattern(r"^(?P<item>@\d+|[^\W\d]\w*)\s+(?:is|gets)\s+(?:appended|added)\s+to\s+"
          r"(?:the\s+(?:end\s+of\s+(?:the\s+)?)?(?:list\s+)?)?(?P<target>@\d+|[^\W\d]\w*)")
 def _append(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
@@ -522,7 +553,8 @@ _RETURNS_WHICH = r"(?:\s*,?\s*(?:which\s+is|i\.e\.|that\s+is|=)\s+(?P<which>@\d+
 
 
 @pattern(r"^(?:the\s+)?(?:function\s+|it\s+|\w+\(\)\s+)?(?:now\s+|then\s+|finally\s+)?"
-         r"(?:returns|will\s+return|would\s+return|return)\s+(?P<value>@\d+|[^\W\d]\w*)" + _RETURNS_WHICH
+         r"(?:returns|will\s+return|would\s+return|return)\s+(?:the\s+(?:tuple|list|string|dict|dictionary|"
+         r"set|pair|value|integer|number)\s+(?=@))?(?P<value>@\d+|[^\W\d]\w*)" + _RETURNS_WHICH
          + r"(?P<rest>.*)$")
 def _returns(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     rest = m.group("rest").strip()
@@ -795,11 +827,12 @@ def _length(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
 
 
 @pattern(r"^" + _SUBJECT + r"\s*,?\s+(?:which\s+)?(?:has|contains|holds|keeps|still\s+has|now\s+has)\s+"
-         r"(?P<item>@\d+)\s+(?P<n>@\d+|\w+)\s+times\b")
+         r"(?P<item>@\d+)\s+(?:(?P<n>@\d+|\w+)\s+times|(?P<n2>once|twice|thrice))\b")
 def _count_of(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     """``ops`` contains ``'pop'`` 3 times."""
     subject, item = clause.subject(m.group("subj")), clause.value(m.group("item"))
-    n = _int(clause.p.atom(m.group("n")) or m.group("n"))
+    word = m.group("n") or m.group("n2")
+    n = _int(clause.p.atom(word) or word)
     if subject is None or item is None or n is None:
         return None
     return _state(clause, E.MethodCall(subject, "count", (item,)), E.Const(n))
@@ -815,7 +848,60 @@ def _has_n(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _state(clause, E.Call("len", (subject,)), E.Const(n))
 
 
-@pattern(r"^(?:calling\s+)?(?P<call>@\d+)\s+(?:returns|gives|evaluates\s+to|yields|results\s+in|"
+_POSITION = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6,
+             "eighth": 7, "ninth": 8, "tenth": 9, "last": -1, "penultimate": -2,
+             "second-to-last": -2, "second to last": -2, "second last": -2}
+
+
+@pattern(r"^the\s+(?P<pos>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|penultimate|"
+         r"second(?:-to-|\s+to\s+|\s+)last|\d+(?:st|nd|rd|th))\s+(?:character|char|letter|element|item|entry|value)"
+         r"\s+of\s+" + _SUBJECT + r"\s+(?:is|was|equals|=)\s+" + _VALUE + r"\s*(?:$|[,;])")
+def _positional(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """The last character of ``s`` is ``'n'``: ``s[-1]``; a literal subject makes it working."""
+    word = re.sub(r"\s+", " ", m.group("pos").lower())
+    index = _POSITION.get(word)
+    if index is None:
+        digits = re.sub(r"\D", "", word)
+        index = int(digits) - 1 if digits and int(digits) > 0 else None
+    subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
+    if index is None or subject is None or value is None:
+        return None
+    target = E.Index(subject, E.Const(index))
+    if not E.free_names(subject) and not E.free_names(value):
+        return _one("working", clause, M.StateClaim(target=target, chain=(value,)), pure=True)
+    return _state(clause, target, value)
+
+
+@pattern(r"^(?P<call>@\d+)\s+(?:looks\s+for|searches\s+for|scans\s+for|finds|locates)\b.*?\b(?:is\s+)?"
+         r"(?:at|in)\s+(?:index|position)\s+(?P<value>@\d+|-?\d+)\s*(?:$|[,;(])")
+def _found_at(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``nums.index(7)`` looks for the first 7, which is at index 2."""
+    call, value = clause.expr(m.group("call")), clause.value(m.group("value"))
+    if not isinstance(call, E.MethodCall) or call.method not in ("index", "find", "rindex", "rfind") \
+            or value is None:
+        return None
+    return _state(clause, call, value)
+
+
+@pattern(r"(?:^|\s)(?P<src>@\d+)\s*,?\s+(?:which\s+)?(?:gives|produces|yields|generates)\s+(?:us\s+)?(?:the\s+)?"
+         r"(?:(?:\w+|@\d+)\s+)?(?:values|numbers|integers|words|pairs|tuples|items|elements|characters|strings)\s+"
+         r"(?P<vals>@\d+(?:\s*,\s*@\d+)*(?:\s*,?\s*and\s+@\d+)?)\s*$")
+def _enumerated(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``range(10, 0, -3)`` produces the values 10, 7, 4 and 1: every item, in order."""
+    src = clause.expr(m.group("src"))
+    if not isinstance(src, E.Call | E.MethodCall):
+        return None
+    values = [clause.value(tok) for tok in re.findall(ATOM, m.group("vals"))]
+    if len(values) < 2 or any(v is None or E.free_names(v) for v in values):
+        return None
+    whole = E.ListExpr(tuple(v for v in values if v is not None))
+    target = E.Call("list", (src,))
+    if not E.free_names(src):
+        return _one("working", clause, M.StateClaim(target=target, chain=(whole,)), pure=True)
+    return _state(clause, target, whole)
+
+
+@pattern(r"^(?:calling\s+)?(?P<call>@\d+)\s+(?:is\s+called\s+and\s+)?(?:returns|gives|evaluates\s+to|yields|results\s+in|"
          r"is\s+evaluated\s+to)\s+" + _VALUE)
 def _call_value(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     rest = clause.p.text[m.end():].strip()
