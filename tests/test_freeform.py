@@ -289,3 +289,33 @@ def test_positions_searches_enumerations_and_relative_clauses(true_text: str, fa
     assert good["steps"] and all(v == "verified" for v in verdicts(good)), good["steps"]
     bad = check(KEEP, "[1, 2, 3, 4]", false_text)
     assert "refuted" in verdicts(bad), bad["steps"]
+
+
+CALC = ("def f(a, b):\n    s = 'ab'\n    y = a * b\n    count = 2\n    count += 1\n"
+        "    if y > 100:\n        out = 'big'\n    else:\n        out = 'small'\n    return s[1:] + out\n")
+
+
+@pytest.mark.parametrize(("true_text", "false_text"), [
+    ("`y` is assigned `a * b`, which gives `12`.", "`y` is assigned `a * b`, which gives `13`."),
+    ("`y` is assigned the value `12`.", "`y` is assigned the value `7`."),
+    ("The expression `a * b` evaluates to `12`.", "The expression `a * b` evaluates to `10`."),
+    ("The slice `s[1:]` gives `'b'`.", "The slice `s[1:]` gives `'a'`."),
+    ("We concatenate `'a'` and `'b'` to get `'ab'`.", "We concatenate `'a'` and `'b'` to get `'ba'`."),
+    ("`count` increases by 1 and becomes 3.", "`count` increases by 2 and becomes 4."),
+    ("The new value of `count` is 3.", "The new value of `count` is 4."),
+    ("The `else` branch is executed, setting `out` to `'small'`.",
+     "The `if` branch is executed, setting `out` to `'big'`."),
+    ("The value returned is `'bsmall'`.", "The value returned is `'small'`."),
+    ("`s[1:] + out` is returned, which is `'bsmall'`.", "`s[1:] + out` is returned, which is `'b'`."),
+])
+def test_more_common_phrasings_are_read_both_ways(true_text: str, false_text: str) -> None:
+    good = check(CALC, "3, 4", true_text)
+    assert good["steps"] and all(v == "verified" for v in verdicts(good)), good["steps"]
+    bad = check(CALC, "3, 4", false_text)
+    assert "refuted" in verdicts(bad), bad["steps"]
+
+
+def test_a_condition_that_gives_a_value_is_not_read_as_its_value() -> None:
+    # "`y > 100` returns 'big'" says what happens when it holds: not that it equals 'big'
+    out = check(CALC, "30, 4", "`y > 100` returns `'big'`, and `y > 100` gives `'big'`.")
+    assert "refuted" not in verdicts(out), out["steps"]

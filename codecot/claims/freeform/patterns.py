@@ -35,8 +35,9 @@ from codecot.claims.freeform.model import (
 )
 
 ATOM = r"@\d+"
-_SUBJECT = (r"(?:the\s+(?:value\s+of\s+|variable\s+|list\s+|string\s+|dictionary\s+|dict\s+|"
-            r"set\s+|counter\s+|tuple\s+|integer\s+|number\s+|accumulator\s+)?)?"
+_SUBJECT = (r"(?:(?:the|a\s+new)\s+(?:(?:new|final|current|updated|resulting)\s+value\s+of\s+|value\s+of\s+|"
+            r"variable\s+|list\s+|string\s+|dictionary\s+|dict\s+|set\s+|counter\s+|tuple\s+|integer\s+|"
+            r"number\s+|accumulator\s+|expression\s+|slice\s+)?)?"
             r"(?P<subj>@\d+|[^\W\d]\w*)")
 _LEN_SUBJECT = r"(?:the\s+)?(?:length|size)\s+of\s+(?:the\s+\w+\s+)?(?P<lensubj>@\d+|[^\W\d]\w*)"
 _VALUE = r"(?P<value>@\d+|[^\W\d]\w*)"
@@ -184,7 +185,8 @@ _SKIPS = re.compile(
     r"|\bthe\s+(?P<what2>if|loop)\s+(?:block|body|branch)\s+(?:is\s+)?(?:skipped|not\s+executed|not\s+taken)\b"
     r"|\bthe\s+if\s+(?:condition\s+)?(?:is\s+)?not\s+(?:met|satisfied|taken)\b"
     r"|\b(?:we\s+)?(?:reach|reaches|go\s+to|goes\s+to|enter|enters|take|takes|fall\s+through\s+to)\s+the\s+"
-    r"(?P<what3>else)\s+(?:branch|block|clause|case)\b",
+    r"(?P<what3>else)\s+(?:branch|block|clause|case)\b"
+    r"|\bthe\s+(?P<what4>else)\s+(?:branch|block)\s+(?:is\s+)?(?:executed|runs|taken|entered)\b",
     re.I)
 
 
@@ -194,7 +196,8 @@ def _outcome(text: str) -> tuple[bool, bool | None] | None:
         m = regex.search(text)
         if m:
             groups = m.groupdict()
-            what = (groups.get("what") or groups.get("what2") or groups.get("what3") or "").lower()
+            what = (groups.get("what") or groups.get("what2") or groups.get("what3") or groups.get("what4")
+                    or "").lower()
             phrase = m.group(0).lower()
             loop: bool | None = None
             if "loop" in phrase or "while" in what or "for" in what:
@@ -471,6 +474,55 @@ def _break_at(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _one("loop_end", clause, M.LoopEndClaim(iterations=n, how="break"))
 
 
+@pattern(r"^" + _SUBJECT + r"\s+(?:increases|grows|goes\s+up|rises|decreases|drops|goes\s+down|falls)\s+"
+         r"by\s+(?P<by>@\d+|\w+)(?:\s*(?:,\s*|\s+and\s+)(?:becomes|becoming|is\s+now|now\s+is|reaching|to)\s+"
+         r"(?P<to>@\d+))?\s*$")
+def _delta_active(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``count`` increases by 1 and becomes 3."""
+    target = clause.subject(m.group("subj"))
+    step = _int(clause.p.atom(m.group("by")) or m.group("by"))
+    if target is None or step is None:
+        return None
+    if re.search(r"decreases|drops|down|falls", m.group(0), re.I):
+        step = -step
+    out: list[M.Claim] = [DeltaClaim(target=target, delta=E.Const(step))]
+    to = clause.value(m.group("to"))
+    if to is not None:
+        out.append(M.StateClaim(target=target, chain=(to,)))
+    return _one("delta", clause, *out)
+
+
+@pattern(r"^" + _SUBJECT + r"\s+is\s+(?:then\s+|now\s+)?assigned\s+(?:the\s+value\s+(?:of\s+)?)?(?P<value>@\d+)"
+         r"(?:\s*,\s*which\s+(?:gives|is|equals|evaluates\s+to)\s+(?P<which>@\d+))?\s*$")
+def _is_assigned(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``x`` is assigned the value ``5``; ``y`` is assigned ``x * 2``, which gives ``24``."""
+    if clause.direction != "forward":
+        return None
+    subject, value = clause.subject(m.group("subj")), clause.expr(m.group("value"))
+    which = clause.value(m.group("which"))
+    if subject is None or value is None:
+        return None
+    chain = (value,) if which is None else (value, which)
+    if E.free_names(value) and which is None:
+        return None  # "x is assigned y": read only with the value it comes to
+    return _state_chain(clause, subject, chain) if len(chain) > 1 else _state(clause, subject, value)
+
+
+@pattern(r"^(?:we\s+)?(?:then\s+|now\s+)?(?P<verb>concatenate|concatenating|add|adding|multiply|multiplying)\s+"
+         r"(?P<a>@\d+)\s+(?:and|with|by)\s+(?P<b>@\d+)\s*,?\s+(?:to\s+get|gives|giving|which\s+gives|to\s+obtain|"
+         r"results\s+in|yields)\s+(?P<value>@\d+)\s*$")
+def _combine(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """We concatenate ``'a'`` and ``'b'`` to get ``'ab'``: working, checked as written."""
+    a, b, value = clause.expr(m.group("a")), clause.expr(m.group("b")), clause.value(m.group("value"))
+    if a is None or b is None or value is None:
+        return None
+    op = "*" if m.group("verb").lower().startswith("multipl") else "+"
+    combined = E.BinOp(op, a, b)
+    if E.free_names(combined):
+        return _state(clause, combined, value)
+    return _one("working", clause, M.StateClaim(target=combined, chain=(value,)), pure=True)
+
+
 @pattern(r"^" + _SUBJECT + r"\s+(?:is|gets)\s+(?P<verb>incremented|increased|decremented|decreased|"
          r"reduced|bumped)(?:\s+by\s+(?P<by>@\d+|\w+))?(?:\s*\(?\s*(?:to|so\s+it\s+is|now)\s+"
          r"(?P<to>@\d+)\)?)?")
@@ -584,15 +636,19 @@ def _returns(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _one("return", clause, M.ReturnClaim(expr=None, value=value))
 
 
-@pattern(r"^(?P<value>@\d+)\s+is\s+(?:then\s+|finally\s+)?returned$")
+@pattern(r"^(?P<value>@\d+)\s+is\s+(?:then\s+|finally\s+)?returned(?:\s*,\s*which\s+is\s+(?P<which>@\d+))?$")
 def _is_returned(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     value = clause.subject(m.group("value"))
     if value is None:
         return None
+    which = clause.value(m.group("which"))
+    if which is not None:
+        return _one("return", clause, M.ReturnClaim(expr=value, value=which))
     return _one("return", clause, M.ReturnClaim(expr=value if E.free_names(value) else None, value=value))
 
 
-@pattern(r"^(?:(?:the\s+)?(?:final\s+)?(?:return\s+value|returned\s+value|output|answer|predicted\s+output)|"
+@pattern(r"^(?:(?:the\s+)?(?:final\s+)?(?:return\s+value|returned\s+value|value\s+returned|output|answer|"
+         r"predicted\s+output)|"
          r"(?:the\s+)(?:final\s+)?result|final\s+result)(?:\s+of\s+(?:the\s+function|the\s+call|@\d+|\w+))?"
          r"\s*(?:is|will\s+be|would\s+be|should\s+be|:|=|becomes)\s+(?:therefore\s+|thus\s+|then\s+)?"
          r"(?P<value>@\d+)")
@@ -901,7 +957,8 @@ def _enumerated(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _state(clause, target, whole)
 
 
-@pattern(r"^(?:calling\s+)?(?P<call>@\d+)\s+(?:is\s+called\s+and\s+)?(?:returns|gives|evaluates\s+to|yields|results\s+in|"
+@pattern(r"^(?:calling\s+)?(?:the\s+(?:slice|expression|subscript)\s+)?(?P<call>@\d+)\s+(?:is\s+called\s+and\s+)?"
+         r"(?:returns|gives|produces|evaluates\s+to|yields|results\s+in|"
          r"is\s+evaluated\s+to)\s+" + _VALUE)
 def _call_value(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     rest = clause.p.text[m.end():].strip()
@@ -911,6 +968,11 @@ def _call_value(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
         return _echo_gives(clause, re.match(r"^(?P<echo>@\d+)\s+\w+(?:\s+\w+)?\s+(?P<value>@\d+)",
                                             clause.p.text) or m)
     call, value = clause.expr(m.group("call")), clause.value(m.group("value"))
+    if isinstance(call, E.Index | E.Slice | E.BinOp) and value is not None \
+            and not re.search(r"\breturns\b", m.group(0), re.I):
+        # `s[1:3]` gives 'bc'; `a * b` evaluates to 12 (a condition that "gives" a value
+        # is about what happens when it holds, so none is read)
+        return _state(clause, call, value)
     if not isinstance(call, E.Call | E.MethodCall) or value is None:
         return None  # only a call returns or gives a value
     if not E.free_names(call) and not (isinstance(call, E.Call) and call.func not in E.BUILTIN_FUNCTIONS):
@@ -1076,7 +1138,8 @@ def _starts_empty(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _empty_made(clause, m)
 
 
-@pattern(r"^(?:we\s+)?(?:then\s+)?(?:set|sets|update|updates|change|changes|assign|reassign|reset|resets)\s+"
+@pattern(r"^(?:we\s+)?(?:then\s+)?(?:set|sets|setting|update|updates|updating|change|changes|assign|reassign|reset|"
+         r"resets)\s+"
          + _SUBJECT + r"\s+(?:to|as|equal\s+to)\s+" + _VALUE + r"$")
 def _set_to(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     """We set ``x`` to ``5``."""
@@ -1110,7 +1173,7 @@ def _empty_made(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _state(clause, subject, empty)
 
 
-@pattern(r"^" + _SUBJECT + r"\s+(?:is|gets)\s+(?:initialized|initialised|set|created)\s+(?:to|as)\s+"
+@pattern(r"^" + _SUBJECT + r"\s+(?:is|gets)\s+(?:created\s+and\s+)?(?:initialized|initialised|set|created)\s+(?:to|as)\s+"
          r"(?:an?\s+)?empty\s+(?P<kind>list|string|dict|dictionary|set|tuple)\b")
 def _made_empty(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _empty_made(clause, m)
@@ -1371,6 +1434,9 @@ def strip_context(text: str) -> tuple[str, int | None, int | None]:
     return text, iteration, line
 
 
+_KEYWORD_ATOMS = frozenset({"if", "else", "elif", "while", "for", "break", "continue"})
+
+
 def read_clause(p: Protected, body: str, raw: str, direction: str, *,
                 choosing: bool = False) -> Found:
     """The statements of one clause (``body``: a stretch of the protected sentence ``p``) and
@@ -1381,6 +1447,9 @@ def read_clause(p: Protected, body: str, raw: str, direction: str, *,
     looks_back = bool(_LOOKS_BACK.search(body))
     if _HYPOTHETICAL.search(body):
         return found  # "the answer would be 0", "if we used ...": not a statement about the run
+    # a keyword in backticks ("the `else` branch") is a word of the sentence, not a value
+    body = re.sub(r"@(\d+)", lambda g: p.atoms[int(g.group(1))].strip()
+                  if p.atoms[int(g.group(1))].strip() in _KEYWORD_ATOMS else g.group(0), body)
     body = _LEAD.sub("", body.strip()).strip().rstrip(".!;:").strip()
     if choosing and direction == "backward":
         m = re.fullmatch(r"(?:and\s+)?(@\d+)", body)

@@ -31,7 +31,7 @@ _JOINTS = re.compile(
     r"cannot|can)\b)|"
     r",?\s+and\s+(?=the\s+(?:loop|function|condition|result|output|answer|while|for)\b)|"
     r",\s+thus\s+|,\s+therefore\s+|,\s+hence\s+|\s+because\s+|\s+since\s+|:\s+(?=\S)|"
-    r",\s+(?=where\s+@)|,\s+while\s+(?=\S)", re.I)
+    r",\s+(?=where\s+@)|,\s+while\s+(?=\S)|,\s+(?=setting\s)", re.I)
 #: "since it is the last match, the function returns 4": a reason before the return (not a
 #: "for x = 3, ..." binding, which stays the return's context)
 _RETURN_JOINT = re.compile(
