@@ -322,3 +322,30 @@ def test_codecot_run_guided_reports_the_resamples(tiny_model: Path,  # noqa: F81
     assert all(len(r["resamples"]) == len(r["steps"]) for r in rows)
     assert "Guided decoding: resamples by step kind" in (tmp_path / "run" /
                                                          "report.html").read_text()
+
+
+def test_each_further_try_samples_hotter_by_the_step(narrator: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from codecot.narrate.hf import decode
+    from codecot.narrate.hf.generate import generate_batch
+
+    used: list[float] = []
+    real = decode.sample
+
+    def recording(logits: Any, allowed: Any, temperature: float, *args: Any) -> int:
+        used.append(temperature)
+        return real(logits, allowed, temperature, *args)
+
+    monkeypatch.setattr(decode, "sample", recording)
+    items = _demo_items()[:1]
+    stub = StubChecker(lambda step, k: Verdict.REFUTED if step == 0 and k < 2 else Verdict.VERIFIED)
+    generate_batch(narrator.loaded.model, narrator.loaded.tokenizer, [narrator.prompt(*items[0])],
+                   [items[0][-1]], constraint=narrator.constraint, max_new_tokens=200,
+                   temperature=0.0, seed=0, max_steps=6,
+                   reserves=narrator._steering(items)["reserves"], checkers=[stub], tries=3,
+                   resample_temperature=0.5, resample_step=0.25)
+    assert len(stub.lines_of(0)) == 3
+    # the first try greedy, the second at 0.5, the third at 0.75, never hotter
+    assert used[0] == 0.0 and {0.5, 0.75} <= set(used) <= {0.0, 0.5, 0.75}
+    first_hot = used.index(0.5)
+    assert set(used[:first_hot]) == {0.0} and used.index(0.75) > first_hot

@@ -30,7 +30,8 @@ key/value cache.  Rows proceed independently:
   (``rollback``) and the row's cache columns are masked out of attention (the cache itself is
   shared by the batch and cannot be cut for one row; rolled-back columns stay as holes, and the
   positions of later tokens follow the kept ones), and the step is sampled again from the
-  logits saved at its start, at ``resample_temperature``.  After K tries the best try is kept
+  logits saved at its start, at ``resample_temperature`` (raised by ``resample_step`` with each
+  further try).  After K tries the best try is kept
   (verdict order: verified/proved > consistent > unknown > refuted > unparsed; the latest of
   equals), its columns unmasked again, so no token is recomputed.  ``resamples`` counts the
   tries beyond the first of each kept step.
@@ -149,7 +150,8 @@ class Decoder:
 
     def __init__(self, tokenizer: Any, constraint: GrammarConstraint | None,
                  specs: Sequence[RowSpec], prompt_lens: Sequence[int], *, temperature: float,
-                 tries: int = 1, resample_temperature: float = 0.7, max_steps: int = 40,
+                 tries: int = 1, resample_temperature: float = 0.7, resample_step: float = 0.0,
+                 max_steps: int = 40,
                  overlap: bool = True, is_final: Callable[[str, str], bool] | None = None,
                  is_step: Callable[[str], bool] | None = None) -> None:
         self.tokenizer = tokenizer
@@ -157,6 +159,7 @@ class Decoder:
         self.temperature = temperature
         self.tries = max(1, tries)
         self.resample_temperature = resample_temperature
+        self.resample_step = resample_step
         self.max_steps = max_steps
         self.overlap = overlap and constraint is not None
         self.is_final = is_final
@@ -252,7 +255,8 @@ class Decoder:
                 assert row.boundary_logits is not None
                 logits, allowed = row.boundary_logits, self._mask_of(row)
                 narrowed = self._steer(row, self._word_bound(row, allowed))
-            temperature = self.resample_temperature if row.tries else self.temperature
+            temperature = (self.resample_temperature + self.resample_step * (len(row.tries) - 1)
+                           if row.tries else self.temperature)
             token = sample(logits, narrowed, temperature, row.generator, self.eos)
             row.sampled += 1
             outcome = self._take(row, k, token, attention)

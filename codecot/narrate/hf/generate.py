@@ -174,7 +174,8 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
                    reserves: Sequence[int] | None = None,
                    checkers: Sequence[StepChecker | None] | None = None,
                    tries: int = 1,
-                   resample_temperature: float = RESAMPLE_TEMPERATURE) -> list[Generated]:
+                   resample_temperature: float = RESAMPLE_TEMPERATURE,
+                   resample_step: float = 0.0) -> list[Generated]:
     """Generate one rationale per prompt in one padded batch.
 
     Constrained with ``overlap``, each step's grammar masks are computed on a background
@@ -197,7 +198,8 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
              for i, direction in enumerate(directions)]
     decoder = Decoder(tokenizer, constraint, specs, [len(r) for r in rows],
                       temperature=temperature, tries=tries,
-                      resample_temperature=resample_temperature, max_steps=max_steps,
+                      resample_temperature=resample_temperature, resample_step=resample_step,
+                      max_steps=max_steps,
                       overlap=overlap, is_final=is_final_line, is_step=is_step_line)
     cache_arg = _cache_argument(model)
     with torch.inference_mode():

@@ -38,6 +38,7 @@ class HFSettings:
     dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 elsewhere
     guided: int = 0  # guided decoding: tries per step, each step checked (0: off)
     guided_temperature: float = 0.7  # sampling temperature of a step's resampled tries
+    guided_temperature_step: float = 0.0  # added to it for each further try of the same step
     closing_reserve: int = 0  # tokens kept for the final line (0: estimated per record)
     adapter: str | None = None  # a `codecot train` folder or "none"; None: shipped (embedded model)
     prompt_form: str = "auto"  # auto: the adapter's form (short), long for a bare model
@@ -51,8 +52,8 @@ class HFSettings:
             raise InvalidArgument("guided tries and the closing reserve must be >= 0")
         if self.guided and not self.constrain:
             raise InvalidArgument("guided decoding needs constrained decoding (--constrain)")
-        if self.guided_temperature <= 0:
-            raise InvalidArgument("the guided resampling temperature must be > 0")
+        if self.guided_temperature <= 0 or self.guided_temperature_step < 0:
+            raise InvalidArgument("the guided resampling temperature must be > 0 and its step >= 0")
         if self.threads is not None and self.threads < 1:
             raise InvalidArgument("threads must be positive")
         if self.dtype not in DTYPES:
@@ -203,5 +204,6 @@ class HFNarrator:
         factory = self.step_checkers or forward_checkers
         return {"reserves": reserves, "tries": s.guided,
                 "resample_temperature": s.guided_temperature,
+                "resample_step": s.guided_temperature_step,
                 "checkers": [factory(record, trace, direction)
                              for record, trace, direction in items]}
