@@ -319,3 +319,36 @@ def test_a_condition_that_gives_a_value_is_not_read_as_its_value() -> None:
     # "`y > 100` returns 'big'" says what happens when it holds: not that it equals 'big'
     out = check(CALC, "30, 4", "`y > 100` returns `'big'`, and `y > 100` gives `'big'`.")
     assert "refuted" not in verdicts(out), out["steps"]
+
+
+WORDS = ("def f(s):\n    d = {}\n    result = []\n    for ch in s:\n        d[ch] = d.get(ch, 0) + 1\n"
+         "        result.append(ch.upper())\n    total = len(result)\n    return s[::-1] if total > 2 else s\n")
+
+
+@pytest.mark.parametrize(("true_text", "false_text"), [
+    ("For the first character 'a', `d` is `{'a': 1}`.", "For the second character 'b', `d` is `{'a': 2}`."),
+    ("The dictionary `d` now maps `'a'` to `1`.", "The dictionary `d` now maps `'a'` to `2`."),
+    ("The character at index 2 of `s` is `'c'`.", "The character at index 2 of `s` is `'b'`."),
+    ("The loop variable `ch` takes on the values 'a', 'b', 'c'.",
+     "The loop variable `ch` takes on the values 'a', 'b', 'd'."),
+    ("The value 'A' is appended to the list `result`.", "The value 'a' is appended to the list `result`."),
+    ("After processing all characters, `total` is 3.", "After processing all characters, `total` is 4."),
+    ("We return the value of `s[::-1]`, which is `'cba'`.", "We return the value of `s[::-1]`, which is `'abc'`."),
+    ("Since `total` is 3, `total > 2` is True.", "Since `total` is 3, `total > 2` is False."),
+    ("The string 'abc' is reversed to get 'cba'.", "The string 'abc' is reversed to get 'bca'."),
+    ("The first if condition (`total > 2`) is True.", "The first if condition (`total > 2`) is False."),
+    ("Thus, the function returns 'cba' for the input 'abc'.", "Thus, the function returns 'abc' for the input 'abc'."),
+])
+def test_iteration_words_maps_indexes_and_leading_reasons(true_text: str, false_text: str) -> None:
+    good = check(WORDS, "'abc'", true_text)
+    assert good["steps"] and all(v == "verified" for v in verdicts(good)), good["steps"]
+    bad = check(WORDS, "'abc'", false_text)
+    assert "refuted" in verdicts(bad), bad["steps"]
+
+
+def test_a_return_described_by_its_trigger_is_prose() -> None:
+    out = check(WORDS, "'abc'", "The loop counts each character and returns `'xyz'` as soon as it is done.")
+    assert "return" not in [s["kind"] for s in out["steps"]]
+    # a sentence opening "The first character of" states a value; it sets no iteration
+    first = read_freeform("The first character of `s` is 'a'.").sentences[0].statements
+    assert [st.iteration for st in first] == [None]

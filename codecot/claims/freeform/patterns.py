@@ -53,7 +53,9 @@ _LEAD = re.compile(
     r"after\s+that|at\s+this\s+point|this\s+means(?:\s+that)?|which\s+means(?:\s+that)?|"
     r"as\s+a\s+result|in\s+this\s+case|we\s+see\s+that|we\s+get\s+that|we\s+find\s+that|"
     r"it\s+follows\s+that|note\s+that|remember\s+that|"
-    r"after\s+the\s+loop|after\s+this|at\s+the\s+end|first|second|third|since|because|as|"
+    r"after\s+the\s+loop|after\s+this|at\s+the\s+end(?:\s+of\s+the\s+(?:loop|function))?|first|second|third|"
+    r"since|because|as|after\s+(?:processing|going\s+through|looping\s+over|visiting)\s+(?:all|every|each)"
+    r"(?:\s+\w+){1,2}|after\s+the\s+(?:append|update|assignment|addition|call|increment)|"
     r"afterwards|meanwhile|likewise|similarly|again|at\s+that\s+point|by\s+then|"
     r"after\s+@\d+|within\s+the\s+function|inside\s+the\s+function|in\s+the\s+function|"
     r"after\s+the\s+\w+\s+(?:element|character|item|iteration|pass|step|word|number|digit|value)|"
@@ -184,8 +186,8 @@ _SKIPS = re.compile(
     r"|\bthe\s+loop\s+runs\s+out\s+of\s+(?:elements|items|values|characters|numbers)\b"
     r"|\bthe\s+(?P<what2>if|loop)\s+(?:block|body|branch)\s+(?:is\s+)?(?:skipped|not\s+executed|not\s+taken)\b"
     r"|\bthe\s+if\s+(?:condition\s+)?(?:is\s+)?not\s+(?:met|satisfied|taken)\b"
-    r"|\b(?:we\s+)?(?:reach|reaches|go\s+to|goes\s+to|enter|enters|take|takes|fall\s+through\s+to)\s+the\s+"
-    r"(?P<what3>else)\s+(?:branch|block|clause|case)\b"
+    r"|\b(?:we\s+)?(?:reach|reaches|go\s+to|goes\s+to|move\s+to|moves\s+to|enter|enters|take|takes|"
+    r"fall\s+through\s+to)\s+the\s+(?P<what3>else)\s+(?:branch|block|clause|case)\b"
     r"|\bthe\s+(?P<what4>else)\s+(?:branch|block)\s+(?:is\s+)?(?:executed|runs|taken|entered)\b",
     re.I)
 
@@ -362,10 +364,11 @@ def _call_args(clause: Clause, args: str) -> list[Statement] | None:
     return out
 
 
-@pattern(r"^(?:the\s+)?(?P<which>while\s+|for\s+|if\s+|loop\s+|@\d+\s+)?(?:condition|(?<=the\s)(?P<check>check|test))\s+"
-         r"(?:`?(?P<cond>@\d+)`?\s+)?"
+@pattern(r"^(?:the\s+)?(?:(?:first|second|third|next|last|final|other)\s+)?"
+         r"(?P<which>while\s+|for\s+|if\s+|loop\s+|@\d+\s+)?(?:condition|(?<=the\s)(?P<check>check|test))\s+"
+         r"(?:[`(]?(?P<cond>@\d+)[`)]?\s+)?"
          r"(?:is|evaluates\s+to|becomes|was|is\s+now|returns|will\s+be|remains|holds\s+as)\s+"
-         r"(?:now\s+|still\s+|therefore\s+)?" + _TRUTH + r"\b")
+         r"(?:now\s+|still\s+|therefore\s+|also\s+)?" + _TRUTH + r"\b")
 def _condition(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     cond = clause.expr(m.group("cond"))
     truth = _truth(clause, m.group("truth"))
@@ -543,11 +546,11 @@ def _delta(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _one("delta", clause, *out)
 
 
-_VALUE_LIST = r"(?P<vals>@\d+(?:\s*,\s*@\d+)*,?\s+(?:and|then)\s+@\d+)"
+_VALUE_LIST = r"(?P<vals>@\d+(?:\s*,\s*@\d+)*(?:,?\s+(?:and|then)\s+|\s*,\s*)@\d+)"
 
 
-@pattern(r"^" + _SUBJECT + r"\s+(?:takes|took|will\s+take|goes\s+through|went\s+through|runs\s+through|"
-         r"steps\s+through)\s+(?:on\s+)?(?:the\s+)?(?:values?\s+)?" + _VALUE_LIST + r"\s*(?:in\s+turn)?$")
+@pattern(r"^(?:the\s+loop\s+variable\s+)?" + _SUBJECT + r"\s+(?:takes|took|will\s+take|goes\s+through|went\s+through|"
+         r"runs\s+through|steps\s+through)\s+(?:on\s+)?(?:the\s+)?(?:values?\s+)?" + _VALUE_LIST + r"\s*(?:in\s+turn)?$")
 def _takes_values(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     """``i takes the values 0, 1 and 2``: one state statement per value, in order."""
     target = clause.subject(m.group("subj"))
@@ -577,7 +580,8 @@ def _nothing_added(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _one("append", clause, NothingAddedClaim(target=target, item=item, word=word))
 
 
-@pattern(r"^(?P<item>@\d+|[^\W\d]\w*)\s+(?:is|gets)\s+(?:appended|added)\s+to\s+"
+@pattern(r"^(?:the\s+(?:value|number|string|item|element|character|word)\s+(?=@))?"
+         r"(?P<item>@\d+|[^\W\d]\w*)\s+(?:is|gets)\s+(?:appended|added)\s+to\s+"
          r"(?:the\s+(?:end\s+of\s+(?:the\s+)?)?(?:list\s+)?)?(?P<target>@\d+|[^\W\d]\w*)")
 def _append(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     item, target = clause.expr(m.group("item")), clause.subject(m.group("target"))
@@ -604,13 +608,16 @@ def _append3(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
 _RETURNS_WHICH = r"(?:\s*,?\s*(?:which\s+is|i\.e\.|that\s+is|=)\s+(?P<which>@\d+))?"
 
 
-@pattern(r"^(?:the\s+)?(?:function\s+|it\s+|\w+\(\)\s+)?(?:now\s+|then\s+|finally\s+)?"
-         r"(?:returns|will\s+return|would\s+return|return)\s+(?:the\s+(?:tuple|list|string|dict|dictionary|"
+@pattern(r"^(?:the\s+)?(?:function\s+|it\s+|we\s+|\w+\(\)\s+)?(?:now\s+|then\s+|finally\s+)?"
+         r"(?:returns|will\s+return|would\s+return|return)\s+(?:the\s+value\s+of\s+)?(?:the\s+(?:tuple|list|string|dict|dictionary|"
          r"set|pair|value|integer|number)\s+(?=@))?(?P<value>@\d+|[^\W\d]\w*)" + _RETURNS_WHICH
          + r"(?P<rest>.*)$")
 def _returns(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     rest = m.group("rest").strip()
-    if rest and not rest.startswith((",", ".", ";", "(", "to ", "as ", "at ")):
+    if re.match(r"(?:as\s+soon\s+as|when|whenever|if|once|unless|otherwise)\b", rest, re.I):
+        return None  # "returns True as soon as the balance drops": what the code does, not the run
+    if rest and not rest.startswith((",", ".", ";", "(", "to ", "as ", "at ")) \
+            and not re.match(r"for\s+(?:the|this)\s+(?:given\s+)?inputs?\b", rest, re.I):
         return None  # "returns 'found at ' + str(i) for ...": the value goes on in words
     which = clause.value(m.group("which"))
     text = clause.p.atom(m.group("value")) or ""
@@ -902,6 +909,41 @@ def _has_n(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     if subject is None or n is None:
         return None
     return _state(clause, E.Call("len", (subject,)), E.Const(n))
+
+
+@pattern(r"^" + _SUBJECT + r"\s+(?:now\s+)?maps\s+(?P<key>@\d+)\s+to\s+" + _VALUE + r"\s*$")
+def _maps(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """The dictionary ``d`` now maps ``'a'`` to ``1``: ``d['a']`` is 1."""
+    subject, key, value = clause.subject(m.group("subj")), clause.value(m.group("key")), clause.value(m.group("value"))
+    if subject is None or key is None or value is None or not E.free_names(subject):
+        return None
+    return _state(clause, E.Index(subject, key), value)
+
+
+@pattern(r"^the\s+(?:character|char|letter|element|item|value|entry)\s+at\s+(?:index|position)\s+(?P<index>@\d+)\s+"
+         r"(?:of|in)\s+" + _SUBJECT + r"\s+(?:is|was|=)\s+" + _VALUE + r"\s*(?:$|[,;])")
+def _at_index(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """The character at index 2 of ``s`` is ``'c'``: ``s[2]``."""
+    subject, index, value = clause.subject(m.group("subj")), clause.value(m.group("index")), clause.value(m.group("value"))
+    if subject is None or index is None or value is None:
+        return None
+    target = E.Index(subject, index)
+    if not E.free_names(subject) and not E.free_names(value):
+        return _one("working", clause, M.StateClaim(target=target, chain=(value,)), pure=True)
+    return _state(clause, target, value)
+
+
+@pattern(r"^(?:the\s+(?:string|list|word|sequence)\s+)?(?P<src>@\d+)\s+is\s+reversed\s*,?\s+"
+         r"(?:to\s+get|to\s+give|giving|which\s+gives|to\s+obtain|resulting\s+in|and\s+becomes)\s+" + _VALUE + r"\s*$")
+def _reversed(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """The string ``'abc'`` is reversed to get ``'cba'``: ``'abc'[::-1]``."""
+    src, value = clause.expr(m.group("src")), clause.value(m.group("value"))
+    if src is None or value is None:
+        return None
+    target = E.Slice(src, None, None, E.Const(-1))
+    if not E.free_names(src):
+        return _one("working", clause, M.StateClaim(target=target, chain=(value,)), pure=True)
+    return _state(clause, target, value)
 
 
 _POSITION = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6,
@@ -1377,7 +1419,12 @@ def _outcome_only(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
 _ITERATION = re.compile(
     r"(?:^|\b(?:in|during|for|on|at)\s+)(?:the\s+)?(?:(?P<ord>first|second|third|fourth|fifth|sixth|"
     r"seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+(?:iteration|pass|loop\s+iteration)|"
-    r"iteration\s+(?:#\s*)?(?P<num>\d+))\b", re.I)
+    r"iteration\s+(?:#\s*)?(?P<num>\d+))\b"
+    # "for the first character 'a',": the loop's first iteration (only after a preposition:
+    # "The first character of s is ..." is a statement, not a context)
+    r"|\b(?:for|on|at|with)\s+the\s+(?P<ord2>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+    r"\d+(?:st|nd|rd|th))\s+(?:character|char|letter|element|item|number|word|value|digit)\b"
+    r"(?:\s+(?:@\d+|'[^']{0,20}'|\"[^\"]{0,20}\"|-?\d+))?(?=\s*,)", re.I)
 _BINDING = re.compile(r"^(?:for|when|with|if|in\s+the\s+iteration\s+(?:for|where|with))\s+"
                       r"(?P<name>@\d+|[^\W\d]\w*)\s*(?:=|==|is|being)\s+(?P<value>@\d+|-?\d+)\s*[,:]?\s*", re.I)
 _BINDING_ATOM = re.compile(r"^(?:for|when|with)?\s*\(?(?P<atom>@\d+)\)?\s*:\s*|^(?:for|when|with)\s+\(?(?P<atom2>@\d+)\)?"
@@ -1413,7 +1460,7 @@ def context_of(text: str) -> tuple[int | None, int | None]:
     m = _ITERATION.search(text[:80])
     iteration = None
     if m:
-        word = (m.group("ord") or m.group("num") or "").lower()
+        word = (m.group("ord") or m.group("num") or m.group("ord2") or "").lower()
         iteration = _ORDINALS.get(word) or (int(re.sub(r"\D", "", word)) if re.sub(r"\D", "", word) else None)
     lm = _LINE_REF.match(text)
     line = int(lm.group("a") or lm.group("b")) if lm else None

@@ -31,7 +31,10 @@ _JOINTS = re.compile(
     r"cannot|can)\b)|"
     r",?\s+and\s+(?=the\s+(?:loop|function|condition|result|output|answer|while|for)\b)|"
     r",\s+thus\s+|,\s+therefore\s+|,\s+hence\s+|\s+because\s+|\s+since\s+|:\s+(?=\S)|"
-    r",\s+(?=where\s+@)|,\s+while\s+(?=\S)|,\s+(?=setting\s)", re.I)
+    r",\s+(?=where\s+@)|,\s+while\s+(?=\S)|,\s+(?=setting\s)|,?\s+and\s+(?=(?:then\s+)?returns?\s+@)",
+    re.I)
+#: "Since n is 7, n % 2 == 1 is True": a leading reason is a clause of its own
+_LEADING_REASON = re.compile(r"^(?:since|because|given\s+that)\s+(?P<reason>[^,]+?),\s+(?P<rest>\S.*)$", re.I)
 #: "since it is the last match, the function returns 4": a reason before the return (not a
 #: "for x = 3, ..." binding, which stays the return's context)
 _RETURN_JOINT = re.compile(
@@ -118,6 +121,9 @@ def _answer_clause(inner: str, direction: str) -> str:
 
 def _clauses(text: str) -> list[str]:
     """The clauses of a protected sentence (placeholders hold no joints, so no quoting)."""
+    reason = _LEADING_REASON.match(text.strip())
+    if reason:
+        return _clauses(reason.group("reason")) + _clauses(reason.group("rest"))
     parts = [q for part in _JOINTS.split(text)
              for q in ([part] if part.lstrip().lower().startswith("for ")
                        else _RETURN_JOINT.split(part))]
