@@ -352,3 +352,26 @@ def test_a_return_described_by_its_trigger_is_prose() -> None:
     # a sentence opening "The first character of" states a value; it sets no iteration
     first = read_freeform("The first character of `s` is 'a'.").sentences[0].statements
     assert [st.iteration for st in first] == [None]
+
+
+@pytest.mark.parametrize(("true_text", "false_text"), [
+    ("For the output to be 'b a', the input string must be 'ab'.",
+     "For the output to be 'b a', the input string must be 'ba'."),
+    ("The input must be a string of length 2.", "The input must be a string of length 3."),
+    ("So the input must contain the letter 'a'.", "So the input must contain the letter 'z'."),
+    ("The first character of x must be 'a'.", "The first character of x must be 'b'."),
+    ("An input such as 'ab' works.", "An input such as 'ba' works."),
+    ("f('ab') == 'b a' \u2713", "f('ba') == 'b a' \u2713"),
+])
+def test_backward_phrasings_are_proved_or_refuted(factory: Any, true_text: str, false_text: str) -> None:
+    good = check(REVERSED, "'ab'", true_text, "backward", factory)
+    assert good["steps"] and all(v in ("proved", "proved_on_path", "verified") for v in verdicts(good)), \
+        good["steps"]
+    bad = check(REVERSED, "'ab'", false_text, "backward", factory)
+    assert "refuted" in verdicts(bad), bad["steps"]
+
+
+def test_a_stated_choice_that_works_is_a_choice() -> None:
+    statements = read_freeform("Hence, x = 12 satisfies the condition.", "backward").sentences[0].statements
+    assert [st.kind for st in statements] == ["let"]
+    assert read_freeform("Hence, x = 12 satisfies the condition.").sentences[0].statements == ()

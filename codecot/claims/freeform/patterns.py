@@ -62,6 +62,8 @@ _LEAD = re.compile(
     r"for\s+@\d+(?=\s*,)|for\s+example|e\.g\.|in\s+particular|in\s+other\s+words|"
     r"initially|originally|at\s+first|at\s+the\s+(?:start|beginning)|before\s+the\s+loop|"
     r"i\s+think(?:\s+that)?|it\s+seems(?:\s+that)?|clearly|obviously|of\s+course|indeed|"
+    r"for\s+(?:the\s+)?(?:output|result|return\s+value|answer|function|@\d+)\s+to\s+(?:be|return|equal|give|"
+    r"produce)\s+@\d+(?=\s*,)|"
     r"(?:[\w@`' ]{0,40}?\s)?(?:confirms|shows|means|implies|tells\s+us|guarantees|ensures|proves)\s+that)"
     r"\b[,:]?\s*)+", re.I)
 _HYPOTHETICAL = re.compile(r"\b(?:would|suppose|supposing|imagine|hypothetically|otherwise)\b|"
@@ -709,19 +711,27 @@ _MUST_RELATIONS = (
     r"not\s+contain", r"not\s+include", r"not\s+be", r"occur\s+in", r"appear\s+in",
     r"have\s+(?:a\s+)?length\s+(?:of\s+)?(?:exactly\s+)?", r"have\s+at\s+least", r"have\s+at\s+most",
     r"have\s+(?:exactly\s+)?", r"start\s+with", r"begin\s+with", r"end\s+with", r"contain", r"include",
-    r"equal", r"be\s+(?:exactly\s+)?",
+    r"equal", r"be\s+an?\s+(?:\w+\s+)?of\s+length\s+(?:exactly\s+)?", r"be\s+(?:exactly\s+)?",
 )
 _MUST = (r"\s+(?:must|has\s+to|needs\s+to|should|have\s+to)\s+(?:(?:therefore|also|then|still|exactly)\s+)?"
          r"(?P<rel>" + "|".join(f"{r}\\s+" if not r.endswith("?") else r for r in _MUST_RELATIONS) + r")"
+         r"(?:the\s+(?:letter|character|value|number|string|substring|element|item|word|digit)\s+(?=@))?"
          r"(?P<value>@\d+|-?\d+|non-?empty|[^\W\d]\w*)(?P<unit>\s+(?:characters?|letters?|elements?|items?|entries|digits?|"
          r"values?|numbers?|words?))?")
 
 
-@pattern(r"^(?:(?:the\s+)?(?:only\s+)?(?P<input>input|argument|parameter)\b|" + _SUBJECT + r")" + _MUST)
+@pattern(r"^(?:(?:the\s+)?(?:only\s+)?(?P<input>input|argument|parameter)"
+         r"(?:\s+(?:string|list|number|integer|value|word|text|array|tuple|dictionary))?\b|"
+         r"(?:the\s+(?P<pos>first|second|third|last)\s+(?:element|character|item|letter|entry|value|digit)\s+of\s+)?"
+         + _SUBJECT + r")" + _MUST)
 def _must(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     found = E.Name("__input__") if m.group("input") else clause.subject(m.group("subj"))
+    if found is not None and m.group("pos"):
+        found = E.Index(found, E.Const(_POSITION[m.group("pos").lower()]))
     rel = re.sub(r"\s+", " ", m.group("rel").lower().strip())
     rel = rel.replace(" exactly", "").replace("exactly ", "")
+    if "of length" in rel:
+        rel = "have length"  # "be a string of length 5"
     word = m.group("value")
     if found is None:
         return None
@@ -838,12 +848,32 @@ def _input(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _one("input", clause, M.InputClaim(args=call.args))
 
 
+@pattern(r"^(?:so\s+|thus\s+|therefore\s+)?(?:an?\s+|any\s+)?(?:possible\s+|valid\s+)?(?:input|argument)\s+"
+         r"(?:such\s+as|like)\s+(?P<args>@\d+)\s+(?:works|would\s+work|will\s+work|does\s+the\s+job|is\s+enough)$")
+def _input_such_as(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """An input such as ``[1, 2, 3]`` works."""
+    return _input(clause, m)
+
+
+@pattern(r"^(?P<atom>@\d+)\s+(?:satisfies\s+(?:the|this|that|all|both|every)\b.*|works|fits|does\s+the\s+job)$")
+def _works(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """``x = 12`` satisfies the condition: a choice."""
+    if clause.direction != "backward":
+        return None
+    eq = re.fullmatch(r"\s*([^\W\d]\w*)\s*=\s*(.+)", clause.p.atom(m.group("atom")) or "")
+    value = parse_expr(eq.group(2)) if eq else None
+    if eq is None or value is None or E.free_names(value):
+        return None
+    return _choice_pair(clause, eq.group(1), None, value) or None
+
+
 _PAIR = re.compile(r"(?:^|,\s*|\s+and\s+)(?P<subj>@\d+|[^\W\d]\w*)\s*(?:=|to\s+be|be|as|equal\s+to)\s+"
                    r"(?P<value>@\d+|-?\d+)", re.I)
 
 
 @pattern(r"^(?:let's\s+|let\s+us\s+|we\s+(?:can\s+|could\s+)?)?(?:choose|pick|set|take|try|use|let|select|"
-         r"(?:a|one|the|our)\s+(?:natural\s+|simple\s+|possible\s+|good\s+|easy\s+)?(?:choice|option|pick)\s+is)"
+         r"(?:a|one|the|our)\s+(?:natural\s+|simple\s+|simplest\s+|obvious\s+|easiest\s+|possible\s+|good\s+|"
+         r"easy\s+)?(?:choice|option|pick)\s+is)"
          r"\s+(?P<pairs>.+)$")
 def _choice(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     if clause.direction != "backward":

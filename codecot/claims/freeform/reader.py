@@ -71,6 +71,7 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
             continue
         body = _unemphasize(normalize(raw))
         body = _MARKER.sub("", body, count=1).strip()
+        body = _CHECK_MARK.sub("", body)
         body = _LABEL.sub("the output is ", body, count=1)
         body = _INPUT_LABEL.sub("the input is ", body, count=1)
         answer = _ANSWER.match(body)
@@ -100,6 +101,8 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
     return Reading(tuple(sentences), cut)
 
 
+#: a check mark after a claim ("f(4) == 8 \u2713"): the claim stands
+_CHECK_MARK = re.compile(r"\s*[\u2713\u2714\u2705]\ufe0f?\s*(?=[.!]?\s*$)")
 _LABEL = re.compile(r"^(?:the\s+)?(?:final\s+|predicted\s+)?(?:output|answer|result|return\s+value)\s*:\s*",
                     re.I)
 _INPUT_LABEL = re.compile(r"^(?:the\s+)?(?:final\s+)?inputs?\s*:\s*", re.I)
