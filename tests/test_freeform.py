@@ -375,3 +375,24 @@ def test_a_stated_choice_that_works_is_a_choice() -> None:
     statements = read_freeform("Hence, x = 12 satisfies the condition.", "backward").sentences[0].statements
     assert [st.kind for st in statements] == ["let"]
     assert read_freeform("Hence, x = 12 satisfies the condition.").sentences[0].statements == ()
+
+
+COMP = "def f(n):\n    evens = [2 * i for i in range(n)]\n    return evens[::-1]\n"
+COMP_RETURNED = "def f(n):\n    m = n + 1\n    return [i * i for i in range(m)]\n"
+
+
+@pytest.mark.parametrize(("code", "true_text", "false_text"), [
+    (COMP, "The list comprehension produces `[0, 2, 4]`.", "The list comprehension produces `[2, 4, 6]`."),
+    (COMP_RETURNED, "So the comprehension gives [0, 1, 4, 9].", "So the comprehension gives [0, 1, 4]."),
+])
+def test_the_one_comprehension_value_is_checked(code: str, true_text: str, false_text: str) -> None:
+    good = check(code, "3", true_text)
+    assert verdicts(good) == ["verified"], good["steps"]
+    bad = check(code, "3", false_text)
+    assert verdicts(bad) == ["refuted"], bad["steps"]
+
+
+def test_a_comprehension_inside_a_bigger_expression_is_unknown() -> None:
+    code = "def f(n):\n    return sum([i for i in range(n)]) + len([1 for _ in range(n)])\n"
+    out = check(code, "3", "The comprehension produces `[0, 1, 2]`.")
+    assert verdicts(out) == ["unknown"]

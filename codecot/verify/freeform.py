@@ -32,6 +32,7 @@ from codecot.claims import model as M
 from codecot.claims.freeform.model import (
     AppendClaim,
     BranchClaim,
+    ComprehensionClaim,
     DeltaClaim,
     FreeCallClaim,
     NothingAddedClaim,
@@ -123,6 +124,8 @@ class FreeChecker:
             return self._call_result(first)
         if isinstance(first, NothingAddedClaim):
             return self._nothing_added(st, first)
+        if isinstance(first, ComprehensionClaim):
+            return self._comprehension(st, first)
         return self._moments(st)
 
     # -- statements that need no moment ----------------------------------------------------------
@@ -275,6 +278,22 @@ class FreeChecker:
             return None
         return Verdict.REFUTED, (f"{_describe(failing, applicable[-1], self)} (at the end of iteration "
                                  f"{st.iteration}; it holds only in another iteration)")
+
+    def _comprehension(self, st: Statement, claim: ComprehensionClaim) -> Outcome:
+        """The one comprehension's value: as the name it is assigned to after its line, or as
+        what the function returns; ``unknown`` where there are several or its value is used
+        in a bigger expression."""
+        where = _comprehension_use(self.code)
+        if where is None:
+            return Verdict.UNKNOWN, "the program has no single comprehension whose value the run shows"
+        name, line = where
+        if name is None:
+            inner = Statement("return", ((M.ReturnClaim(expr=None, value=claim.value),),), st.clause,
+                              st.iteration, None, st.bindings, st.looks_back)
+            return self._event(inner, inner.options[0][0])
+        inner = Statement("state", ((M.StateClaim(target=E.Name(name), chain=(claim.value,)),),),
+                          st.clause, st.iteration, line, st.bindings, st.looks_back)
+        return self._moments(inner)
 
     def _nothing_added(self, st: Statement, claim: NothingAddedClaim) -> Outcome:
         """``nothing is appended``: decided over one loop iteration, from the collection's
@@ -704,3 +723,23 @@ def _append_target(code: str, word: str) -> E.Expr | None:
                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                  and node.func.attr in methods and isinstance(node.func.value, ast.Name)}
     return E.Name(receivers.pop()) if len(receivers) == 1 else None
+
+
+def _comprehension_use(code: str) -> tuple[str | None, int] | None:
+    """(the name, or None for a return; the line) where the program's only comprehension is
+    the whole value assigned or returned; None otherwise."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    kinds = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    found = [node for node in ast.walk(tree) if isinstance(node, kinds)]
+    if len(found) != 1 or isinstance(found[0], ast.GeneratorExp):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return) and node.value is found[0]:
+            return None, node.lineno
+        if isinstance(node, ast.Assign) and node.value is found[0] and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            return node.targets[0].id, node.lineno
+    return None

@@ -68,6 +68,15 @@ class NothingAddedClaim(Claim):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ComprehensionClaim(Claim):
+    """``the comprehension produces [5, 7, 9]``: the value of the program's one comprehension
+    where it is assigned to a name or returned."""
+
+    kind: ClassVar[str] = "comprehension"
+    value: Expr
+
+
+@dataclass(frozen=True, kw_only=True)
 class FreeCallClaim(Claim):
     """``f is called with s = 'ab' and n = 2`` or ``called with the argument "hi"``."""
 

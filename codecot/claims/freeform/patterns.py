@@ -26,6 +26,7 @@ from codecot.claims.freeform.exprs import Protected, parse_expr
 from codecot.claims.freeform.model import (
     AppendClaim,
     BranchClaim,
+    ComprehensionClaim,
     DeltaClaim,
     FreeCallClaim,
     NamedInputClaim,
@@ -974,6 +975,17 @@ def _reversed(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     if not E.free_names(src):
         return _one("working", clause, M.StateClaim(target=target, chain=(value,)), pure=True)
     return _state(clause, target, value)
+
+
+@pattern(r"^(?:so\s+|thus\s+|finally\s+)?(?:the\s+)?(?:list\s+|set\s+|dict(?:ionary)?\s+|generator\s+)?"
+         r"comprehension\s+(?:then\s+)?(?:produces|gives|yields|builds|creates|returns|evaluates\s+to|results\s+in|"
+         r"collects\s+(?:these|them|the\s+\w+)(?:\s+\w+)?\s+into|is)\s+(?:the\s+list\s+)?" + _VALUE + r"\s*$")
+def _comprehension(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """The list comprehension produces ``[5, 7, 9]``."""
+    value = clause.value(m.group("value"))
+    if clause.direction != "forward" or value is None or E.free_names(value):
+        return None
+    return _one("comprehension", clause, ComprehensionClaim(value=value))
 
 
 _POSITION = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6,
