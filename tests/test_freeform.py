@@ -44,6 +44,14 @@ def verdicts(out: dict[str, Any]) -> list[str]:
     return [s["verdict"] for s in out["steps"]]
 
 
+def assert_both_sides(code: str, arg: str, true_text: str, false_text: str) -> None:
+    """Every statement read from ``true_text`` is verified; one from ``false_text`` is refuted."""
+    good = check(code, arg, true_text)
+    assert good["steps"] and all(v == "verified" for v in verdicts(good)), good["steps"]
+    bad = check(code, arg, false_text)
+    assert "refuted" in verdicts(bad), bad["steps"]
+
+
 def test_the_issues_example_flags_the_wrong_working() -> None:
     text = ("- `index` is initialized to `[]`.\n"
             "- The condition `starting != -1` is now `False` (0 != -1), so the loop terminates.\n"
@@ -285,10 +293,7 @@ def test_the_check_names_the_next_if_and_a_match_in_another_iteration_is_refuted
      "The function returns the list `out`, which is `[1, 2]`."),
 ])
 def test_positions_searches_enumerations_and_relative_clauses(true_text: str, false_text: str) -> None:
-    good = check(KEEP, "[1, 2, 3, 4]", true_text)
-    assert good["steps"] and all(v == "verified" for v in verdicts(good)), good["steps"]
-    bad = check(KEEP, "[1, 2, 3, 4]", false_text)
-    assert "refuted" in verdicts(bad), bad["steps"]
+    assert_both_sides(KEEP, "[1, 2, 3, 4]", true_text, false_text)
 
 
 CALC = ("def f(a, b):\n    s = 'ab'\n    y = a * b\n    count = 2\n    count += 1\n"
@@ -309,10 +314,7 @@ CALC = ("def f(a, b):\n    s = 'ab'\n    y = a * b\n    count = 2\n    count += 
     ("`s[1:] + out` is returned, which is `'bsmall'`.", "`s[1:] + out` is returned, which is `'b'`."),
 ])
 def test_more_common_phrasings_are_read_both_ways(true_text: str, false_text: str) -> None:
-    good = check(CALC, "3, 4", true_text)
-    assert good["steps"] and all(v == "verified" for v in verdicts(good)), good["steps"]
-    bad = check(CALC, "3, 4", false_text)
-    assert "refuted" in verdicts(bad), bad["steps"]
+    assert_both_sides(CALC, "3, 4", true_text, false_text)
 
 
 def test_a_condition_that_gives_a_value_is_not_read_as_its_value() -> None:
@@ -340,10 +342,7 @@ WORDS = ("def f(s):\n    d = {}\n    result = []\n    for ch in s:\n        d[ch
     ("Thus, the function returns 'cba' for the input 'abc'.", "Thus, the function returns 'abc' for the input 'abc'."),
 ])
 def test_iteration_words_maps_indexes_and_leading_reasons(true_text: str, false_text: str) -> None:
-    good = check(WORDS, "'abc'", true_text)
-    assert good["steps"] and all(v == "verified" for v in verdicts(good)), good["steps"]
-    bad = check(WORDS, "'abc'", false_text)
-    assert "refuted" in verdicts(bad), bad["steps"]
+    assert_both_sides(WORDS, "'abc'", true_text, false_text)
 
 
 def test_a_return_described_by_its_trigger_is_prose() -> None:
