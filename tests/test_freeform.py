@@ -395,3 +395,22 @@ def test_a_comprehension_inside_a_bigger_expression_is_unknown() -> None:
     code = "def f(n):\n    return sum([i for i in range(n)]) + len([1 for _ in range(n)])\n"
     out = check(code, "3", "The comprehension produces `[0, 1, 2]`.")
     assert verdicts(out) == ["unknown"]
+
+
+SPLIT = ("def f(text):\n    words = text.split()\n    nums = [len(w) for w in words]\n    nums.sort()\n"
+         "    return sum(nums), max(nums)\n")
+
+
+@pytest.mark.parametrize(("true_text", "false_text"), [
+    ("`text.split()` splits the string into a list of words: `['ab', 'c']`.",
+     "`text.split()` splits the string into a list of words: `['ab c']`."),
+    ("The list comprehension takes the length of each word: `[2, 1]`.",
+     "The list comprehension takes the length of each word: `[2, 2]`."),
+    ("`nums.sort()` sorts the lengths in place: `[1, 2]`.", "`nums.sort()` sorts the lengths in place: `[1, 1]`."),
+    ("The sum of `nums` is 3.", "The sum of `nums` is 4."),
+    ("The maximum of `nums` is 2.", "The maximum of `nums` is 1."),
+    ("Calling `len(words)` gives us 2.", "Calling `len(words)` gives us 3."),
+    ("After the split, `words` is `['ab', 'c']`.", "After the split, `words` is `['ab']`."),
+])
+def test_a_described_call_with_its_value_and_aggregates(true_text: str, false_text: str) -> None:
+    assert_both_sides(SPLIT, "'ab c'", true_text, false_text)

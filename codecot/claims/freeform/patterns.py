@@ -56,7 +56,7 @@ _LEAD = re.compile(
     r"it\s+follows\s+that|note\s+that|remember\s+that|"
     r"after\s+the\s+loop|after\s+this|at\s+the\s+end(?:\s+of\s+the\s+(?:loop|function))?|first|second|third|"
     r"since|because|as|after\s+(?:processing|going\s+through|looping\s+over|visiting)\s+(?:all|every|each)"
-    r"(?:\s+\w+){1,2}|after\s+the\s+(?:append|update|assignment|addition|call|increment)|"
+    r"(?:\s+\w+){1,2}|after\s+the\s+[a-z]+(?=\s*,)|"
     r"afterwards|meanwhile|likewise|similarly|again|at\s+that\s+point|by\s+then|"
     r"after\s+@\d+|within\s+the\s+function|inside\s+the\s+function|in\s+the\s+function|"
     r"after\s+the\s+\w+\s+(?:element|character|item|iteration|pass|step|word|number|digit|value)|"
@@ -988,6 +988,21 @@ def _comprehension(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _one("comprehension", clause, ComprehensionClaim(value=value))
 
 
+_AGGREGATES = {"sum": "sum", "maximum": "max", "max": "max", "largest value": "max", "minimum": "min",
+               "min": "min", "smallest value": "min"}
+
+
+@pattern(r"^the\s+(?P<agg>sum|maximum|max|minimum|min|largest\s+value|smallest\s+value)\s+(?:of|in)\s+"
+         + _SUBJECT + r"\s+(?:is|was|equals|=|is\s+now)\s+" + _VALUE + r"\s*(?:$|[,;])")
+def _aggregate(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
+    """The sum of ``nums`` is 10: ``sum(nums)``."""
+    subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
+    func = _AGGREGATES.get(re.sub(r"\s+", " ", m.group("agg").lower()))
+    if subject is None or value is None or func is None:
+        return None
+    return _state(clause, E.Call(func, (subject,)), value)
+
+
 _POSITION = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6,
              "eighth": 7, "ninth": 8, "tenth": 9, "last": -1, "penultimate": -2,
              "second-to-last": -2, "second to last": -2, "second last": -2}
@@ -1042,7 +1057,7 @@ def _enumerated(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
 
 
 @pattern(r"^(?:calling\s+)?(?:the\s+(?:slice|expression|subscript)\s+)?(?P<call>@\d+)\s+(?:is\s+called\s+and\s+)?"
-         r"(?:returns|gives|produces|evaluates\s+to|yields|results\s+in|"
+         r"(?:returns|gives(?:\s+us)?|produces|evaluates\s+to|yields|results\s+in|"
          r"is\s+evaluated\s+to)\s+" + _VALUE)
 def _call_value(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     rest = clause.p.text[m.end():].strip()

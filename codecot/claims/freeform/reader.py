@@ -87,7 +87,7 @@ def read_freeform(text: str, direction: str = "forward") -> Reading:
             body = f"for {paren.group(1)}: {body[paren.end():]}".rstrip(": ")
         statements = []
         p = protect(body)
-        clauses = _clauses(p.text)
+        clauses = _clauses(p.text, p.atoms)
         clauses += [m.group(1) for c in clauses for m in _ASIDE.finditer(c)]
         for clause in clauses:
             choosing = any(st.kind == "let" for st in statements)
@@ -122,8 +122,32 @@ def _answer_clause(inner: str, direction: str) -> str:
     return f"the output is `{inner}`"
 
 
-def _clauses(text: str) -> list[str]:
+#: "`text.split()` splits the string into words: `['a', 'b']`": what the call gives
+_CALL_THEN_VALUE = re.compile(r"^(?P<call>@\d+)\s+(?P<desc>[a-z][^:@]{0,80}?)\s*:\s*(?P<value>@\d+)\s*\.?$")
+#: "The list comprehension iterates over each word and capitalizes it: `['A', 'B']`"
+_COMPREHENSION_THEN_VALUE = re.compile(
+    r"^(?:the\s+)?(?:list\s+|set\s+|dict\s+)?comprehension\s+[a-z][^:@]{0,80}?\s*:\s*(?P<value>@\d+)\s*\.?$",
+    re.I)
+
+
+def _described_value(text: str, atoms: list[str]) -> str | None:
+    """A clause that names a call (or the comprehension), says what it does and ends in a
+    colon and a value, rewritten as ``CALL leaving VALUE`` (what a mutating call leaves in its
+    object, else the call's value) or ``the comprehension produces VALUE``."""
+    m = _CALL_THEN_VALUE.match(text.strip())
+    if m and re.match(r"^[\w.\[\]'\"]+\(.*\)$", atoms[int(m.group("call")[1:])], re.S):
+        return f"{m.group('call')} leaving {m.group('value')}"  # see patterns._leaving
+    c = _COMPREHENSION_THEN_VALUE.match(text.strip())
+    if c:
+        return f"the comprehension produces {c.group('value')}"
+    return None
+
+
+def _clauses(text: str, atoms: list[str] | None = None) -> list[str]:
     """The clauses of a protected sentence (placeholders hold no joints, so no quoting)."""
+    described = _described_value(text, atoms) if atoms is not None else None
+    if described is not None:
+        return [described]
     reason = _LEADING_REASON.match(text.strip())
     if reason:
         return _clauses(reason.group("reason")) + _clauses(reason.group("rest"))
