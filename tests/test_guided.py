@@ -255,7 +255,10 @@ def test_guided_settings_are_checked() -> None:
         HFSettings(guided=-1).check()
     with pytest.raises(InvalidArgument):
         HFSettings(guided=2, guided_temperature=0).check()
+    with pytest.raises(InvalidArgument, match="step"):
+        HFSettings(guided=2, guided_temperature_step=-0.1).check()
     HFSettings(guided=4).check()
+    assert HFSettings().guided_temperature_step > 0  # further tries sample hotter by default
 
 
 def test_codecot_narrate_guided_writes_the_resamples(tiny_model: Path,  # noqa: F811
