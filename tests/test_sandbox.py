@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from codecot.sandbox import InvalidLimits, Limits, SandboxError, SandboxPool
-from codecot.sandbox.pool import DIR_PREFIX, OWNER_FILE, cap_output, sweep_stale_dirs
+from codecot.sandbox.pool import DIR_PREFIX, OWNER_FILE, cap_output, owner_line, sweep_stale_dirs
 from codecot.sandbox.tasks import evaluate_arguments, exec_call
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=4, memory_mb=512, output_chars=200)
@@ -336,24 +337,25 @@ def test_compact_decoder_matches_json_loads() -> None:
 def test_sweep_removes_only_directories_of_dead_owners(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    layout = {"dead": str(dead.pid), "alive": str(os.getpid()), "no-owner": None}
+    host = socket.gethostname()
+    layout = {"dead": f"{dead.pid} {host}", "alive": f"{os.getpid()} {host}", "no-owner": None,
+              "elsewhere": f"{dead.pid} not-{host}", "unreadable": "x"}
     for name, pid in layout.items():
         folder = tmp_path / (DIR_PREFIX + name)
         folder.mkdir()
         if pid is not None:
             (folder / OWNER_FILE).write_text(pid)
     (tmp_path / "unrelated").mkdir()
-    (tmp_path / "unrelated" / OWNER_FILE).write_text(str(dead.pid))
+    (tmp_path / "unrelated" / OWNER_FILE).write_text(f"{dead.pid} {host}")
     removed = sweep_stale_dirs(str(tmp_path))
     assert removed == [str(tmp_path / (DIR_PREFIX + "dead"))]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [DIR_PREFIX + "alive", DIR_PREFIX + "no-owner", "unrelated"]
-    )
+    kept = [DIR_PREFIX + name for name in ("alive", "no-owner", "elsewhere", "unreadable")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "unrelated"])
 
 
 def test_pool_directory_names_its_owner() -> None:
     with SandboxPool(jobs=1) as p:
         owner = Path(p.base_dir, OWNER_FILE).read_text()
-        assert int(owner) == os.getpid()
+        assert owner == owner_line() and int(owner.split()[0]) == os.getpid()
         assert p.base_dir not in sweep_stale_dirs(os.path.dirname(p.base_dir))
         assert os.path.isdir(p.base_dir)

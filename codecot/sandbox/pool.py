@@ -25,6 +25,7 @@ import os
 import re
 import selectors
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -58,8 +59,9 @@ _WARNED: set[str] = set()
 
 DIR_PREFIX = "codecot-sandbox-"
 OWNER_FILE = "owner.pid"
-"""In each pool's directory: the process id of the pool's owner, so that a later pool can
-remove the directory of an owner that was killed before it could close its pool."""
+"""In each pool's directory: the process id and host name of the pool's owner, so that a later
+pool on the same host can remove the directory of an owner that was killed before it could
+close its pool (a temp dir shared with other hosts or PID namespaces is left alone)."""
 _SWEPT = False
 
 
@@ -73,11 +75,16 @@ def _owner_alive(pid: int) -> bool:
     return True
 
 
+def owner_line() -> str:
+    """What this process writes in the owner file of its pools' directories."""
+    return f"{os.getpid()} {socket.gethostname()}"
+
+
 def sweep_stale_dirs(root: str | None = None) -> list[str]:
     """Remove pool directories under `root` (the temp dir) whose owner process is gone.
 
-    Only directories with an owner file naming a process that no longer exists are removed;
-    returns their paths."""
+    Only directories whose owner file names this host and a process that no longer exists are
+    removed; returns their paths."""
     root = root or tempfile.gettempdir()
     removed: list[str] = []
     try:
@@ -89,10 +96,11 @@ def sweep_stale_dirs(root: str | None = None) -> list[str]:
             continue
         try:
             with open(os.path.join(entry.path, OWNER_FILE)) as owner:
-                pid = int(owner.read().strip())
+                pid_text, host = owner.read().split(maxsplit=1)
+            pid = int(pid_text)
         except (OSError, ValueError):
             continue
-        if pid != os.getpid() and not _owner_alive(pid):
+        if host.strip() == socket.gethostname() and pid != os.getpid() and not _owner_alive(pid):
             shutil.rmtree(entry.path, ignore_errors=True)
             removed.append(entry.path)
     return removed
@@ -196,7 +204,7 @@ class SandboxPool:
             sweep_stale_dirs()
         self.base_dir = tempfile.mkdtemp(prefix=DIR_PREFIX)
         with open(os.path.join(self.base_dir, OWNER_FILE), "w") as owner:
-            owner.write(str(os.getpid()))
+            owner.write(owner_line())
         self.restarts = 0
         self._serial = 0
         self._closed = False
