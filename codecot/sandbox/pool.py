@@ -19,6 +19,7 @@ forked child.  If it raises, the payload is sent as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import json
 import os
@@ -62,16 +63,15 @@ OWNER_FILE = "owner.pid"
 """In each pool's directory: the process id and host name of the pool's owner, so that a later
 pool on the same host can remove the directory of an owner that was killed before it could
 close its pool (a temp dir shared with other hosts or PID namespaces is left alone)."""
-_SWEPT = False
 
 
 def _owner_alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # PermissionError: alive, another user's
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
     return True
 
 
@@ -104,6 +104,12 @@ def sweep_stale_dirs(root: str | None = None) -> list[str]:
             shutil.rmtree(entry.path, ignore_errors=True)
             removed.append(entry.path)
     return removed
+
+
+@functools.cache
+def _sweep_once() -> None:
+    """`sweep_stale_dirs` of the temp dir, the first time a pool of this process opens."""
+    sweep_stale_dirs()
 
 
 def _payload_hook(task: str) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
@@ -198,10 +204,7 @@ class SandboxPool:
         self.limits = limits
         self.task = task
         self.preload = tuple(preload)
-        global _SWEPT
-        if not _SWEPT:
-            _SWEPT = True
-            sweep_stale_dirs()
+        _sweep_once()
         self.base_dir = tempfile.mkdtemp(prefix=DIR_PREFIX)
         with open(os.path.join(self.base_dir, OWNER_FILE), "w") as owner:
             owner.write(owner_line())

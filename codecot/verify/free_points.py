@@ -132,12 +132,18 @@ class RunView:
         return len(self.moments) + len(self.events)
 
 
-def untraced_names(code: str) -> frozenset[str]:
+def parse_program(code: str) -> ast.Module | None:
+    """The program's syntax tree, or None when it does not parse."""
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def untraced_names(tree: ast.Module | None) -> frozenset[str]:
     """Names bound in scopes the tracer does not follow line by line (comprehensions, lambdas,
     generator expressions): a statement about one may be about that scope."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    if tree is None:
         return frozenset()
     out: set[str] = set()
     for node in ast.walk(tree):

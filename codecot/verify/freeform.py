@@ -44,7 +44,14 @@ from codecot.claims.render import render_expr
 from codecot.claims.source import same_source
 from codecot.solver import Truth, Unsupported, decide_expr, encode
 from codecot.trace.values import decode, same_value
-from codecot.verify.free_points import MISSING, Event, Moment, RunView, untraced_names
+from codecot.verify.free_points import (
+    MISSING,
+    Event,
+    Moment,
+    RunView,
+    parse_program,
+    untraced_names,
+)
 from codecot.verify.verdicts import Verdict
 
 Outcome = tuple[Verdict, str]
@@ -88,8 +95,8 @@ class FreeChecker:
         self.trace = trace
         self.entry = entry
         self.cursor = 0
-        self.code = code
-        self.untraced = untraced_names(code)
+        self.tree = parse_program(code)
+        self.untraced = untraced_names(self.tree)
         self.params = list((trace.get("args") or {}).keys())
         self.backward = backward
         self.output = record_output if record_output is not None else trace.get("output")
@@ -283,7 +290,7 @@ class FreeChecker:
         """The one comprehension's value: as the name it is assigned to after its line, or as
         what the function returns; ``unknown`` where there are several or its value is used
         in a bigger expression."""
-        where = _comprehension_use(self.code)
+        where = _comprehension_use(self.tree)
         if where is None:
             return Verdict.UNKNOWN, "the program has no single comprehension whose value the run shows"
         name, line = where
@@ -300,7 +307,7 @@ class FreeChecker:
         length before and after each line of it.  The iteration is the one the sentence names
         (or where its bindings hold); without one, the rest of the iteration that the previous
         statement was placed in."""
-        target = claim.target if claim.target is not None else _append_target(self.code, claim.word)
+        target = claim.target if claim.target is not None else _append_target(self.tree, claim.word)
         if target is None:
             return Verdict.UNKNOWN, "which collection is meant is not clear"
         missing = sorted(E.free_names(target) - self.view.names)
@@ -452,13 +459,13 @@ class FreeChecker:
                 self.cursor = e.pos
                 return Verdict.VERIFIED, ""
         seen = [e for e in in_context if relevant(e)]
-        elsewhere = [e for e in events if match(e)]
+        elsewhere = [e for e in events if match(e)]  # none in context: those matched above
         if seen and elsewhere and self._other_iterations_only(st, seen, elsewhere):
             return Verdict.REFUTED, (f"{self._event_truth(claim, seen[0])} (in iteration {st.iteration}; "
                                      "it happens only in another iteration)")
-        if any(match(e) for e in later):
+        if any(st.looks_back or e.pos >= self.cursor for e in elsewhere):
             return Verdict.UNKNOWN, f"it happens, but not {_where(st)}"
-        if any(match(e) for e in events if e.pos < self.cursor):
+        if any(e.pos < self.cursor for e in elsewhere):
             return Verdict.UNKNOWN, "it happens only before what the previous statement describes"
         if not seen:
             return Verdict.UNKNOWN, "nothing of its kind happens after the previous statement"
@@ -711,26 +718,22 @@ def _rename(claim: M.Claim, old: str, new: str) -> M.Claim:
     return claim
 
 
-def _append_target(code: str, word: str) -> E.Expr | None:
+def _append_target(tree: ast.Module | None, word: str) -> E.Expr | None:
     """The one collection the program appends to (``word`` ``added``: or adds to), as a name;
     None when there are none or several."""
-    methods = ("append",) if word == "appended" else ("append", "add")
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    if tree is None:
         return None
+    methods = ("append",) if word == "appended" else ("append", "add")
     receivers = {node.func.value.id for node in ast.walk(tree)
                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                  and node.func.attr in methods and isinstance(node.func.value, ast.Name)}
     return E.Name(receivers.pop()) if len(receivers) == 1 else None
 
 
-def _comprehension_use(code: str) -> tuple[str | None, int] | None:
+def _comprehension_use(tree: ast.Module | None) -> tuple[str | None, int] | None:
     """(the name, or None for a return; the line) where the program's only comprehension is
     the whole value assigned or returned; None otherwise."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    if tree is None:
         return None
     kinds = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
     found = [node for node in ast.walk(tree) if isinstance(node, kinds)]

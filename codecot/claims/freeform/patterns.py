@@ -523,10 +523,7 @@ def _combine(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     if a is None or b is None or value is None:
         return None
     op = "*" if m.group("verb").lower().startswith("multipl") else "+"
-    combined = E.BinOp(op, a, b)
-    if E.free_names(combined):
-        return _state(clause, combined, value)
-    return _one("working", clause, M.StateClaim(target=combined, chain=(value,)), pure=True)
+    return _state(clause, E.BinOp(op, a, b), value)
 
 
 @pattern(r"^" + _SUBJECT + r"\s+(?:is|gets)\s+(?P<verb>incremented|increased|decremented|decreased|"
@@ -849,11 +846,9 @@ def _input(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     return _one("input", clause, M.InputClaim(args=call.args))
 
 
-@pattern(r"^(?:so\s+|thus\s+|therefore\s+)?(?:an?\s+|any\s+)?(?:possible\s+|valid\s+)?(?:input|argument)\s+"
-         r"(?:such\s+as|like)\s+(?P<args>@\d+)\s+(?:works|would\s+work|will\s+work|does\s+the\s+job|is\s+enough)$")
-def _input_such_as(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
-    """An input such as ``[1, 2, 3]`` works."""
-    return _input(clause, m)
+# "An input such as [1, 2, 3] works"
+pattern(r"^(?:so\s+|thus\s+|therefore\s+)?(?:an?\s+|any\s+)?(?:possible\s+|valid\s+)?(?:input|argument)\s+"
+        r"(?:such\s+as|like)\s+(?P<args>@\d+)\s+(?:works|would\s+work|will\s+work|does\s+the\s+job|is\s+enough)$")(_input)
 
 
 @pattern(r"^(?P<atom>@\d+)\s+(?:satisfies\s+(?:the|this|that|all|both|every)\b.*|works|fits|does\s+the\s+job)$")
@@ -958,10 +953,7 @@ def _at_index(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     subject, index, value = clause.subject(m.group("subj")), clause.value(m.group("index")), clause.value(m.group("value"))
     if subject is None or index is None or value is None:
         return None
-    target = E.Index(subject, index)
-    if not E.free_names(subject) and not E.free_names(value):
-        return _one("working", clause, M.StateClaim(target=target, chain=(value,)), pure=True)
-    return _state(clause, target, value)
+    return _state(clause, E.Index(subject, index), value)
 
 
 @pattern(r"^(?:the\s+(?:string|list|word|sequence)\s+)?(?P<src>@\d+)\s+is\s+reversed\s*,?\s+"
@@ -971,10 +963,7 @@ def _reversed(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     src, value = clause.expr(m.group("src")), clause.value(m.group("value"))
     if src is None or value is None:
         return None
-    target = E.Slice(src, None, None, E.Const(-1))
-    if not E.free_names(src):
-        return _one("working", clause, M.StateClaim(target=target, chain=(value,)), pure=True)
-    return _state(clause, target, value)
+    return _state(clause, E.Slice(src, None, None, E.Const(-1)), value)
 
 
 @pattern(r"^(?:so\s+|thus\s+|finally\s+)?(?:the\s+)?(?:list\s+|set\s+|dict(?:ionary)?\s+|generator\s+)?"
@@ -1021,10 +1010,7 @@ def _positional(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     subject, value = clause.subject(m.group("subj")), clause.value(m.group("value"))
     if index is None or subject is None or value is None:
         return None
-    target = E.Index(subject, E.Const(index))
-    if not E.free_names(subject) and not E.free_names(value):
-        return _one("working", clause, M.StateClaim(target=target, chain=(value,)), pure=True)
-    return _state(clause, target, value)
+    return _state(clause, E.Index(subject, E.Const(index)), value)
 
 
 @pattern(r"^(?P<call>@\d+)\s+(?:looks\s+for|searches\s+for|scans\s+for|finds|locates)\b.*?\b(?:is\s+)?"
@@ -1049,11 +1035,7 @@ def _enumerated(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
     values = [clause.value(tok) for tok in re.findall(ATOM, m.group("vals"))]
     if len(values) < 2 or any(v is None or E.free_names(v) for v in values):
         return None
-    whole = E.ListExpr(tuple(v for v in values if v is not None))
-    target = E.Call("list", (src,))
-    if not E.free_names(src):
-        return _one("working", clause, M.StateClaim(target=target, chain=(whole,)), pure=True)
-    return _state(clause, target, whole)
+    return _state(clause, E.Call("list", (src,)), E.ListExpr(tuple(v for v in values if v is not None)))
 
 
 @pattern(r"^(?:calling\s+)?(?:the\s+(?:slice|expression|subscript)\s+)?(?P<call>@\d+)\s+(?:is\s+called\s+and\s+)?"
