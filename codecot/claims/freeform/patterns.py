@@ -491,8 +491,13 @@ def _delta_active(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
         return None
     if re.search(r"decreases|drops|down|falls", m.group(0), re.I):
         step = -step
+    return _delta_statement(clause, target, step, m.group("to"))
+
+
+def _delta_statement(clause: Clause, target: E.Expr, step: int, to_token: str | None) -> list[Statement]:
+    """A change of ``target`` by ``step`` and, when the text gives it, the value it comes to."""
     out: list[M.Claim] = [DeltaClaim(target=target, delta=E.Const(step))]
-    to = clause.value(m.group("to"))
+    to = clause.value(to_token)
     if to is not None:
         out.append(M.StateClaim(target=target, chain=(to,)))
     return _one("delta", clause, *out)
@@ -539,11 +544,7 @@ def _delta(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
         return None
     if m.group("verb").lower() in ("decremented", "decreased", "reduced"):
         step = -step
-    out: list[M.Claim] = [DeltaClaim(target=target, delta=E.Const(step))]
-    to = clause.value(m.group("to"))
-    if to is not None:
-        out.append(M.StateClaim(target=target, chain=(to,)))
-    return _one("delta", clause, *out)
+    return _delta_statement(clause, target, step, m.group("to"))
 
 
 _VALUE_LIST = r"(?P<vals>@\d+(?:\s*,\s*@\d+)*(?:,?\s+(?:and|then)\s+|\s*,\s*)@\d+)"
