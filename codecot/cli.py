@@ -118,6 +118,7 @@ def narrate(
     prompt_form: Annotated[str, typer.Option(help="hf: auto (short with an adapter, long for the bare model), long (rules and examples) or short (the problem only).")] = "auto",
     guided: Annotated[int, typer.Option(help="hf: guided decoding, K tries per step: each step is checked as it is written (forward against the trace, backward in a backward session) and a refuted or undecided one is sampled again (0: off).")] = 0,
     closing_reserve: Annotated[int, typer.Option(help="hf: tokens kept for the final step; once fewer remain, the rationale is steered to its final step (0: estimated per record).")] = 0,
+    program_constraints: Annotated[bool, typer.Option("--program-constraints/--no-program-constraints", help="hf, constrained: narrow the grammar to each record's program: its names and line numbers, each line's own statement and condition, the record's call in the final answer.")] = True,
 ) -> None:
     """Write rationales (one step per line) for each record, forward and/or backward.
 
@@ -144,7 +145,8 @@ def narrate(
             max_new_tokens=max_new_tokens, temperature=temperature, seed=seed, device=device,
             threads=threads or None, examples=examples, dtype=dtype,
             prefix_cache=prefix_cache, adapter=adapter, prompt_form=prompt_form,
-            guided=guided, closing_reserve=closing_reserve))
+            guided=guided, closing_reserve=closing_reserve,
+            program_constraints=program_constraints))
     records = load_records(corpus, limit)
     if traces is not None:
         by_id = _traces_by_id(traces)
@@ -417,6 +419,7 @@ def bench(
     variants: Annotated[str, typer.Option(help="loop: comma-separated bare, tuned, guided.")] = "bare,tuned,guided",
     modes: Annotated[str, typer.Option(help="loop: comma-separated grounded, blind.")] = "grounded,blind",
     workdir: Annotated[Path | None, typer.Option(help="loop: folder for the cells' runs (resumable; default out/bench-loop).")] = None,
+    program_constraints: Annotated[bool, typer.Option("--program-constraints/--no-program-constraints", help="loop: narrow each record's decoding grammar to its program.")] = True,
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
     against free decoding; loop: bare, fine-tuned and guided narrators over a held-out corpus;
@@ -470,7 +473,7 @@ def bench(
                              adapter=adapter, guided=guided, variants=chosen_variants,
                              modes=chosen_modes, batch_size=batch_size,
                              max_new_tokens=max_new_tokens, threads=threads or None,
-                             device=device, jobs=jobs,
+                             device=device, jobs=jobs, program_constraints=program_constraints,
                              on_cell=lambda name, cell: typer.echo(
                                  f"{name}: {json.dumps(cell)}", err=True))
     elif what in ("narrate", "hf"):

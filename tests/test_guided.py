@@ -54,6 +54,10 @@ def narrator(tiny_model: Path) -> Any:  # noqa: F811 (the imported fixture)
     return HFNarrator(HFSettings(model=str(tiny_model), batch_size=4, max_steps=6, examples=1,
                                  threads=1), loaded=terse(tiny_model))
 
+#: No cap on a step's tokens: here every try reaches the checker (a try rolled back for running
+#: too long never does; test_hf_narrator checks the cap)
+NO_STEP_CAP = 10_000
+
 
 def _generate(narrator: Any, checkers: list[Any] | None, tries: int, *, seed: int = 0,
               temperature: float = 1.0, budget: int = 120,
@@ -66,7 +70,7 @@ def _generate(narrator: Any, checkers: list[Any] | None, tries: int, *, seed: in
                           constraint=narrator.constraint, max_new_tokens=budget,
                           temperature=temperature, seed=seed, max_steps=6,
                           reserves=narrator._steering(items)["reserves"], checkers=checkers,
-                          tries=tries)
+                          tries=tries, max_step_tokens=NO_STEP_CAP)
 
 
 def _lines(text: str) -> list[str]:
@@ -346,7 +350,7 @@ def test_each_further_try_samples_hotter_by_the_step(narrator: Any,
                    [items[0][-1]], constraint=narrator.constraint, max_new_tokens=200,
                    temperature=0.0, seed=0, max_steps=6,
                    reserves=narrator._steering(items)["reserves"], checkers=[stub], tries=3,
-                   resample_temperature=0.5, resample_step=0.25)
+                   resample_temperature=0.5, resample_step=0.25, max_step_tokens=NO_STEP_CAP)
     assert len(stub.lines_of(0)) == 3
     # the first try greedy, the second at 0.5, the third at 0.75, never hotter
     assert used[0] == 0.0 and {0.5, 0.75} <= set(used) <= {0.0, 0.5, 0.75}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import random
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +33,9 @@ from codecot.narrate.prompts import (
     numbered,
     render_trace,
 )
+from tests.hf_helpers import DEMO, bpe_tokenizer, ll_tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "corpora" / "demo.jsonl"
 
 TRACE = {
     "id": "t", "ok": True, "entry": "f", "args": {"nums": "[3, 5]"}, "output": "8",
@@ -78,25 +80,6 @@ def test_keyword_conflicts_come_from_the_parse_table() -> None:
     assert "now" not in conflicts[STEP_START] and "even" not in conflicts["T__IS"]
 
 
-def _ll_tokenizer() -> Any:
-    llg = pytest.importorskip("llguidance")
-    tokenizers = pytest.importorskip("tokenizers")
-    tok = tokenizers.Tokenizer(tokenizers.models.BPE())
-    tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = tokenizers.decoders.ByteLevel()
-    trainer = tokenizers.trainers.BpeTrainer(
-        vocab_size=300, special_tokens=["<|im_start|>", "<|im_end|>"],
-        initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(_corpus_text(), trainer)
-    return llg, llg.LLTokenizer(tok.to_str(), eos_token=tok.token_to_id("<|im_end|>"))
-
-
-def _corpus_text() -> list[str]:
-    return [DEMO.read_text(encoding="utf-8"),
-            "Call f with x = 4.\nLine 2: x = x + 1, so x is 5.\nSo f(4) returns 5.\n"
-            "We need f(x) to return 5.\nLet x be 4.\nSo the input is 4.\n"]
-
-
 @pytest.mark.parametrize(("direction", "text", "complete"), [
     ("forward", "Call f with x = 4.\nLine 2: x = x + 1, so x is 5.\nSo f(4) returns 5.", True),
     ("forward", "Call f with x = 4.\nLine 2: the function returns 5.\nSo f(4) returns 5.", True),
@@ -120,8 +103,12 @@ def _corpus_text() -> list[str]:
     ("forward", "Call f with x = 4.\nLine 2: y is 42. in z.\nSo f(4) returns 5.", False),
     ("forward", "Call f with x = 4.\nLine 2: y is 4.5.\nSo f(4) returns 5.", True),
     # where the LALR lexer reads a keyword, a name may not be spelled like it ...
-    ("backward", "We need f(x) to return 5.\nthen is now 3.\nSo the input is 4.", False),
-    ("backward", "We need f(x) to return 5.\nx is now 3.\nSo the input is 4.", True),
+    ("backward", "We need f(x) to return 5.\nthen must be 3.\nSo the input is 4.", False),
+    ("backward", "We need f(x) to return 5.\nx must be 3.\nSo the input is 4.", True),
+    # a backward middle step is a kind the backward checker decides (a state is not)
+    ("backward", "We need f(x) to return 5.\nx is now 3.\nSo the input is 4.", False),
+    ("backward", "We need f(x) to return 5.\nLine 2 returns 3.\nSo the input is 4.", False),
+    ("backward", "We need f(x) to return 5.\nLine 2: x must be 3.\nSo the input is 4.", True),
     ("backward", "We need f(x) to return 5.\nThen x must be 4.\nSo the input is 4.", True),
     # ... elsewhere it may: an exception class Empty, a variable even at the start of a step
     ("forward", "Call f with x = 4.\nLine 2 raises Empty.\nSo f(4) returns 5.", True),
@@ -165,7 +152,7 @@ def _corpus_text() -> list[str]:
 ])
 def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text: str,
                                                            complete: bool) -> None:
-    llg, lt = _ll_tokenizer()
+    llg, lt = ll_tokenizer()
     matcher = llg.LLMatcher(lt, llg.LLMatcher.grammar_from_lark(rationale_grammar(direction)))
     tokens = [*lt.tokenize_str(text), lt.eos_token]
     accepted = matcher.validate_tokens(tokens)
@@ -173,11 +160,13 @@ def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text:
 
 
 def _random_walk(llg: Any, lt: Any, grammar: Any, rng: random.Random,
-                 max_tokens: int) -> list[str]:
+                 max_tokens: int, word_bound: Callable[[str, str], bool] | None = None,
+                 ) -> list[str]:
     """The complete lines of a random walk through ``grammar``: each token drawn from those it
     allows next.  To keep lines short, where allowed a line (or the rationale) ends with
     probability 0.6, else a closing bracket or quote is drawn with probability 0.5, and
-    whitespace-only tokens are drawn only when nothing else is allowed."""
+    whitespace-only tokens are drawn only when nothing else is allowed.  No token for which
+    ``word_bound(line so far, token text)`` holds is drawn (the decoder's word bound)."""
     import llguidance.torch
     import numpy as np
     import torch
@@ -188,13 +177,18 @@ def _random_walk(llg: Any, lt: Any, grammar: Any, rng: random.Random,
     newline = {t for t, text in enumerate(texts) if "\n" in text}
     closing = {t for t, text in enumerate(texts) if text[-1:] in (")", "]", "}", "'", '"')}
     blank = {t for t, text in enumerate(texts) if not text.strip()} - newline
+    wordy = {t for t, text in enumerate(texts) if re.match("[\\w\ufffd]", text)}
     tokens: list[int] = []
+    line = ""
     for _ in range(max_tokens):
         llguidance.torch.fill_next_token_bitmask(matcher, mask)
         bits = np.unpackbits(mask.numpy().view(np.uint8), bitorder="little")[:lt.vocab_size]
         allowed = [int(t) for t in np.nonzero(bits)[0]]
         if not allowed or (lt.eos_token in allowed and rng.random() < 0.3):
             break
+        if word_bound is not None and (line[-1:].isalnum() or line[-1:] == "_"):
+            allowed = [t for t in allowed
+                       if t not in wordy or not word_bound(line, texts[t])] or allowed
         ends = [t for t in allowed if t in newline or t == lt.eos_token]
         closers = [t for t in allowed if t in closing]
         others = [t for t in allowed if t not in blank] or allowed
@@ -204,6 +198,7 @@ def _random_walk(llg: Any, lt: Any, grammar: Any, rng: random.Random,
             break
         assert matcher.consume_token(token)
         tokens.append(token)
+        line = (line + texts[token]).rsplit("\n", 1)[-1]
     lines = str(lt.decode_str(tokens)).split("\n")
     return lines if matcher.is_accepting() else lines[:-1]  # drop an unfinished last line
 
@@ -214,7 +209,7 @@ def test_every_line_a_random_walk_through_the_decoding_grammar_completes_parses(
     # the grammar-constrained decoder may write any line the derived grammar allows; each one
     # must be a claim parse_step accepts (this found Unicode names, f-strings, bad escapes,
     # computed calls and 'returns' after a non-call)
-    llg, lt = _ll_tokenizer()
+    llg, lt = ll_tokenizer()
     grammar = llg.LLMatcher.grammar_from_lark(rationale_grammar(direction, 8))
     rng = random.Random(0)
     lines = 0
@@ -227,7 +222,7 @@ def test_every_line_a_random_walk_through_the_decoding_grammar_completes_parses(
 
 
 def test_llguidance_accepts_every_template_rationale_of_the_demo_corpus() -> None:
-    llg, lt = _ll_tokenizer()
+    llg, lt = ll_tokenizer()
     from codecot.narrate.template import TemplateNarrator
     from codecot.trace.run import trace_records
 
@@ -316,15 +311,8 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     pytest.importorskip("llguidance")
-    tokenizers = pytest.importorskip("tokenizers")
     folder = tmp_path_factory.mktemp("tiny")
-    tok = tokenizers.Tokenizer(tokenizers.models.BPE())
-    tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = tokenizers.decoders.ByteLevel()
-    trainer = tokenizers.trainers.BpeTrainer(
-        vocab_size=512, special_tokens=["<|im_start|>", "<|im_end|>"],
-        initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(_corpus_text(), trainer)
+    tok = bpe_tokenizer(512)
     hf_tok = transformers.PreTrainedTokenizerFast(
         tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|im_end|>")
     hf_tok.chat_template = CHAT_TEMPLATE
@@ -401,18 +389,24 @@ def _narrate(folder: Path, constrain: bool) -> list[Any]:
     return HFNarrator(settings).narrate_many(_demo_items())
 
 
+def _tiny_batch(folder: Path) -> tuple[Any, list[tuple[CorpusRecord, dict[str, Any], str]],
+                                      list[str], list[str]]:
+    """A constrained narrator of the tiny model, the demo items, their prompts and directions."""
+    from codecot.narrate.hf import HFNarrator, HFSettings
+
+    narrator = HFNarrator(HFSettings(model=str(folder), batch_size=2, max_steps=6,
+                                     examples=1, threads=1))
+    items = _demo_items()
+    return narrator, items, [narrator.prompt(*item) for item in items], [d for *_, d in items]
+
+
 def test_constrained_generation_with_a_tiny_random_model_parses(tiny_model: Path) -> None:
     import llguidance
 
     from codecot.claims.grammar import get_parser
-    from codecot.narrate.hf import HFNarrator, HFSettings
     from codecot.narrate.hf.generate import generate_batch
 
-    narrator = HFNarrator(HFSettings(model=str(tiny_model), batch_size=2, max_steps=6,
-                                     examples=1, threads=1))
-    items = _demo_items()
-    prompts = [narrator.prompt(*item) for item in items]
-    directions = [d for *_, d in items]
+    narrator, items, prompts, directions = _tiny_batch(tiny_model)
     assert narrator.constraint is not None
     lines = 0
     for seed in range(3):
@@ -432,6 +426,53 @@ def test_constrained_generation_with_a_tiny_random_model_parses(tiny_model: Path
     results = narrator.narrate_many(items[:2])
     assert [r.direction for r in results] == ["forward", "backward"]
     assert all(r.narrator == "hf" and r.extra["constrained"] for r in results)
+
+
+def test_rows_narrowed_to_their_programs_write_only_what_the_program_grammar_admits(
+        tiny_model: Path) -> None:
+    from codecot.narrate.hf import HFNarrator, HFSettings
+    from codecot.narrate.hf.generate import generate_batch
+    from codecot.narrate.hf.program_grammar import program_facts
+
+    narrator, items, prompts, directions = _tiny_batch(tiny_model)
+    programs = [program_facts(record, trace) for record, trace, _ in items]
+    assert narrator.constraint is not None and all(programs)
+    for seed in range(2):
+        gens = generate_batch(narrator.loaded.model, narrator.loaded.tokenizer, prompts,
+                              directions, constraint=narrator.constraint, max_new_tokens=60,
+                              temperature=1.0, seed=seed, max_steps=6, programs=programs)
+        for gen, direction, program in zip(gens, directions, programs, strict=True):
+            narrowed = narrator.constraint.matcher(direction, program=program)
+            assert narrowed.validate_tokens(list(gen.token_ids)) == len(gen.token_ids)
+            for step in filter(None, gen.text.split("\n")):
+                parse_step(step)
+    results = narrator.narrate_many(items[:1])
+    assert results[0].extra["program_constrained"] is True
+    off = HFNarrator(HFSettings(model=str(tiny_model), batch_size=2, max_steps=6, examples=1,
+                                threads=1, program_constraints=False))
+    assert off.narrate_many(items[:1])[0].extra["program_constrained"] is False
+    assert off._steering(items[:1])["programs"] is None
+    assert narrator._steering(items[:1])["programs"] == programs[:1]
+
+
+def test_a_step_that_runs_too_long_is_sampled_again(tiny_model: Path) -> None:
+    from codecot.narrate.hf.generate import generate_batch
+
+    narrator, _, prompts, directions = _tiny_batch(tiny_model)
+
+    def run(cap: int) -> list[Any]:
+        return generate_batch(narrator.loaded.model, narrator.loaded.tokenizer, prompts,
+                              directions, constraint=narrator.constraint, max_new_tokens=80,
+                              temperature=1.0, seed=0, max_steps=6, max_step_tokens=cap)
+
+    free, capped = run(10_000), run(6)
+    # a short cap rolls long steps back (more tokens sampled than kept) ...
+    assert sum(g.sampled - len(g.token_ids) for g in capped) > sum(
+        g.sampled - len(g.token_ids) for g in free)
+    # ... and every step it keeps parses
+    for gen in capped:
+        for step in filter(None, gen.text.split("\n")):
+            parse_step(step)
 
 
 def test_overlapped_masks_give_the_same_tokens_as_serial_masks(tiny_model: Path) -> None:
@@ -576,6 +617,23 @@ def test_a_budget_below_the_reserve_writes_the_final_step_alone(tiny_model: Path
     for gen, (_, _, direction) in zip(gens, items, strict=True):
         assert gen.finished and gen.closed_early and "\n" not in gen.text
         assert type(parse_step(gen.text)).__name__ == FINAL[direction]
+
+
+def test_an_overlong_step_ends_where_it_can_but_the_budget_still_closes_it() -> None:
+    import torch
+
+    from codecot.narrate.hf.decode import Decoder, Row, RowSpec
+
+    row = Row(RowSpec("forward", budget=100, reserve=30), None, torch.Generator(), 0)
+    row.tokens = [1] * 20
+    phase = Decoder._phase
+    assert phase(None, row) == "open"  # type: ignore[arg-type]
+    row.overlong = True
+    assert phase(None, row) == "end_step"  # type: ignore[arg-type]
+    row.tokens = [1] * 90  # 10 left: the budget's own phase wins
+    assert phase(None, row) == "abandon"  # type: ignore[arg-type]
+    row.closing = True
+    assert phase(None, row) == "final"  # type: ignore[arg-type]
 
 
 def test_closing_phases_and_the_shortest_close(tiny_model: Path) -> None:

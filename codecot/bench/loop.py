@@ -125,9 +125,11 @@ def bench_loop(corpus: Path, workdir: Path, *, records: int = 30, adapter: str |
                guided: int = 4, variants: Sequence[str] = VARIANTS,
                modes: Sequence[str] = MODES, batch_size: int = 8, max_new_tokens: int = 384,
                threads: int | None = 1, device: str = "cpu", jobs: int | None = None,
+               program_constraints: bool = True,
                on_cell: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run every variant × mode over the first ``records`` records of ``corpus`` (see the
-    module doc); figures per cell, also written to ``workdir/loop.json`` after each cell."""
+    module doc); figures per cell, also written to ``workdir/loop.json`` after each cell.
+    ``program_constraints`` False decodes every variant with the program-independent grammar."""
     from codecot.pipeline.run import RunConfig
 
     for name in variants:
@@ -136,13 +138,15 @@ def bench_loop(corpus: Path, workdir: Path, *, records: int = 30, adapter: str |
     count = write_sample(corpus, records, sample)
     figures: dict[str, Any] = {"corpus": str(corpus), "records": count, "guided": guided,
                                "batch_size": batch_size, "max_new_tokens": max_new_tokens,
-                               "device": device, "threads": threads, "cells": {}}
+                               "device": device, "threads": threads,
+                               "program_constraints": program_constraints, "cells": {}}
     for variant in variants:
         for mode in modes:
             name = f"{variant}/{mode}"
             run_dir = workdir / variant / mode
             options = {"grounded": mode == "grounded", "batch_size": batch_size,
                        "max_new_tokens": max_new_tokens, "threads": threads, "device": device,
+                       "program_constraints": program_constraints,
                        **variant_options(variant, adapter, guided)}
             started = time.perf_counter()
             summary = _run(RunConfig(corpus=sample, outdir=run_dir, narrators=("hf",),

@@ -32,6 +32,10 @@ import torch
 from codecot.errors import MissingDependency
 from codecot.narrate.hf.closing import closer_order, closer_tokens
 from codecot.narrate.hf.grammar import DEFAULT_MAX_STEPS, rationale_grammar
+from codecot.narrate.hf.program_grammar import ProgramFacts, program_grammar
+
+#: Program-narrowed grammars a constraint keeps compiled (a batch needs two per row).
+PROGRAM_GRAMMARS_KEPT = 64
 
 
 def _llguidance() -> Any:
@@ -90,6 +94,9 @@ class GrammarConstraint:
         self.vocab_size = vocab_size
         self.eos_token_id = int(hf_tokenizer.eos_token_id)
         self.tokenizer = ll_tokenizer(hf_tokenizer, vocab_size)
+        self.max_steps = max_steps
+        #: compiled program-narrowed grammars, oldest first (at most PROGRAM_GRAMMARS_KEPT)
+        self.program_grammars: dict[tuple[str, bool, ProgramFacts], Any] = {}
         self.grammars = {d: llg.LLMatcher.grammar_from_lark(rationale_grammar(d, max_steps))
                          for d in ("forward", "backward")}
         self.closing_grammars = {d: llg.LLMatcher.grammar_from_lark(rationale_grammar(d, 1))
@@ -101,6 +108,8 @@ class GrammarConstraint:
         #: (not allowed right after a keyword)
         self.word_start = torch.tensor([bool(re.match("[\\w\ufffd]", t)) for t in self.texts],
                                        dtype=torch.bool)
+        #: the word characters each token begins with (see decode.Decoder._word_bound)
+        self.word_lead = [re.match(r"\w*", t).group() for t in self.texts]  # type: ignore[union-attr]
         #: tokens that close what a final line has open (see codecot.narrate.hf.closing)
         #: tokens of spaces alone (no newline): never two in a row, nor at a step's start
         #: (the grammar ignores such runs, and a weak model can loop on them to the budget)
@@ -121,12 +130,28 @@ class GrammarConstraint:
                     raise RuntimeError(f"rationale grammar ({direction}) rejected by "
                                        f"llguidance: {probe.get_error()}")
 
-    def matcher(self, direction: str, *, closing: bool = False) -> Any:
+    def matcher(self, direction: str, *, closing: bool = False,
+                program: ProgramFacts | None = None) -> Any:
         """A fresh matcher at the start of a ``direction`` rationale, or (``closing``) of its
-        final step alone."""
+        final step alone; narrowed to ``program`` when given (see
+        :mod:`codecot.narrate.hf.program_grammar`)."""
         llg = _llguidance()
-        grammar = (self.closing_grammars if closing else self.grammars)[direction]
+        if program is None:
+            grammar = (self.closing_grammars if closing else self.grammars)[direction]
+        else:
+            grammar = self._program_grammar(direction, closing, program)
         return llg.LLMatcher(self.tokenizer, grammar, log_level=0)
+
+    def _program_grammar(self, direction: str, closing: bool, program: ProgramFacts) -> Any:
+        key = (direction, closing, program)
+        if key not in self.program_grammars:
+            llg = _llguidance()
+            text = program_grammar(direction, program, 1 if closing else self.max_steps,
+                                   final_call=not closing)
+            if len(self.program_grammars) >= PROGRAM_GRAMMARS_KEPT:
+                self.program_grammars.pop(next(iter(self.program_grammars)))
+            self.program_grammars[key] = llg.LLMatcher.grammar_from_lark(text)
+        return self.program_grammars[key]
 
     def masks(self, matchers: list[Any | None]) -> torch.Tensor:
         """Boolean (rows, vocab) tensor of the tokens each matcher allows next; a row whose

@@ -24,6 +24,10 @@ key/value cache.  Rows proceed independently:
   final step; llguidance may read keywords the parser's lexer would not) is sampled again, up
   to :data:`FINAL_TRIES` times (K when guided).  A row steered this way is ``closed_early``;
   one that still runs out is cut to its complete steps (``finished`` false).
+* **Long steps.**  A middle step that reaches :data:`MAX_STEP_TOKENS` tokens unfinished (a
+  model looping inside a step) is rolled back and sampled again like one that does not
+  parse; once its tries are spent it ends as soon as the grammar allows a newline (unless
+  the budget's closing comes first).
 * **Guided.**  With a step checker and ``tries`` K > 1, each step is decided as soon as its
   ending token (a newline, or end-of-sequence for the final step) is sampled.  A step that is
   not good (refuted, unknown, unparsed) is rolled back: its tokens leave the matcher
@@ -56,23 +60,29 @@ import torch
 from codecot.narrate.constrain import GrammarConstraint
 from codecot.narrate.guided import StepChecker, is_good, rank
 from codecot.narrate.hf import closing as C
-from codecot.narrate.hf.grammar import ends_in_keyword
+from codecot.narrate.hf.grammar import continues_number, ends_in_keyword, open_number
+from codecot.narrate.hf.program_grammar import ProgramFacts, continues_word, open_word
 from codecot.verify.verdicts import Verdict
 
 #: Tries of a step that does not parse (a final step: as one), without guided decoding.
 FINAL_TRIES = 3
 
+#: Tokens a middle step may take before it counts as a failed try (a model that loops inside
+#: a step would otherwise spend the whole budget on it).
+MAX_STEP_TOKENS = 128
+
 
 @dataclass(frozen=True)
 class RowSpec:
     """One row of a batch: its direction, token budget, closing reserve, step checker (or
-    None) and sampling seed."""
+    None), sampling seed and the program facts its grammar is narrowed to (or None)."""
 
     direction: str
     budget: int
     reserve: int
     checker: StepChecker | None = None
     seed: int = 0
+    program: ProgramFacts | None = None
 
 
 @dataclass
@@ -99,6 +109,7 @@ class Row:
     resamples: list[int] = field(default_factory=list)
     closing: bool = False
     tight: bool = False  # the final step was started again: it ends as soon as it can
+    overlong: bool = False  # every try of this middle step ran too long: it ends when it can
     steered: bool = False
     ended: bool = False
     final_ok: bool = False  # the kept final step parses as the direction's final step
@@ -151,7 +162,7 @@ class Decoder:
     def __init__(self, tokenizer: Any, constraint: GrammarConstraint | None,
                  specs: Sequence[RowSpec], prompt_lens: Sequence[int], *, temperature: float,
                  tries: int = 1, resample_temperature: float = 0.7, resample_step: float = 0.0,
-                 max_steps: int = 40,
+                 max_steps: int = 40, max_step_tokens: int = MAX_STEP_TOKENS,
                  overlap: bool = True, is_final: Callable[[str, str], bool] | None = None,
                  is_step: Callable[[str], bool] | None = None) -> None:
         self.tokenizer = tokenizer
@@ -161,6 +172,7 @@ class Decoder:
         self.resample_temperature = resample_temperature
         self.resample_step = resample_step
         self.max_steps = max_steps
+        self.max_step_tokens = max_step_tokens
         self.overlap = overlap and constraint is not None
         self.is_final = is_final
         self.is_step = is_step
@@ -169,7 +181,8 @@ class Decoder:
         self.rows: list[Row] = []
         for spec, plen in zip(specs, prompt_lens, strict=True):
             closing = constraint is not None and spec.budget < spec.reserve
-            matcher = constraint.matcher(spec.direction, closing=closing) \
+            matcher = constraint.matcher(spec.direction, closing=closing,
+                                         program=spec.program) \
                 if constraint is not None else None
             gen = torch.Generator().manual_seed(spec.seed)
             self.rows.append(Row(spec, matcher, gen, plen, closing=closing, steered=closing))
@@ -274,8 +287,9 @@ class Decoder:
         return allowed
 
     def _phase(self, row: Row) -> str:
-        return C.phase(row.remaining, row.spec.reserve, closing=row.closing,
-                       mid_step=len(row.tokens) > row.step_start)
+        mid_step = len(row.tokens) > row.step_start
+        phase = C.phase(row.remaining, row.spec.reserve, closing=row.closing, mid_step=mid_step)
+        return "end_step" if phase == "open" and row.overlong and mid_step else phase
 
     def _close_now(self, row: Row, k: int, attention: torch.Tensor) -> torch.Tensor:
         """Switch a row in the middle of a step to the closing grammar: the step stays if it
@@ -283,21 +297,24 @@ class Decoder:
         rolled back.  The new allowed mask."""
         assert self.constraint is not None
         step = row.tokens[row.step_start:]
-        closing = self.constraint.matcher(row.spec.direction, closing=True)
+        closing = self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program)
         depth = min(C.CLOSE_DEPTH, row.remaining - 1)
         if closing.try_consume_tokens(step) != len(step) or not (
                 closing.is_accepting() or C.shortest_close(closing, self.constraint.closer_ids,
                                                             depth)[0]):
             self._roll_back(row, k, attention, None)
-            closing = self.constraint.matcher(row.spec.direction, closing=True)
+            closing = self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program)
         row.matcher, row.tries = closing, []
         row.closing = row.steered = True
         return self._mask_of(row)
 
     def _word_bound(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
-        """``allowed`` without tokens that would glue a word onto a keyword just written (the
-        parser's lexer would read the two as one name), and without a token of spaces alone
-        at a step's start or after a token that ends in a space."""
+        """``allowed`` without a token of spaces alone at a step's start or after a token that
+        ends in a space, and without tokens that would glue a word onto a keyword, onto a
+        number (:func:`~codecot.narrate.hf.grammar.continues_number`) or, in a row narrowed
+        to its program, onto a word that cannot go on as a name
+        (:func:`~codecot.narrate.hf.program_grammar.continues_word`): llguidance would read
+        two lexemes where the parser's lexer reads one."""
         if allowed is None or self.constraint is None:
             return allowed
         texts = self.constraint.texts
@@ -306,9 +323,28 @@ class Decoder:
             allowed = C.narrow(allowed, ~self.constraint.space_only)[0]
         if at_start:
             return allowed
-        if not ends_in_keyword("".join(texts[t] for t in row.tokens[row.step_start:])):
+        step = "".join(texts[t] for t in row.tokens[row.step_start:])
+        if ends_in_keyword(step):
+            return C.narrow(allowed, ~self.constraint.word_start)[0]
+        lead = self.constraint.word_lead
+        program = row.spec.program
+        number = open_number(step)
+        word = open_word(step) if program is not None and number is None else None
+        if number is not None:
+            def goes_on(token: int) -> bool:
+                return continues_number(number, lead[token])
+        elif word is not None and program is not None:
+            def goes_on(token: int) -> bool:
+                return continues_word(word, lead[token], program)
+        else:
             return allowed
-        return C.narrow(allowed, ~self.constraint.word_start)[0]
+        candidates = torch.nonzero(allowed & self.constraint.word_start).flatten().tolist()
+        glued = [t for t in candidates if not goes_on(t)]
+        if not glued:
+            return allowed
+        keep = torch.ones_like(allowed)
+        keep[glued] = False
+        return C.narrow(allowed, keep)[0]
 
     def _steer(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
         """``allowed`` narrowed when the row runs out of budget (see the module doc); None
@@ -371,7 +407,16 @@ class Decoder:
         row.tokens.append(token)
         if token in self.constraint.step_end_ids:
             return self._end_step(row, k, attention, final=False)
+        if (len(row.tokens) - row.step_start >= self.max_step_tokens and not row.closing
+                and not row.overlong):
+            if len(row.tries) + 1 < self._tries_of(row):
+                row.tries.append(self._roll_back(row, k, attention, Verdict.UNPARSED))
+                return "retry"
+            row.overlong = True
         return "feed" if row.remaining > 0 else "done"
+
+    def _tries_of(self, row: Row) -> int:
+        return self.tries if row.spec.checker is not None and self.tries > 1 else FINAL_TRIES
 
     def _take_free(self, row: Row, token: int) -> str:
         if token == self.eos:
@@ -407,7 +452,7 @@ class Decoder:
         verdict = checker.check(line) if checker is not None else Verdict.VERIFIED
         if not parses:
             verdict = Verdict.UNPARSED
-        limit = self.tries if checker is not None else FINAL_TRIES
+        limit = self._tries_of(row)
         if not is_good(verdict) and len(row.tries) + 1 < limit:
             row.tries.append(self._roll_back(row, k, attention, verdict))
             return "retry"
@@ -418,13 +463,14 @@ class Decoder:
             checker.accept(line)
             row.resamples.append(len(row.tries))
         row.tries = []
+        row.overlong = False
         if final:
             row.ended = True
             row.final_ok = self.is_final is None or self.is_final(line, row.spec.direction)
             return "done"
         row.step_start = len(row.tokens)
         if row.remaining < row.spec.reserve and not row.closing and self.constraint is not None:
-            row.matcher = self.constraint.matcher(row.spec.direction, closing=True)
+            row.matcher = self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program)
             row.closing = row.steered = True
         return "feed" if row.remaining > 0 else "done"
 

@@ -27,6 +27,8 @@ from codecot.claims import StepParseError, parse_step
 from codecot.claims.model import AnswerClaim, InputClaim
 from codecot.narrate.constrain import GrammarConstraint
 from codecot.narrate.guided import RESAMPLE_TEMPERATURE, StepChecker
+from codecot.narrate.hf.decode import MAX_STEP_TOKENS
+from codecot.narrate.hf.program_grammar import ProgramFacts
 
 FINAL_CLAIMS: dict[str, type] = {"forward": AnswerClaim, "backward": InputClaim}
 
@@ -175,7 +177,9 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
                    checkers: Sequence[StepChecker | None] | None = None,
                    tries: int = 1,
                    resample_temperature: float = RESAMPLE_TEMPERATURE,
-                   resample_step: float = 0.0) -> list[Generated]:
+                   resample_step: float = 0.0,
+                   programs: Sequence[ProgramFacts | None] | None = None,
+                   max_step_tokens: int = MAX_STEP_TOKENS) -> list[Generated]:
     """Generate one rationale per prompt in one padded batch.
 
     Constrained with ``overlap``, each step's grammar masks are computed on a background
@@ -183,7 +187,9 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     at least :data:`MIN_SHARED_PREFIX` long) is prefilled once for the whole batch.
     ``reserves`` are the rows' closing reserves (default 0: never steered before the last
     token); with ``checkers`` and ``tries`` > 1 decoding is guided (see
-    :mod:`codecot.narrate.hf.decode`).  A row's sampling seed comes from ``seed`` and its
+    :mod:`codecot.narrate.hf.decode`); ``programs`` narrow the rows' grammars to their
+    programs (:mod:`codecot.narrate.hf.program_grammar`); a middle step reaching
+    ``max_step_tokens`` unfinished is sampled again.  A row's sampling seed comes from ``seed`` and its
     prompt (:func:`~codecot.narrate.hf.decode.row_seed`)."""
     from codecot.narrate.hf.decode import Decoder, RowSpec, row_seed
 
@@ -194,12 +200,13 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else \
         tokenizer.eos_token_id
     specs = [RowSpec(direction, max_new_tokens, reserves[i] if reserves else 0,
-                     checkers[i] if checkers else None, row_seed(seed, prompts[i]))
+                     checkers[i] if checkers else None, row_seed(seed, prompts[i]),
+                     programs[i] if programs else None)
              for i, direction in enumerate(directions)]
     decoder = Decoder(tokenizer, constraint, specs, [len(r) for r in rows],
                       temperature=temperature, tries=tries,
                       resample_temperature=resample_temperature, resample_step=resample_step,
-                      max_steps=max_steps,
+                      max_steps=max_steps, max_step_tokens=max_step_tokens,
                       overlap=overlap, is_final=is_final_line, is_step=is_step_line)
     cache_arg = _cache_argument(model)
     with torch.inference_mode():

@@ -9,8 +9,10 @@ them out in the Lark dialect that llguidance reads (an Earley parser with a gree
 * every rule becomes plain BNF (Lark has already expanded ``?``, ``*``, ``[]`` and aliases);
 * a rationale is ``(step "\\n"){0,N-1}`` followed by one final step and nothing else: the
   final answer forward (``So the answer is ...``), the final input backward (``So the input
-  is ...``).  Middle steps cannot be a final step, and forward middle steps cannot be the
-  backward-only kinds (goals, requirements, choices, checks).
+  is ...``).  Middle steps cannot be a final step, forward middle steps cannot be the
+  backward-only kinds (goals, requirements, choices, checks), and backward middle steps only
+  those kinds, which are all the backward checker decides (:data:`FORWARD_ONLY`,
+  :data:`EXCLUDED_CORE`).
 
 * a step may end in a whole number and its full stop (``returns 3.``): llguidance's lexer is
   greedy and would read ``3.`` as an unfinished float, so every rule that can end in an
@@ -48,18 +50,32 @@ FINAL_KINDS: dict[str, frozenset[str]] = {
     "backward": frozenset({"input_step"}),
 }
 
+#: Body alternatives (Lark aliases; None: a bare state form) that only a forward middle step
+#: may use: the backward checker decides none of them (they come out unknown).
+FORWARD_ONLY = frozenset({None, "state_or_condition", "condition", "condition_explicit",
+                          "echo_step", "loop_iter", "loop_skip", "loop_end", "loop_break",
+                          "subject_returns", "function_returns", "this_raises", "catch",
+                          "call_step"})
+
 #: Body alternatives a middle step may not use, by direction.
-EXCLUDED_MIDDLE: dict[str, frozenset[str]] = {
+EXCLUDED_MIDDLE: dict[str, frozenset[str | None]] = {
     "forward": frozenset({"answer", "input_step", "goal", "must", "then_must", "let", "let_eq",
                           "let_satisfy", "check"}),
-    "backward": frozenset({"answer", "input_step"}),
+    "backward": frozenset({"answer", "input_step"}) | FORWARD_ONLY,
+}
+
+#: Step forms (core alternatives) a middle step may not use, by direction: backward, those
+#: stating what a line returns, raises or leaves (unknown there too).
+EXCLUDED_CORE: dict[str, frozenset[str | None]] = {
+    "forward": frozenset(),
+    "backward": frozenset({"after_line", "line_raises", "line_returns", "line_returns_which"}),
 }
 
 #: Expression forms the grammar has only so that echoed statements parse; ``parse_step``
 #: rejects a claim holding one, so generation leaves them out everywhere.
 CLAIM_REJECTED = frozenset({"star_arg", "genexp", "listcomp", "setcomp", "dictcomp", "lambdef"})
 
-_BYTES_ESCAPE = r"\\([^xuUN\n]|x[0-9a-fA-F]{2})"
+_BYTES_ESCAPE = r"\\([ -MO-TV-tv-wy-~]|x[0-9a-fA-F]{2})"  # ASCII but x, u, U and N
 _STRING_ESCAPE = r"\\([^xuUN\n]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U000[0-9a-fA-F]{5}|U0010[0-9a-fA-F]{4})"
 
 #: Terminals narrowed to what ``parse_step`` accepts in a claim: string literals without the
@@ -283,7 +299,8 @@ _INT_DOT = "T_INT_DOT"
 _EQUALS = "EQUALS_OP"  # a terminal of the derived grammar: "==" alone (COMP_OP is every comparison)
 
 
-def _symbols(expansion: list[Any], rename: dict[str, str]) -> list[str]:
+def derived_symbols(expansion: list[Any], rename: dict[str, str]) -> list[str]:
+    """The derived names of a Lark expansion's symbols (rules renamed by ``rename``)."""
     return [_term_name(sym.name) if sym.is_term else rename.get(sym.name, _rule_name(sym.name))
             for sym in expansion]
 
@@ -321,10 +338,10 @@ def _terminal_named(lark: Any, value: str) -> str:
 def _base_rules(lark: Any, alts: dict[str, list[tuple[list[Any], str | None]]]) -> Rules:
     """Every grammar rule in derived form, plus ``r_tf_chain`` (a value chain ending in True
     or False), ``r_callee`` (what may be called) and ``r_call_form`` (a call)."""
-    rules: Rules = {_rule_name(name): [_symbols(exp, {}) for exp, _ in options]
+    rules: Rules = {_rule_name(name): [derived_symbols(exp, {}) for exp, _ in options]
                     for name, options in alts.items()}
     rules["r_callee"] = [[_term_name("NAME")], [_rule_name("atom_expr"), _term_name("DOT_NAME")]]
-    rules["r_call_form"] = [_symbols(exp, {}) for exp, alias in alts["atom_expr"]
+    rules["r_call_form"] = [derived_symbols(exp, {}) for exp, alias in alts["atom_expr"]
                             if alias == "call_expr"]
     equal = _terminal_named(lark, "=")
     rules["r_tf_prefix"] = [[], ["r_tf_prefix", _rule_name("ttest"), equal]]
@@ -400,15 +417,54 @@ def keyword_words() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(folded), frozenset(exact)
 
 
-def ends_in_keyword(text: str) -> bool:
-    """Whether ``text`` ends in a whole word that is a keyword (see :func:`keyword_words`)."""
+#: A number at the start of a run of word characters (the grammar's numbers, lexed first).
+_NUMBER_PREFIX = re.compile(r"0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"
+                            r"|\d[\d_]*([eE][+-]?\d+)?[jJ]?")
+
+
+def trailing_word(text: str) -> tuple[str, int] | None:
+    """The word ``text`` ends in and where it starts, after any number it is glued to (both
+    lexers read ``3and`` as the number ``3`` and the word ``and``); None when there is none."""
     found = re.search(r"\w+$", text)
     if found is None:
+        return None
+    start = found.start()
+    number = _NUMBER_PREFIX.match(text, start)
+    if number is not None:
+        start = number.end()
+    return (text[start:], start) if start < len(text) else None
+
+
+#: What a number may be while it is being written (a prefix of one of the grammar's numbers).
+_NUMBER_SO_FAR = re.compile(r"0([xX][0-9a-fA-F_]*|[oO][0-7_]*|[bB][01_]*)"
+                            r"|\d[\d_]*([eE][+-]?\d*)?[jJ]?")
+
+
+def open_number(text: str) -> str | None:
+    """The run of word characters ``text`` ends in when it is a number written so far
+    (``12``, ``1e``, ``0x1f``); else None."""
+    found = re.search(r"\w+$", text)
+    if found is None or _NUMBER_SO_FAR.fullmatch(found.group()) is None:
+        return None
+    return found.group()
+
+
+def continues_number(number: str, added: str) -> bool:
+    """Whether the word characters ``added`` keep ``number`` a number.  Both lexers end a
+    number where it cannot go on, but the parser's line references (``Line 3``) end only
+    before a non-word character, so the decoder glues no word onto a number."""
+    return _NUMBER_SO_FAR.fullmatch(number + added) is not None
+
+
+def ends_in_keyword(text: str) -> bool:
+    """Whether ``text`` ends in a whole word that is a keyword (see :func:`keyword_words`)."""
+    found = trailing_word(text)
+    if found is None:
         return False
-    word = found.group()
+    word, start = found
     folded, exact = keyword_words()
     if word in exact or word.lower() in folded:
-        return found.start() == 0 or text[found.start() - 1] != "."
+        return start == 0 or text[start - 1] != "."
     return False
 
 
@@ -522,25 +578,41 @@ def _name_variants(rules: Rules, starts: list[str]) -> tuple[Rules, list[frozens
     return result, sets
 
 
-def _name_regex(lark: Any, banned_words: frozenset[str]) -> str:
-    """``NAME`` minus Python's keywords and ``banned_words``."""
+def literal_regex(text: str) -> str:
+    """A regex (for ``/.../``) matching exactly ``text``: letters, digits and spaces as
+    themselves, every other character as a ``\\x{..}`` escape."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\x{{{ord(ch):x}}}"
+                   for ch in text)
+
+
+def _name_regex(lark: Any, banned_words: frozenset[str], names: frozenset[str] | None) -> str:
+    """``NAME`` (or, given ``names``, one of them) minus Python's keywords and
+    ``banned_words``."""
     name = next(t for t in lark.terminals if t.name == "NAME")
     words = banned_words | PYTHON_KEYWORDS
     exact = sorted(w for w in words if not w.islower())  # True, False, None
     folded = sorted(w for w in words if w.islower())
     banned = "|".join([_ascii_case(f"(?i:{'|'.join(folded)})"), *exact])
-    return f"/{_terminal_regex(name)}/ & ~/{banned}/"
+    regex = (_terminal_regex(name) if names is None
+             else "(" + "|".join(literal_regex(n) for n in sorted(names)) + ")")
+    return f"/{regex}/ & ~/{banned}/"
 
 
-def _terminals_text(lark: Any, name_sets: list[frozenset[str]]) -> list[str]:
+def _terminals_text(lark: Any, name_sets: list[frozenset[str]],
+                    names: frozenset[str] | None = None,
+                    overrides: dict[str, str] | None = None) -> list[str]:
+    """Terminal lines: every terminal of the parser (``overrides`` replacing the regex of
+    some, by parser name), ``NAME`` and its keyword-free variants limited to ``names`` when
+    given."""
     lines = []
     for t in lark.terminals:
         if t.name == "NAME":
-            lines.append(f"{_term_name(t.name)}: {_name_regex(lark, frozenset())}")
-            lines.extend(f"{_term_name(t.name)}_{k}: {_name_regex(lark, words)}"
+            lines.append(f"{_term_name(t.name)}: {_name_regex(lark, frozenset(), names)}")
+            lines.extend(f"{_term_name(t.name)}_{k}: {_name_regex(lark, words, names)}"
                          for k, words in enumerate(name_sets))
             continue
-        regex = CLAIM_TERMINALS.get(t.name) or _terminal_regex(t)
+        regex = ((overrides or {}).get(t.name) or CLAIM_TERMINALS.get(t.name)
+                 or _terminal_regex(t))
         lines.append(f"{_term_name(t.name)}: /{regex}/")
         if t.name == "INT":
             lines.append(f"{_INT_DOT}: /({_terminal_regex(t)})\\./")
@@ -550,11 +622,14 @@ def _terminals_text(lark: Any, name_sets: list[frozenset[str]]) -> list[str]:
     return lines
 
 
-def _finish(lark: Any, rules: Rules, starts: list[str]) -> tuple[list[str], list[str]]:
-    """Rule and terminal lines of ``rules`` with name contexts and integer full stops."""
+def _finish(lark: Any, rules: Rules, starts: list[str], names: frozenset[str] | None = None,
+            overrides: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """Rule and terminal lines of ``rules`` with name contexts and integer full stops (see
+    :func:`_terminals_text` for ``names`` and ``overrides``)."""
     rules, name_sets = _name_variants(rules, starts)
     rules = _int_dot_variants(rules, _terminal_named(lark, "."))
-    return _rules_lines(rules), [*_terminals_text(lark, name_sets), f'{_term_name(_EQUALS)}: "=="']
+    return _rules_lines(rules), [*_terminals_text(lark, name_sets, names, overrides),
+                                 f'{_term_name(_EQUALS)}: "=="']
 
 
 @functools.cache
@@ -576,29 +651,53 @@ def rationale_grammar(direction: str, max_steps: int = DEFAULT_MAX_STEPS) -> str
     Steps are separated by one newline; the last step is a final step (see
     :data:`FINAL_KINDS`) and nothing may follow it.
     """
+    lark, _, rules = rationale_rules(direction)
+    return assemble(lark, rules, max_steps)
+
+
+#: Derived names of the middle-step clones of ``step``, ``core`` and ``body``.
+MIDDLE_CLONES = {"step": "m_step", "core": "m_core", "body": "m_body"}
+
+
+def rationale_rules(direction: str) -> tuple[Any, dict[str, list[tuple[list[Any], str | None]]],
+                                             Rules]:
+    """The parser, its narrowed alternatives (see :func:`_alternatives`) and the derived rules
+    of a ``direction`` rationale: middle steps ``m_line`` (clones of step, core and body
+    without the excluded body alternatives, see :data:`MIDDLE_CLONES`) and the final step
+    ``f_line``.  A fresh dict each call: callers may rewrite it."""
     from codecot.claims.grammar import get_parser
 
     if direction not in FINAL_KINDS:
         raise ValueError(f"unknown direction {direction!r}")
-    if max_steps < 1:
-        raise ValueError("max_steps must be at least 1")
     lark = get_parser()
     alts = _alternatives(lark)
     excluded = EXCLUDED_MIDDLE[direction]
     dot = _terminal_named(lark, ".")
-    # Middle steps: clones of step -> core -> body, with the excluded body alternatives gone.
-    rename = {"step": "m_step", "core": "m_core", "body": "m_body"}
     rules: Rules = {}
-    for name, clone in rename.items():
-        rules[clone] = [_symbols(exp, rename) for exp, alias in alts[name]
-                        if not (name == "body" and alias in excluded)]
-    rules["f_body"] = [_symbols(exp, {}) for exp, alias in alts["body"]
+    for name, clone in MIDDLE_CLONES.items():
+        rules[clone] = [derived_symbols(exp, MIDDLE_CLONES) for exp, alias in alts[name]
+                        if not (name == "body" and alias in excluded)
+                        and not (name == "core" and alias in EXCLUDED_CORE[direction])]
+    rules["f_body"] = [derived_symbols(exp, {}) for exp, alias in alts["body"]
                        if alias in FINAL_KINDS[direction]]
     rules["f_step"] = [["f_body", dot], ["f_body"]]
     rules.update(_base_rules(lark, alts))
     rules["m_line"] = [["m_step", "T_NEWLINE"]]
     rules["f_line"] = [["f_step"]]
-    rule_lines, term_lines = _finish(lark, rules, ["m_line", "f_line"])
+    return lark, alts, rules
+
+
+def assemble(lark: Any, rules: Rules, max_steps: int, *, names: frozenset[str] | None = None,
+             overrides: dict[str, str] | None = None, extra_terminals: dict[str, str] | None = None,
+             ) -> str:
+    """The grammar text of ``rules`` (from :func:`rationale_rules`, maybe rewritten): at
+    most ``max_steps`` steps, the last one ``f_line``.  ``names`` limits what a name may be,
+    ``overrides`` replaces parser terminals' regexes (by parser name) and
+    ``extra_terminals`` adds terminals (derived name to regex)."""
+    if max_steps < 1:
+        raise ValueError("max_steps must be at least 1")
+    rule_lines, term_lines = _finish(lark, rules, ["m_line", "f_line"], names, overrides)
+    extra = [f"{name}: /{regex}/" for name, regex in (extra_terminals or {}).items()]
     start = f"start: m_line{{0,{max_steps - 1}}} f_line" if max_steps > 1 else "start: f_line"
-    return "\n".join(["%llguidance {}", start, *rule_lines, *term_lines,
+    return "\n".join(["%llguidance {}", start, *rule_lines, *term_lines, *extra,
                       'T_NEWLINE: "\\n"']) + "\n"

@@ -42,6 +42,7 @@ class HFSettings:
     closing_reserve: int = 0  # tokens kept for the final line (0: estimated per record)
     adapter: str | None = None  # a `codecot train` folder or "none"; None: shipped (embedded model)
     prompt_form: str = "auto"  # auto: the adapter's form (short), long for a bare model
+    program_constraints: bool = True  # constrained: narrow each grammar to the record's program
 
     def check(self) -> None:
         if self.batch_size < 1 or self.max_new_tokens < 1 or self.max_steps < 1:
@@ -180,7 +181,9 @@ class HFNarrator:
                     id=record.id, direction=direction, narrator=self.name, text=gen.text,
                     extra={"model": self.loaded.name, "adapter": self.adapter,
                            "prompt_form": self.prompt_form, "grounded": s.grounded,
-                           "constrained": s.constrain, "new_tokens": gen.tokens,
+                           "constrained": s.constrain,
+                           "program_constrained": s.constrain and s.program_constraints,
+                           "new_tokens": gen.tokens,
                            "finished": gen.finished, "temperature": s.temperature,
                            "seed": s.seed, "closed_early": gen.closed_early,
                            "guided": s.guided, "prompt_tokens": order[i][1],
@@ -190,19 +193,23 @@ class HFNarrator:
         return [r if r is not None else NarrationError("not generated") for r in out]
 
     def _steering(self, items: Sequence[Item]) -> dict[str, Any]:
-        """The closing reserves of a batch's rows and, when guided, their step checkers and
-        tries (see :mod:`codecot.narrate.hf.decode`)."""
+        """The closing reserves of a batch's rows, their program facts (constrained, with
+        ``settings.program_constraints``) and, when guided, their step checkers and tries
+        (see :mod:`codecot.narrate.hf.decode`)."""
         from codecot.narrate.guided import forward_checkers
         from codecot.narrate.hf.closing import closing_reserve
+        from codecot.narrate.hf.program_grammar import program_facts
 
         s = self.settings
         reserves = [s.closing_reserve or closing_reserve(self.loaded.tokenizer, record, trace,
                                                          direction, s.max_new_tokens)
                     for record, trace, direction in items]
+        programs = ([program_facts(record, trace) for record, trace, _ in items]
+                    if s.constrain and s.program_constraints else None)
         if not s.guided:
-            return {"reserves": reserves}
+            return {"reserves": reserves, "programs": programs}
         factory = self.step_checkers or forward_checkers
-        return {"reserves": reserves, "tries": s.guided,
+        return {"reserves": reserves, "programs": programs, "tries": s.guided,
                 "resample_temperature": s.guided_temperature,
                 "resample_step": s.guided_temperature_step,
                 "checkers": [factory(record, trace, direction)

@@ -1,0 +1,429 @@
+"""Decoding grammars narrowed to one record's program (program-derived constraints).
+
+The rationale grammar (:mod:`codecot.narrate.hf.grammar`) admits any step of the narration
+language.  For a given record much of that is known to be wrong before a word is written:
+a name the program never uses, a line number it does not have, a quoted statement that is not
+the text of the line it is quoted on.  :func:`program_grammar` rewrites the derived rules for
+one record's :class:`ProgramFacts`:
+
+* a name (and an attribute name after ``.``) is one of the program's identifiers or a
+  builtin's name;
+* ``Line N`` names a line that holds a statement;
+* after ``Line N (iteration k):`` an echoed statement (``Line 4: total += n, so ...``) can only
+  be line N's own text, and ``the condition X is ...`` only line N's condition (as the template
+  narrator renders it); on a line with neither, those forms are not offered;
+* backward, ``Line N: X must ...`` on a ``return`` line has the returned expression as ``X``,
+  and the goal's call (``We need f(x) to ...``) is the entry function over its parameters;
+* forward, the final answer's call (``So f(98765) == 35``) is the record's call, except in
+  the closing grammar (the final step alone, written when the token budget runs low), whose
+  bounded search for a way to end the step only writes closing tokens.
+
+These are facts about the program's text, never about its execution: values, truth values and
+branches stay the model's to write (and the verifier's to decide).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import io
+import keyword
+import re
+import tokenize
+from dataclasses import dataclass
+from typing import Any
+
+from codecot.claims import expr as E
+from codecot.claims import model as M
+from codecot.claims.errors import StepParseError
+from codecot.claims.parse import parse_step
+from codecot.claims.pyexpr import expr_from_ast_or_none
+from codecot.claims.render import render_expr, render_variants
+from codecot.claims.source import Source, argument_sources
+from codecot.corpus import CorpusRecord
+from codecot.narrate.hf.grammar import (
+    DEFAULT_MAX_STEPS,
+    EXCLUDED_MIDDLE,
+    MIDDLE_CLONES,
+    assemble,
+    derived_symbols,
+    literal_regex,
+    rationale_rules,
+    trailing_word,
+)
+from codecot.narrate.template_forward import argument_expr, call_args
+
+#: Names a step may use whether or not the program does: builtins (``len(s)``,
+#: ``ValueError``) and the methods of the builtin value types (``s.startswith('a')``).
+BUILTIN_NAMES = frozenset(
+    n for source in (builtins, str, bytes, list, tuple, dict, set, frozenset, int, float)
+    for n in dir(source) if not n.startswith("_") and not keyword.iskeyword(n))
+
+#: Builtin exception classes: what a step may name as raised or caught, with the program's own.
+BUILTIN_EXCEPTIONS = frozenset(
+    n for n in dir(builtins)
+    if isinstance(getattr(builtins, n), type) and issubclass(getattr(builtins, n), BaseException))
+
+#: Longest echoed statement or condition offered as a literal (the template's limit).
+MAX_LITERAL = 80
+
+#: Step forms (Lark aliases) about a loop, offered after ``Line N:`` only on a loop's line.
+LOOP_STEPS = frozenset({"loop_iter", "loop_skip", "loop_end", "loop_break"})
+
+
+@dataclass(frozen=True)
+class ProgramFacts:
+    """What one record's program fixes about its rationales (see the module doc).
+
+    ``echoes``, ``conditions`` and ``returns`` map a line number to its statement text, its
+    condition and its returned expression (the last two rendered as claims render them);
+    ``call`` is the record's call as the final answer writes it, ``goal`` the entry function
+    over its parameters as a backward goal writes it, ``bindings`` the call's arguments as a
+    call step binds them (``n = 4 and s = 'a'``), ``entry`` the function called (each None
+    when not renderable); ``return_lines``, ``loop_lines`` and ``handler_lines`` the lines
+    holding a ``return``, a loop header and an ``except`` clause; ``exceptions`` the names a
+    step may raise or catch (builtin exception classes, and the names the program raises or
+    catches).
+    """
+
+    names: frozenset[str]
+    lines: tuple[int, ...]
+    echoes: tuple[tuple[int, str], ...] = ()
+    conditions: tuple[tuple[int, str], ...] = ()
+    returns: tuple[tuple[int, str], ...] = ()
+    call: str | None = None
+    goal: str | None = None
+    bindings: str | None = None
+    entry: str | None = None
+    return_lines: tuple[int, ...] = ()
+    loop_lines: tuple[int, ...] = ()
+    handler_lines: tuple[int, ...] = ()
+    exceptions: frozenset[str] = BUILTIN_EXCEPTIONS
+
+
+def _identifiers(code: str) -> set[str]:
+    names: set[str] = set()
+    for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+        if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+            names.add(tok.string)
+    return names
+
+
+def _parses(step: str) -> bool:
+    try:
+        parse_step(step, explain=False)
+    except StepParseError:
+        return False
+    return True
+
+
+def _echo_text(src: Source, stmt: ast.stmt, line: int) -> str | None:
+    """Line ``line``'s statement as an echo may quote it, if the narration grammar reads it
+    so (``Line N: <text>, so x is 0.``)."""
+    if not isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Expr):
+        return None
+    text = src.segment(stmt)
+    if (not text or "\n" in text or ", so" in text or len(text) > MAX_LITERAL
+            or stmt.end_lineno != line):
+        return None
+    return text if _parses(f"Line {line}: {text}, so x is 0.") else None
+
+
+def _rendered(node: ast.expr | None, form: str) -> str | None:
+    """``node`` rendered as a claim renders it, parenthesized where a step needs it (``(x is
+    None)``): the first that makes ``form`` (holding ``{}``) parse."""
+    expr = expr_from_ast_or_none(node) if node is not None else None
+    if expr is None:
+        return None
+    text = render_expr(expr)
+    if len(text) > MAX_LITERAL:
+        return None
+    return next((t for t in (text, f"({text})") if _parses(form.format(t))), None)
+
+
+def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts | None:
+    """The facts of ``record``'s program (``trace`` gives the entry and its arguments); None
+    when the code does not parse."""
+    try:
+        src = Source(record.code)
+        names = _identifiers(record.code) | _identifiers(record.input)
+    except (SyntaxError, ValueError, tokenize.TokenError):
+        return None
+    lines: set[int] = set()
+    return_lines, loop_lines, handler_lines = set(), set(), set()
+    raised: set[str] = set()
+    echoes, conditions, returns = [], [], []
+    for node in ast.walk(src.tree):
+        if isinstance(node, ast.ExceptHandler):
+            lines.add(node.lineno)
+            handler_lines.add(node.lineno)
+            if node.type is not None:
+                raised.update(_identifiers(ast.unparse(node.type)))
+        elif isinstance(node, ast.Raise) and node.exc is not None:
+            raised.update(_identifiers(ast.unparse(node.exc)))
+        elif isinstance(node, ast.Return):  # also one inside a compound line: if n: return 1
+            return_lines.add(node.lineno)
+        elif isinstance(node, ast.For | ast.While):
+            loop_lines.add(node.lineno)
+    for line in sorted({n.lineno for n in ast.walk(src.tree) if isinstance(n, ast.stmt)}):
+        stmt = src.statement(line)
+        if stmt is None:
+            continue
+        lines.add(line)
+        echo = _echo_text(src, stmt, line)
+        if echo is not None:
+            echoes.append((line, echo))
+        if isinstance(stmt, ast.If | ast.While):
+            cond = _rendered(stmt.test, f"Line {line}: the condition {{}} is True.")
+            if cond is not None:
+                conditions.append((line, cond))
+        if isinstance(stmt, ast.Return):
+            ret = _rendered(stmt.value, f"Line {line}: {{}} must be 0.")
+            if ret is not None:
+                returns.append((line, ret))
+    entry = str(trace.get("entry") or record.entry_name)
+    args: dict[str, str] = dict(trace.get("args") or {})
+    call = goal = bindings = None
+    if trace.get("ok") and entry in src.functions:
+        sources = argument_sources(record.code, record.input, entry)
+        try:
+            call = render_expr(E.Call(entry, tuple(call_args(src, entry, args, sources))))
+            step = render_variants(M.CallClaim(func=entry, args=tuple(
+                (k, argument_expr(k, v, sources)) for k, v in args.items())))[0]
+            bindings = step.removesuffix(".").split(" with ", 1)[1]
+            if not _parses(f"Call {entry} with {bindings}."):
+                bindings = None
+        except (ValueError, SyntaxError, IndexError):
+            pass
+        goal = render_expr(E.Call(entry, tuple(E.Name(p) for p in args)))
+    return ProgramFacts(names=frozenset(names) | BUILTIN_NAMES, lines=tuple(sorted(lines)),
+                        echoes=tuple(echoes), conditions=tuple(conditions),
+                        returns=tuple(returns), call=call, goal=goal, bindings=bindings,
+                        entry=entry if goal is not None else None,
+                        return_lines=tuple(sorted(return_lines)),
+                        loop_lines=tuple(sorted(loop_lines)),
+                        handler_lines=tuple(sorted(handler_lines)),
+                        exceptions=BUILTIN_EXCEPTIONS | raised)
+
+
+def python_tokens(text: str) -> list[str]:
+    """The Python tokens of ``text`` (one line of code), as written."""
+    skip = {tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.COMMENT,
+            tokenize.INDENT, tokenize.DEDENT}
+    out: list[str] = []
+    previous_end = (0, 0)
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type in skip:
+            continue
+        if tok.type == tokenize.NAME and out and out[-1] == "." and previous_end == tok.start:
+            out[-1] = "." + tok.string  # one lexeme, as the grammar's DOT_NAME reads it
+        else:
+            out.append(tok.string)
+        previous_end = tok.end
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _word_prefixes(facts: ProgramFacts) -> frozenset[str]:
+    """Every prefix of a name of ``facts`` or of a word of its literals."""
+    words = set(facts.names)
+    for _, text in (*facts.echoes, *facts.conditions, *facts.returns):
+        words.update(re.findall(r"\w+", text))
+    for text in (facts.call or "", facts.goal or ""):
+        words.update(re.findall(r"\w+", text))
+    return frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
+
+
+@functools.cache
+def _keyword_prefixes() -> frozenset[str]:
+    """Every prefix (lower-cased) of a word the grammar spells out: its keywords, the words
+    of its other terminals (``line``, ``check``, ``non``) and Python's keywords."""
+    from codecot.claims.grammar import get_parser
+    from codecot.narrate.hf.grammar import keyword_words
+
+    folded, exact = keyword_words()
+    words = {w.lower() for w in (*folded, *exact, *keyword.kwlist)}
+    for term in get_parser().terminals:
+        words.update(w.lower() for w in re.findall(r"[A-Za-z]{2,}", term.pattern.value))
+    return frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
+
+
+def _inside_string(text: str) -> bool:
+    """Whether ``text`` ends inside an unclosed one-line string literal."""
+    quote = None
+    escaped = False
+    for ch in text:
+        if quote is None:
+            if ch in "'\"":
+                quote = ch
+        elif escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == quote:
+            quote = None
+    return quote is not None
+
+
+def open_word(text: str) -> str | None:
+    """The word ``text`` ends in, if a word character written next could be glued onto it
+    (not a number, nor inside a string); else None."""
+    found = trailing_word(text)
+    if found is None or _inside_string(text[:found[1]]):
+        return None
+    return found[0]
+
+
+def continues_word(word: str, added: str, facts: ProgramFacts) -> bool:
+    """Whether ``word`` followed by the word characters ``added`` can still become a name
+    or literal word of ``facts``, or (unless ``word`` is a whole name already) a word the
+    grammar spells out.
+
+    The grammar's names are a finite set, so where a word cannot go on as one, llguidance
+    ends the lexeme and reads the next word character as the start of another (``f`` then
+    ``EQUALS``), while the parser's lexer reads the two as one name.  The decoder allows no
+    token that makes a word failing this test."""
+    longer = word + added
+    if longer in _word_prefixes(facts):
+        return True
+    return word not in facts.names and longer.lower() in _keyword_prefixes()
+
+
+def _line_regex(number: str) -> str:
+    """``Line <number>`` in any case (``number`` may be a regex group)."""
+    return f"[lL][iI][nN][eE][ \\t]+{number}"
+
+
+class _Narrowing:
+    """Rewrites the derived rules of a ``direction`` rationale for one program (the parts of
+    :func:`program_grammar`)."""
+
+    def __init__(self, direction: str, facts: ProgramFacts) -> None:
+        self.direction, self.facts = direction, facts
+        self.lark, self.alts, self.rules = rationale_rules(direction)
+        self.terms: dict[str, str] = {}  # added terminals: derived name -> regex
+        self._tokens: dict[str, str] = {}  # a literal's token text -> its terminal
+
+    def literal(self, rule: str, *texts: str) -> str:
+        """Rule ``rule`` matching one of ``texts`` Python token by Python token (spaces
+        between tokens are free, as everywhere in the grammar)."""
+        if rule not in self.rules:
+            self.rules[rule] = [[self._token(token) for token in python_tokens(text)]
+                                for text in texts]
+        return rule
+
+    def _token(self, token: str) -> str:
+        if token not in self._tokens:
+            self._tokens[token] = f"T_P_{len(self._tokens)}"
+            self.terms[self._tokens[token]] = literal_regex(token)
+        return self._tokens[token]
+
+    def middle_body(self) -> list[tuple[list[str], str | None]]:
+        """The middle body's alternatives (with their aliases), the goal's call and the call
+        step's bindings narrowed to the program."""
+        facts, forward = self.facts, self.direction == "forward"
+        body = [(derived_symbols(exp, MIDDLE_CLONES), alias) for exp, alias in self.alts["body"]
+                if alias not in EXCLUDED_MIDDLE[self.direction]]
+        if facts.goal is not None and not forward:
+            goal = self.literal("p_goal", facts.goal)
+            body = [(_replace_at(alt, 2, goal) if alias == "goal" else alt, alias)
+                    for alt, alias in body]
+        if facts.bindings is not None and facts.entry is not None and forward:
+            entry = self.literal("p_entry", facts.entry)
+            bound = self.literal("p_bindings", facts.bindings)
+            body = [([*alt[:-3], entry, alt[-2], bound] if alias == "call_step" else alt, alias)
+                    for alt, alias in body]
+        return body
+
+    def line_body(self, line: int, body: list[tuple[list[str], str | None]]) -> list[list[str]]:
+        """The body alternatives after ``Line N:``: an echo only of line N's statement, a
+        condition only line N's, loop steps only on a loop's line, ``the function returns``
+        only on a ``return`` line, ``the except clause catches`` only on an ``except`` line; backward, a requirement on a ``return`` line only about what
+        it returns (``X must ...``, or ``name must satisfy X == ...``)."""
+        echo, condition = dict(self.facts.echoes).get(line), dict(self.facts.conditions).get(line)
+        returned = dict(self.facts.returns).get(line)
+        out: list[list[str]] = []
+        for alt, alias in body:
+            if ((alias in LOOP_STEPS and line not in self.facts.loop_lines)
+                    or (alias == "function_returns" and line not in self.facts.return_lines)
+                    or (alias == "catch" and line not in self.facts.handler_lines)):
+                continue
+            if alias == "echo_step":
+                if echo is not None:
+                    out.append([self.literal(f"p_echo_{line}", echo), "T_COMMA", *alt[1:]])
+            elif alias in ("condition_explicit", "condition"):
+                if condition is not None:
+                    cond = self.literal(f"p_cond_{line}", *_bracketed(condition))
+                    out.append(_replace_at(alt, alt.index("r_ttest"), cond))
+            elif alias in ("must", "then_must") and returned is not None \
+                    and self.direction == "backward":
+                requirement = f"p_requirement_{line}"
+                subject = self.literal(f"p_ret_{line}", *_bracketed(returned))
+                self.rules[requirement] = [
+                    [subject, "T__MUST", "r_must_rel"],
+                    ["T_NAME", "T__MUST", "T__SATISFY", subject, self._token("=="), "r_arith"]]
+                out.append([requirement if s == "r_requirement" else s for s in alt])
+            else:
+                out.append(alt)
+        return out
+
+    def grammar(self, max_steps: int, final_call: bool) -> str:
+        facts, rules = self.facts, self.rules
+        body = self.middle_body()
+        rules["m_body"] = [alt for alt, alias in body if alias != "echo_step"]
+        core = [alt for alt in rules["m_core"] if alt[:1] != ["r_header"]]
+        rules["p_iteration_header"] = [derived_symbols(exp, {}) for exp, alias
+                                       in self.alts["header"] if alias == "iteration_header"]
+        core.append(["p_iteration_header", "T_COLON", "m_body"])
+        backward = self.direction == "backward"
+        for line in facts.return_lines if backward else facts.lines:
+            ref = f"T_P_LINE_{line}"
+            self.terms[ref] = _line_regex(str(line))
+            rules[f"p_ref_{line}"] = [[ref], [ref, "T_LPAR", "T__ITERATION", "T_INT", "T_RPAR"]]
+            rules[f"p_body_{line}"] = self.line_body(line, body)
+            core.append([f"p_ref_{line}", "T_COLON", f"p_body_{line}"])
+        rules["m_core"] = self._return_refs(core)
+        rules["r_exc"] = [[self._token(name)] for name in sorted(facts.exceptions)]
+        if self.direction == "forward" and final_call and facts.call:
+            call = self.literal("p_call", facts.call)
+            rules["p_answer"] = [[call, "T_EQUALS_OP", "r_arith"],
+                                 [call, "T__RETURNS", "r_ttest"]]
+            rules["f_body"] = [["p_answer" if s == "r_answer_body" else s for s in alt]
+                               for alt in rules["f_body"]]
+        lines = "(" + "|".join(map(str, facts.lines)) + ")" if facts.lines else "0"
+        names = "|".join(literal_regex(n) for n in sorted(facts.names))
+        return assemble(self.lark, rules, max_steps, names=facts.names,
+                        overrides={"LINE_REF": _line_regex(lines),
+                                   "DOT_NAME": f"\\x{{2e}}({names})"},
+                        extra_terminals=self.terms)
+
+
+    def _return_refs(self, core: list[list[str]]) -> list[list[str]]:
+        """``core`` where ``Line N returns ...`` names only a line holding a ``return``."""
+        if not self.facts.return_lines:
+            return [alt for alt in core if alt[:2] != ["r_line_ref", "T__RETURNS"]]
+        lines = "(" + "|".join(map(str, self.facts.return_lines)) + ")"
+        self.terms["T_P_RETURN_LINE"] = _line_regex(lines)
+        self.rules["p_return_ref"] = [["T_P_RETURN_LINE"], ["T_P_RETURN_LINE", "T_LPAR",
+                                                            "T__ITERATION", "T_INT", "T_RPAR"]]
+        return [["p_return_ref", *alt[1:]] if alt[:2] == ["r_line_ref", "T__RETURNS"] else alt
+                for alt in core]
+
+
+@functools.lru_cache(maxsize=256)
+def program_grammar(direction: str, facts: ProgramFacts, max_steps: int = DEFAULT_MAX_STEPS,
+                    *, final_call: bool = True) -> str:
+    """The rationale grammar of ``direction`` narrowed to ``facts`` (see the module doc);
+    ``final_call`` False leaves the final answer's call open (the closing grammar)."""
+    return _Narrowing(direction, facts).grammar(max_steps, final_call)
+
+
+def _bracketed(text: str) -> tuple[str, ...]:
+    """``text`` and, unless it is already, ``(text)``: a step may need either (``(not xs) is
+    True``, ``the condition not xs is True``)."""
+    return (text,) if text.startswith("(") and text.endswith(")") else (text, f"({text})")
+
+
+def _replace_at(alt: list[str], index: int, symbol: str) -> list[str]:
+    return [*alt[:index], symbol, *alt[index + 1:]]

@@ -1,0 +1,251 @@
+"""Decoding grammars narrowed to a record's program: what they admit and what they refuse."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from codecot.claims import parse_step
+from codecot.corpus import CorpusRecord, load_records
+from codecot.narrate.hf.grammar import continues_number, ends_in_keyword, open_number
+from codecot.narrate.hf.program_grammar import (
+    BUILTIN_NAMES,
+    ProgramFacts,
+    continues_word,
+    open_word,
+    program_facts,
+    program_grammar,
+    python_tokens,
+)
+from tests.helpers import record, trace_of
+from tests.hf_helpers import DEMO, ll_tokenizer
+
+CODE = ("def f(n, words):\n"
+        "    total = 0\n"
+        "    if not words:\n"
+        "        total += n % 10\n"
+        "    while total < n:\n"
+        "        total = total * 2 + 1\n"
+        "    out = words.upper()\n"
+        "    return total + len(out)\n")
+
+
+def _facts() -> ProgramFacts:
+    rec = record(CODE, "7, ''")
+    facts = program_facts(rec, trace_of(rec))
+    assert facts is not None
+    return facts
+
+
+def test_facts_hold_the_programs_names_lines_statements_conditions_and_call() -> None:
+    facts = _facts()
+    assert {"n", "words", "total", "out", "upper", "f"} <= facts.names
+    assert {"len", "startswith", "ValueError"} <= facts.names  # builtins and their methods
+    assert "True" not in facts.names and "self" not in facts.names
+    assert facts.lines == (1, 2, 3, 4, 5, 6, 7, 8)
+    assert dict(facts.echoes) == {2: "total = 0", 4: "total += n % 10",
+                                  6: "total = total * 2 + 1", 7: "out = words.upper()"}
+    assert dict(facts.conditions) == {3: "not words", 5: "total < n"}
+    assert dict(facts.returns) == {8: "total + len(out)"}
+    assert facts.return_lines == (8,) and facts.loop_lines == (5,)
+    assert facts.call == "f(7, '')" and facts.goal == "f(n, words)" and facts.entry == "f"
+    assert facts.bindings == "n = 7 and words = ''"
+
+
+def test_python_tokens_keep_an_attribute_with_its_dot() -> None:
+    assert python_tokens("out = words.upper()") == ["out", "=", "words", ".upper", "(", ")"]
+    assert python_tokens("x = 1.5 + y") == ["x", "=", "1.5", "+", "y"]
+
+
+def test_facts_of_code_that_does_not_parse_are_none() -> None:
+    assert program_facts(CorpusRecord(id="x", code="def f(:\n", input="1"), {"ok": False}) is None
+
+
+def _accepts(direction: str, text: str, facts: ProgramFacts, *, closing: bool = False) -> bool:
+    llg, lt = ll_tokenizer()
+    grammar = program_grammar(direction, facts, 1 if closing else 40, final_call=not closing)
+    matcher = llg.LLMatcher(lt, llg.LLMatcher.grammar_from_lark(grammar), log_level=0)
+    assert not matcher.is_error(), matcher.get_error()
+    tokens = [*lt.tokenize_str(text), lt.eos_token]
+    return bool(matcher.validate_tokens(tokens) == len(tokens))
+
+
+FORWARD_END = "\nSo f(7, '') returns 7."
+
+
+@pytest.mark.parametrize(("text", "admitted"), [
+    # the call step binds the record's arguments to the entry's parameters
+    ("We call f with n = 7 and words = ''.", True),
+    ("Call f with n=7 and words=''.", True),
+    ("Call f with n = 7.", False),
+    ("Call f with x = 7 and words = ''.", False),
+    ("Call f with n = 8 and words = ''.", False),
+    # a line's own statement, spaced any way, and only on its own line
+    ("Line 2: total = 0, so total is 0.", True),
+    ("Line 4 (iteration 1): total+=n%10, so total is 7.", True),
+    ("Line 2: total = 1, so total is 1.", False),
+    ("Line 6: total += n % 10, so total is 7.", False),
+    ("Line 3: total = 0, so total is 0.", False),
+    # a line's own condition (parenthesized where a step needs it), only on its line
+    ("Line 3: the condition not words is True, so the branch is taken.", True),
+    ("Line 3: (not words) is True, so the branch is taken.", True),
+    ("Line 5 (iteration 2): the condition total < n is False, so the loop stops.", True),
+    ("Line 3: the condition total < n is True, so the branch is taken.", False),
+    ("Line 2: the condition total < n is True, so the branch is taken.", False),
+    # names from the program and builtins only; lines that hold a statement only
+    ("Line 7: out is now ''.", True),
+    ("Line 7: len(out) is 0.", True),
+    ("Line 7: result is now ''.", False),
+    ("Line 9: total is 7.", False),
+    ("Line 7: out.upper() is ''.", True),
+    ("Line 7: out.title() is ''.", True),
+    ("Line 7: out.shout() is ''.", False),
+    # loop steps on a loop's line, returns on a return's line
+    ("Line 5: the loop runs 1 time.", True),
+    ("Line 2: the loop runs 1 time.", False),
+    ("Line 8 returns total + len(out), which is 7.", True),
+    ("Line 8: the function returns 7.", True),
+    ("Line 2 returns 0.", False),
+    ("Line 2: the function returns 0.", False),
+])
+def test_forward_middle_steps(text: str, admitted: bool) -> None:
+    assert _accepts("forward", text + FORWARD_END, _facts()) is admitted
+
+
+@pytest.mark.parametrize(("text", "admitted"), [
+    ("So f(7, '') returns 7.", True),
+    ("Therefore f(7,'') == 7.", True),
+    ("So f(8, '') returns 7.", False),
+    ("So f(7) returns 7.", False),
+])
+def test_forward_final_answer_is_about_the_records_call(text: str, admitted: bool) -> None:
+    facts = _facts()
+    assert _accepts("forward", text, facts) is admitted
+    # the closing grammar leaves the call open (its bounded search writes closing tokens only)
+    assert _accepts("forward", text, facts, closing=True)
+
+
+@pytest.mark.parametrize(("text", "admitted"), [
+    ("We need f(n, words) to return 7.", True),
+    ("We need f(words, n) to return 7.", False),
+    ("Line 8: total + len(out) must be 7.", True),
+    ("Line 8: (total + len(out)) must be 7.", True),
+    ("Line 8: total must be 7.", False),
+    ("Line 8: n must satisfy total + len(out) == 7.", True),
+    ("Line 8: n must satisfy n == 7.", False),
+    ("Line 9: total must be 7.", False),
+    ("Line 2: total must be 0.", False),  # a requirement under a line header: a return's
+    ("Line 2: total is now 0.", False),  # a state: forward only
+])
+def test_backward_goal_and_return_requirements(text: str, admitted: bool) -> None:
+    assert _accepts("backward", text + "\nSo the input is 7, ''.", _facts()) is admitted
+
+
+def test_every_template_rationale_of_the_demo_corpus_is_admitted() -> None:
+    from codecot.narrate.template import TemplateNarrator
+    from codecot.trace.run import trace_records
+
+    records = [r for r in load_records(DEMO) if isinstance(r, CorpusRecord)]
+    checked = 0
+    for seed in (0, 3):
+        narrator = TemplateNarrator(seed=seed)
+        for rec, trace in zip(records, trace_records(records, jobs=1), strict=True):
+            facts = program_facts(rec, trace)
+            assert facts is not None
+            for direction in ("forward", "backward"):
+                text = narrator.narrate(rec, trace, direction).text
+                assert _accepts(direction, text, facts), text
+                checked += 1
+    assert checked == 4 * len(records)
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_every_line_of_a_random_walk_through_a_program_grammar_parses(direction: str) -> None:
+    # the literal statements, conditions and calls must stay inside what parse_step accepts;
+    # the walk, like the decoder, glues no word onto a keyword or a closed name
+    from tests.test_hf_narrator import _random_walk
+
+    llg, lt = ll_tokenizer()
+    facts = _facts()
+    grammar = llg.LLMatcher.grammar_from_lark(program_grammar(direction, facts, 8))
+    rng = random.Random(0)
+    lines = 0
+    for _ in range(100):
+        for line in _random_walk(llg, lt, grammar, rng, 200,
+                                 lambda text, token: _glues(text, token, facts)):
+            if line.strip():
+                parse_step(line)
+                lines += 1
+    assert lines >= 10
+
+
+def test_builtin_names_hold_no_keywords() -> None:
+    assert not {"True", "False", "None"} & BUILTIN_NAMES
+    assert {"len", "sorted", "append", "startswith", "items"} <= BUILTIN_NAMES
+
+
+def _glues(text: str, token: str, facts: ProgramFacts) -> bool:
+    """Whether the decoder refuses ``token`` after the line ``text`` (a word glued on)."""
+    lead = re.match(r"\w*", token)
+    if lead is None or (not lead.group() and not token.startswith("\ufffd")):
+        return False
+    if ends_in_keyword(text):
+        return True
+    number = open_number(text)
+    if number is not None:
+        return not continues_number(number, lead.group())
+    word = open_word(text)
+    return word is not None and not continues_word(word, lead.group(), facts)
+
+
+def test_a_word_goes_on_only_into_a_name_a_literal_word_or_a_keyword() -> None:
+    facts = _facts()
+    assert continues_word("tot", "al", facts) and continues_word("t", "otal", facts)
+    assert continues_word("upp", "er", facts) and continues_word("starts", "w", facts)
+    assert continues_word("CON", "DIT", facts)  # keywords in any case
+    assert continues_word("Li", "ne", facts)  # a word of a regex terminal
+    assert not continues_word("total", "x", facts)
+    assert not continues_word("f", "EW", facts)  # a whole name does not go on as a keyword
+    assert open_word("Line 2: total") == "total"
+    assert open_word("Line 2: x is 'tot") is None  # in a string
+    assert open_word("Line 2: x is 10") is None  # a number
+    assert open_word("Line 2: x is 1e5") is None
+    assert open_word("Line 2: x is 3tot") == "tot"  # a word glued onto a number
+    assert open_word("Line 2: x is 'a' + tot") == "tot"
+
+
+def test_a_number_goes_on_only_as_a_number() -> None:
+    assert open_number("Line 3") == "3" and open_number("x is 0x1") == "0x1"
+    assert open_number("x is total") is None and open_number("x is 'a'") is None
+    assert continues_number("3", "5") and continues_number("1", "e") and continues_number("0", "x1f")
+    assert continues_number("2", "j") and continues_number("1", "_000")
+    assert not continues_number("3", "raises") and not continues_number("1e5", "x")
+
+
+TRY_CODE = ("def g(xs):\n"
+            "    try:\n"
+            "        v = xs[3]\n"
+            "    except IndexError:\n"
+            "        v = -1\n"
+            "    return v\n")
+
+
+@pytest.mark.parametrize(("text", "admitted"), [
+    ("Line 3 raises IndexError.", True),
+    ("Line 3 raises KeyError.", True),  # any builtin exception class
+    ("Line 3 raises xs.", False),
+    ("Line 3 raises isidentifier.", False),
+    ("Line 4: the except clause catches IndexError.", True),
+    ("Line 3: the except clause catches IndexError.", False),  # not an except line
+    ("Line 4: the except clause catches upper.", False),
+])
+def test_exceptions_are_exception_names_and_caught_on_except_lines(text: str,
+                                                                  admitted: bool) -> None:
+    rec = record(TRY_CODE, "[1]")
+    facts = program_facts(rec, trace_of(rec))
+    assert facts is not None and facts.handler_lines == (4,)
+    assert "IndexError" in facts.exceptions and "xs" not in facts.exceptions
+    assert _accepts("forward", f"Call g with xs = [1].\n{text}\nSo g([1]) returns -1.",
+                    facts) is admitted
