@@ -215,6 +215,10 @@ def test_backward_step_checker_in_a_backward_session() -> None:
         assert checker.check("Check: f(30) == 'small'.") is Verdict.REFUTED
         assert checker.check("Let x be 4.") is Verdict.CONSISTENT  # the record's own input
         assert checker.check("Let x be 7.") is None  # deferred: the final input decides
+        # a choice that fixes every parameter is run at once: a dead end is refuted ...
+        assert checker.check("Let x be 30.") is Verdict.REFUTED  # f(30) is 'big'
+        # ... one that leaves a parameter open stays deferred
+        assert checker.check("Let x be greater than 11.") is None
         checker.accept("Let x be 7.")
         assert checker.check("So the input is 7.") is Verdict.PROVED
         assert checker.check("So the input is 5.") is Verdict.REFUTED  # not the choice

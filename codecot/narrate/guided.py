@@ -17,8 +17,11 @@ pipeline opens its sandbox pools).  While the rationale is being written its fin
 not known yet, so the session is seeded with the record's own input, and the inputs known to
 give the output are the record's own and the checks written so far: a choice (``Let x be 4``)
 that one of them honours is ``consistent``; any other choice is *deferred* (``check`` returns
-``None``: kept, not resampled), since the final input may still honour it; the final input
-step, executed when written, is refuted if it does not.  Checks and the final input are
+``None``: kept, not resampled), since the final input may still honour it, unless the choices
+so far fix every parameter to a literal (``Let nums be [1, 2, 3]``): that input is run at once,
+and one that does not give the output makes the choice a dead end, ``refuted`` for resampling
+(the final input would have to honour it).  The final input step, executed when written, is
+refuted if it does not honour the choices.  Checks, pinned inputs and the final input are
 executed in the session's trace pool.
 
 A narrator gets a :data:`CheckerFactory`, called once per rationale; narrate sits above verify
@@ -32,12 +35,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from codecot.claims import expr as E
 from codecot.claims import model as M
 from codecot.claims.errors import StepParseError
 from codecot.claims.parse import parse_rationale
-from codecot.claims.source import argument_sources, input_arguments
+from codecot.claims.source import argument_sources, input_arguments, source_of
 from codecot.corpus import CorpusRecord
-from codecot.verify.backward import BackwardChecker, check_sources, final_input_source
+from codecot.verify.backward import (
+    BackwardChecker,
+    check_sources,
+    final_input_source,
+    is_literal,
+)
 from codecot.verify.forward import ForwardChecker
 from codecot.verify.policy import GOOD
 from codecot.verify.verdicts import Verdict
@@ -149,11 +158,26 @@ class BackwardStepChecker:
             if isinstance(claim, M.CheckClaim) else None
         verdict, _ = self._checker(final, check).check(claim)
         self._pending[line] = (claim, check)
-        choice = isinstance(claim, M.ConditionOnInputClaim) and \
-            claim.modality is M.Modality.CHOICE
-        if choice and verdict is Verdict.UNKNOWN:
-            return None
+        if (isinstance(claim, M.ConditionOnInputClaim) and claim.modality is M.Modality.CHOICE
+                and verdict is Verdict.UNKNOWN):
+            return self._pinned(claim)
         return verdict
+
+    def _pinned(self, claim: M.ConditionOnInputClaim) -> Verdict | None:
+        """A deferred choice: ``refuted`` when it and the choices before it fix every
+        parameter to a literal and that input does not give the output, else None."""
+        params = source_of(self.record.code).params(self.record.entry_name)
+        fixed: dict[str, E.Expr] = {}
+        for condition in (*self.choices, claim.condition):
+            if (isinstance(condition, E.Compare) and condition.ops == ("==",)
+                    and isinstance(condition.left, E.Name) and is_literal(condition.comparators[0])):
+                fixed[condition.left.id] = condition.comparators[0]
+        if not params or set(params) - set(fixed):
+            return None
+        pinned = M.InputClaim(args=tuple(fixed[p] for p in params))
+        run = self._run(final_input_source([pinned], self.own))
+        verdict, _ = self._checker(run, None).check(pinned)
+        return Verdict.REFUTED if verdict is Verdict.REFUTED else None
 
     def accept(self, line: str) -> None:
         if line not in self._pending:
