@@ -150,27 +150,59 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
         names = _identifiers(record.code) | _identifiers(record.input)
     except (SyntaxError, ValueError, tokenize.TokenError):
         return None
-    lines: set[int] = set()
-    return_lines, loop_lines, handler_lines = set(), set(), set()
-    raised: set[str] = set()
-    echoes, conditions, returns = [], [], []
+    kinds = _line_kinds(src)
+    echoes, conditions, returns = _line_literals(src)
+    call, goal, bindings = _call_literals(record, trace, src)
+    return ProgramFacts(
+        names=frozenset(names) | BUILTIN_NAMES,
+        lines=tuple(sorted(kinds["statement"] | kinds["handler"])),
+        echoes=echoes, conditions=conditions, returns=returns,
+        call=call, goal=goal, bindings=bindings,
+        entry=str(trace.get("entry") or record.entry_name) if goal is not None else None,
+        return_lines=tuple(sorted(kinds["return"])), loop_lines=tuple(sorted(kinds["loop"])),
+        handler_lines=tuple(sorted(kinds["handler"])),
+        exceptions=BUILTIN_EXCEPTIONS | _raised_names(src))
+
+
+def _line_kinds(src: Source) -> dict[str, set[int]]:
+    """Lines that start a statement, and those holding a ``return``, a loop header or an
+    ``except`` clause (also inside a compound line: ``if n: return 1``)."""
+    kinds: dict[str, set[int]] = {"statement": set(), "return": set(), "loop": set(),
+                                  "handler": set()}
     for node in ast.walk(src.tree):
+        if isinstance(node, ast.stmt) and src.statement(node.lineno) is not None:
+            kinds["statement"].add(node.lineno)
         if isinstance(node, ast.ExceptHandler):
-            lines.add(node.lineno)
-            handler_lines.add(node.lineno)
-            if node.type is not None:
-                raised.update(_identifiers(ast.unparse(node.type)))
-        elif isinstance(node, ast.Raise) and node.exc is not None:
-            raised.update(_identifiers(ast.unparse(node.exc)))
-        elif isinstance(node, ast.Return):  # also one inside a compound line: if n: return 1
-            return_lines.add(node.lineno)
+            kinds["handler"].add(node.lineno)
+        elif isinstance(node, ast.Return):
+            kinds["return"].add(node.lineno)
         elif isinstance(node, ast.For | ast.While):
-            loop_lines.add(node.lineno)
+            kinds["loop"].add(node.lineno)
+    return kinds
+
+
+def _raised_names(src: Source) -> set[str]:
+    """The names in the program's ``raise`` statements and ``except`` clauses."""
+    names: set[str] = set()
+    for node in ast.walk(src.tree):
+        if isinstance(node, ast.ExceptHandler) and node.type is not None:
+            names.update(_identifiers(ast.unparse(node.type)))
+        elif isinstance(node, ast.Raise) and node.exc is not None:
+            names.update(_identifiers(ast.unparse(node.exc)))
+    return names
+
+
+Literals = tuple[tuple[int, str], ...]
+
+
+def _line_literals(src: Source) -> tuple[Literals, Literals, Literals]:
+    """Per line, the statement an echo may quote, its condition and its returned expression
+    (see :class:`ProgramFacts`)."""
+    echoes, conditions, returns = [], [], []
     for line in sorted({n.lineno for n in ast.walk(src.tree) if isinstance(n, ast.stmt)}):
         stmt = src.statement(line)
         if stmt is None:
             continue
-        lines.add(line)
         echo = _echo_text(src, stmt, line)
         if echo is not None:
             echoes.append((line, echo))
@@ -182,29 +214,27 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
             ret = _rendered(stmt.value, f"Line {line}: {{}} must be 0.")
             if ret is not None:
                 returns.append((line, ret))
+    return tuple(echoes), tuple(conditions), tuple(returns)
+
+
+def _call_literals(record: CorpusRecord, trace: dict[str, Any],
+                   src: Source) -> tuple[str | None, str | None, str | None]:
+    """The record's call, the goal's call and the call step's bindings (see
+    :class:`ProgramFacts`); all None unless the trace ran the entry."""
     entry = str(trace.get("entry") or record.entry_name)
+    if not trace.get("ok") or entry not in src.functions:
+        return None, None, None
     args: dict[str, str] = dict(trace.get("args") or {})
-    call = goal = bindings = None
-    if trace.get("ok") and entry in src.functions:
-        sources = argument_sources(record.code, record.input, entry)
-        try:
-            call = render_expr(E.Call(entry, tuple(call_args(src, entry, args, sources))))
-            step = render_variants(M.CallClaim(func=entry, args=tuple(
-                (k, argument_expr(k, v, sources)) for k, v in args.items())))[0]
-            bindings = step.removesuffix(".").split(" with ", 1)[1]
-            if not _parses(f"Call {entry} with {bindings}."):
-                bindings = None
-        except (ValueError, SyntaxError, IndexError):
-            pass
-        goal = render_expr(E.Call(entry, tuple(E.Name(p) for p in args)))
-    return ProgramFacts(names=frozenset(names) | BUILTIN_NAMES, lines=tuple(sorted(lines)),
-                        echoes=tuple(echoes), conditions=tuple(conditions),
-                        returns=tuple(returns), call=call, goal=goal, bindings=bindings,
-                        entry=entry if goal is not None else None,
-                        return_lines=tuple(sorted(return_lines)),
-                        loop_lines=tuple(sorted(loop_lines)),
-                        handler_lines=tuple(sorted(handler_lines)),
-                        exceptions=BUILTIN_EXCEPTIONS | raised)
+    goal = render_expr(E.Call(entry, tuple(E.Name(p) for p in args)))
+    sources = argument_sources(record.code, record.input, entry)
+    try:
+        call = render_expr(E.Call(entry, tuple(call_args(src, entry, args, sources))))
+        step = render_variants(M.CallClaim(func=entry, args=tuple(
+            (k, argument_expr(k, v, sources)) for k, v in args.items())))[0]
+    except (ValueError, SyntaxError):
+        return None, goal, None
+    bindings = step.removesuffix(".").partition(" with ")[2]
+    return call, goal, bindings if _parses(f"Call {entry} with {bindings}.") else None
 
 
 def python_tokens(text: str) -> list[str]:
