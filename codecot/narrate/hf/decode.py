@@ -291,19 +291,24 @@ class Decoder:
         phase = C.phase(row.remaining, row.spec.reserve, closing=row.closing, mid_step=mid_step)
         return "end_step" if phase == "open" and row.overlong and mid_step else phase
 
+    def _closing_matcher(self, row: Row) -> Any:
+        """A fresh matcher of the row's closing grammar (its final step alone)."""
+        assert self.constraint is not None
+        return self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program)
+
     def _close_now(self, row: Row, k: int, attention: torch.Tensor) -> torch.Tensor:
         """Switch a row in the middle of a step to the closing grammar: the step stays if it
         reads as the start of a final step that closing tokens can end in time, else it is
         rolled back.  The new allowed mask."""
         assert self.constraint is not None
         step = row.tokens[row.step_start:]
-        closing = self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program)
+        closing = self._closing_matcher(row)
         depth = min(C.CLOSE_DEPTH, row.remaining - 1)
         if closing.try_consume_tokens(step) != len(step) or not (
                 closing.is_accepting() or C.shortest_close(closing, self.constraint.closer_ids,
                                                             depth)[0]):
             self._roll_back(row, k, attention, None)
-            closing = self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program)
+            closing = self._closing_matcher(row)
         row.matcher, row.tries = closing, []
         row.closing = row.steered = True
         return self._mask_of(row)
@@ -470,7 +475,7 @@ class Decoder:
             return "done"
         row.step_start = len(row.tokens)
         if row.remaining < row.spec.reserve and not row.closing and self.constraint is not None:
-            row.matcher = self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program)
+            row.matcher = self._closing_matcher(row)
             row.closing = row.steered = True
         return "feed" if row.remaining > 0 else "done"
 

@@ -189,8 +189,8 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     token); with ``checkers`` and ``tries`` > 1 decoding is guided (see
     :mod:`codecot.narrate.hf.decode`); ``programs`` narrow the rows' grammars to their
     programs (:mod:`codecot.narrate.hf.program_grammar`); a middle step reaching
-    ``max_step_tokens`` unfinished is sampled again.  A row's sampling seed comes from ``seed`` and its
-    prompt (:func:`~codecot.narrate.hf.decode.row_seed`)."""
+    ``max_step_tokens`` unfinished is sampled again.  A row's sampling seed comes from
+    ``seed`` and its prompt (:func:`~codecot.narrate.hf.decode.row_seed`)."""
     from codecot.narrate.hf.decode import Decoder, RowSpec, row_seed
 
     rows = [list(r) for r in tokenizer(prompts, add_special_tokens=False)["input_ids"]]

@@ -417,9 +417,15 @@ def keyword_words() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(folded), frozenset(exact)
 
 
-#: A number at the start of a run of word characters (the grammar's numbers, lexed first).
-_NUMBER_PREFIX = re.compile(r"0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"
-                            r"|\d[\d_]*([eE][+-]?\d+)?[jJ]?")
+@functools.cache
+def _number_prefix() -> re.Pattern[str]:
+    """A number at the start of a run of word characters: the grammar's own number terminals,
+    in the order of their priorities."""
+    from codecot.claims.grammar import get_parser
+
+    terms = sorted((t for t in get_parser().terminals if t.name in ("IMAG", "FLOAT", "INT")),
+                   key=lambda t: -t.priority)
+    return re.compile("|".join(f"(?:{t.pattern.to_regexp()})" for t in terms))
 
 
 def trailing_word(text: str) -> tuple[str, int] | None:
@@ -429,7 +435,7 @@ def trailing_word(text: str) -> tuple[str, int] | None:
     if found is None:
         return None
     start = found.start()
-    number = _NUMBER_PREFIX.match(text, start)
+    number = _number_prefix().match(text, start)
     if number is not None:
         start = number.end()
     return (text[start:], start) if start < len(text) else None
