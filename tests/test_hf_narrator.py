@@ -666,8 +666,8 @@ def test_eos_only_after_the_final_step_and_no_word_glued_to_a_keyword(
         tiny_model: Path) -> None:
     from codecot.narrate.constrain import GrammarConstraint
     from codecot.narrate.hf.decode import Decoder, RowSpec
-    from codecot.narrate.hf.grammar import ends_in_keyword
     from codecot.narrate.hf.model import load_model
+    from codecot.narrate.hf.word_bounds import ends_in_keyword
 
     tok = load_model(str(tiny_model)).tokenizer
     constraint = GrammarConstraint(tok, len(tok), max_steps=6)

@@ -9,15 +9,19 @@ import pytest
 
 from codecot.claims import parse_step
 from codecot.corpus import CorpusRecord, load_records
-from codecot.narrate.hf.grammar import continues_number, ends_in_keyword, open_number
 from codecot.narrate.hf.program_grammar import (
     BUILTIN_NAMES,
     ProgramFacts,
-    continues_word,
-    open_word,
     program_facts,
     program_grammar,
     python_tokens,
+)
+from codecot.narrate.hf.word_bounds import (
+    continues_number,
+    continues_word,
+    ends_in_keyword,
+    open_number,
+    open_word,
 )
 from tests.helpers import record, trace_of
 from tests.hf_helpers import DEMO, ll_tokenizer

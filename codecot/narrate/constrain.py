@@ -12,7 +12,7 @@ The parser's lexer reads a keyword only as a whole word; llguidance's regexes ha
 lookahead, so where the derived grammar allows a keyword but no name, it would read
 ``TheaRgUments`` as two keywords that the parser reads as one name.  The decoder therefore
 allows no token that begins with a word character right after a keyword
-(:attr:`GrammarConstraint.word_start`, :func:`codecot.narrate.hf.grammar.ends_in_keyword`).
+(:attr:`GrammarConstraint.word_start`, :func:`codecot.narrate.hf.word_bounds.ends_in_keyword`).
 
 Step boundaries are token boundaries: tokens whose text holds a newline anywhere but at its end
 (``"\\n    "``, ``"\\n\\n"``) are never allowed, so a step ends exactly at a token that ends in a

@@ -60,8 +60,14 @@ import torch
 from codecot.narrate.constrain import GrammarConstraint
 from codecot.narrate.guided import StepChecker, is_good, rank
 from codecot.narrate.hf import closing as C
-from codecot.narrate.hf.grammar import continues_number, ends_in_keyword, open_number
-from codecot.narrate.hf.program_grammar import ProgramFacts, continues_word, open_word
+from codecot.narrate.hf.program_grammar import ProgramFacts
+from codecot.narrate.hf.word_bounds import (
+    continues_number,
+    continues_word,
+    ends_in_keyword,
+    open_number,
+    open_word,
+)
 from codecot.verify.verdicts import Verdict
 
 #: Tries of a step that does not parse (a final step: as one), without guided decoding.
@@ -316,9 +322,9 @@ class Decoder:
     def _word_bound(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
         """``allowed`` without a token of spaces alone at a step's start or after a token that
         ends in a space, and without tokens that would glue a word onto a keyword, onto a
-        number (:func:`~codecot.narrate.hf.grammar.continues_number`) or, in a row narrowed
+        number (:func:`~codecot.narrate.hf.word_bounds.continues_number`) or, in a row narrowed
         to its program, onto a word that cannot go on as a name
-        (:func:`~codecot.narrate.hf.program_grammar.continues_word`): llguidance would read
+        (:func:`~codecot.narrate.hf.word_bounds.continues_word`): llguidance would read
         two lexemes where the parser's lexer reads one."""
         if allowed is None or self.constraint is None:
             return allowed

@@ -44,6 +44,8 @@ import keyword
 import re
 from typing import Any
 
+from codecot.narrate.hf.lark_regex import ascii_case, literal_regex, terminal_regex
+
 #: Body alternatives (Lark aliases) a rationale must end with, by direction.
 FINAL_KINDS: dict[str, frozenset[str]] = {
     "forward": frozenset({"answer"}),
@@ -97,192 +99,6 @@ DEFAULT_MAX_STEPS = 40
 
 #: Python keywords: never a name, whatever the parser state.
 PYTHON_KEYWORDS = frozenset(keyword.kwlist)
-_LOOKAHEAD = re.compile(r"\(\?[!=]")
-
-
-def _strip_lookarounds(regex: str) -> str:
-    """``regex`` without its ``(?!...)`` / ``(?=...)`` groups (balanced-parenthesis scan)."""
-    out = []
-    i = 0
-    while i < len(regex):
-        m = _LOOKAHEAD.match(regex, i)
-        if m is None:
-            if regex[i] == "\\" and i + 1 < len(regex):
-                out.append(regex[i:i + 2])
-                i += 2
-                continue
-            out.append(regex[i])
-            i += 1
-            continue
-        depth = 0
-        j = i
-        while j < len(regex):
-            ch = regex[j]
-            if ch == "\\":
-                j += 2
-                continue
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-                if depth == 0:
-                    break
-            j += 1
-        i = j + 1
-    return "".join(out)
-
-
-def _escape_for_slashes(regex: str) -> str:
-    """Write ``regex`` so it can sit between ``/.../`` in a grammar file."""
-    out = []
-    escaped = False
-    for ch in regex:
-        if escaped:
-            out.append(ch)
-            escaped = False
-            continue
-        if ch == "\\":
-            escaped = True
-            out.append(ch)
-        elif ch == "/":
-            out.append("\\/")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\f":
-            out.append("\\f")
-        elif ord(ch) > 126 or ord(ch) < 32:
-            out.append(f"\\x{{{ord(ch):x}}}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _terminal_regex(term: Any) -> str:
-    """The regex of a Lark ``TerminalDef`` in llguidance's syntax."""
-    from lark.lexer import PatternStr
-
-    pattern = term.pattern
-    if isinstance(pattern, PatternStr):
-        body = re.escape(pattern.value)
-        regex = _ascii_case(f"(?i:{body})") if "i" in pattern.flags else body
-    else:
-        regex = _ascii_classes(_ascii_case(_strip_lookarounds(pattern.to_regexp())))
-    return _escape_for_slashes(regex)
-
-
-def _ascii_case(regex: str) -> str:
-    """``regex`` with each ``(?i:...)`` group written out with ASCII case pairs (``[sS][oO]``).
-    Unicode case folding would let ``ſo`` (long s) match the keyword ``so`` in llguidance, a
-    spelling the parser's lexer may read otherwise."""
-    out: list[str] = []
-    depth = 0
-    fold_at: list[int] = []  # depths of the open (?i: groups
-    in_class = False
-    i = 0
-    while i < len(regex):
-        ch = regex[i]
-        folding = bool(fold_at)
-        if ch == "\\" and i + 1 < len(regex):
-            out.append(regex[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            if ch == "]":
-                in_class = False
-            elif folding and ch.isascii() and ch.isalpha() and "-" not in (
-                    regex[i - 1], regex[i + 1:i + 2]):
-                ch += ch.swapcase()
-            out.append(ch)
-        elif regex.startswith("(?i:", i):
-            depth += 1
-            fold_at.append(depth)
-            out.append("(?:")
-            i += 4
-            continue
-        elif ch == "(":
-            depth += 1
-            out.append(ch)
-        elif ch == ")":
-            if fold_at and fold_at[-1] == depth:
-                fold_at.pop()
-            depth -= 1
-            out.append(ch)
-        elif ch == "[":
-            in_class = True
-            out.append(ch)
-        elif folding and ch.isascii() and ch.isalpha():
-            out.append(f"[{ch.lower()}{ch.upper()}]")
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-@functools.cache
-def _unicode_ranges(pattern: str) -> str:
-    """The non-ASCII code points (below U+30000) that Python's ``re`` matches with ``pattern``,
-    as a character-class body of explicit ranges (``\\x{e0}-\\x{f6}...``).  Letters that a
-    case-insensitive keyword matches (``\u017f`` long s for ``s``, the Kelvin sign for ``k``,
-    dotted and dotless i) are left out: the parser's lexer could read a name holding one as a
-    keyword."""
-    regex = re.compile(pattern)
-    ascii_letter = re.compile("(?i)[a-z]")
-    parts: list[str] = []
-    start: int | None = None
-    for code in range(0x80, 0x30001):
-        char = chr(code) if code < 0x30000 else ""
-        inside = bool(char) and regex.match(char) is not None and not ascii_letter.match(char)
-        if inside and start is None:
-            start = code
-        elif not inside and start is not None:
-            last = code - 1
-            parts.append(f"\\x{{{start:x}}}" + (f"-\\x{{{last:x}}}" if last > start else ""))
-            start = None
-    return "".join(parts)
-
-
-def _class_body(letter: str) -> str:
-    if letter == "w":
-        return "A-Za-z0-9_" + _unicode_ranges(r"\w")
-    return {"d": "0-9", "s": " \\t\\n\\r\\f\\v"}[letter]
-
-
-def _ascii_classes(regex: str) -> str:
-    """``regex`` with ``\\w`` and ``[^\\W\\d]`` (a letter or underscore) written out as the
-    explicit code-point ranges Python's ``re`` gives them, and ``\\d`` and ``\\s`` narrowed to
-    ASCII.  Python's and llguidance's Unicode classes differ (a combining mark is a word
-    character for one and not the other), so their own classes could let a name be generated
-    that the parser's lexer splits; explicit ranges mean exactly what Python means."""
-    regex = regex.replace("[^\\W\\d]", "[A-Za-z_" + _unicode_ranges(r"[^\W\d]") + "]")
-    out: list[str] = []
-    in_class = False
-    i = 0
-    while i < len(regex):
-        ch = regex[i]
-        if ch == "\\" and i + 1 < len(regex):
-            nxt = regex[i + 1]
-            if nxt in "wds":
-                body = _class_body(nxt)
-                out.append(body if in_class else f"[{body}]")
-            elif nxt in "WDS" and not in_class:
-                out.append(f"[^{_class_body(nxt.lower())}]")
-            else:
-                out.append(regex[i:i + 2])
-            i += 2
-            continue
-        if ch == "[" and not in_class:
-            in_class = True
-        elif ch == "]" and in_class and out and out[-1] not in ("[", "[^"):
-            in_class = False
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
 def _term_name(name: str) -> str:
     return "T_" + re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
 
@@ -397,84 +213,6 @@ STEP_START = "<step>"
 
 
 @functools.cache
-def keyword_words() -> tuple[frozenset[str], frozenset[str]]:
-    """The grammar's word keywords: case-insensitive ones (lower-cased) and exact ones
-    (``True``, ``False``, ``None``).  The parser's lexer reads a keyword only as a whole word
-    (``(?!\\w)``); llguidance has no lookahead, so the decoder emulates it (see
-    :mod:`codecot.narrate.hf.decode`)."""
-    from lark.lexer import PatternStr
-
-    from codecot.claims.grammar import get_parser
-
-    folded, exact = set(), set()
-    for term in get_parser().terminals:
-        pattern = term.pattern
-        if isinstance(pattern, PatternStr) and re.fullmatch(r"\w+", pattern.value):
-            if "i" in pattern.flags:
-                folded.add(pattern.value.lower())
-            else:
-                exact.add(pattern.value)
-    return frozenset(folded), frozenset(exact)
-
-
-@functools.cache
-def _number_prefix() -> re.Pattern[str]:
-    """A number at the start of a run of word characters: the grammar's own number terminals,
-    in the order of their priorities."""
-    from codecot.claims.grammar import get_parser
-
-    terms = sorted((t for t in get_parser().terminals if t.name in ("IMAG", "FLOAT", "INT")),
-                   key=lambda t: -t.priority)
-    return re.compile("|".join(f"(?:{t.pattern.to_regexp()})" for t in terms))
-
-
-def trailing_word(text: str) -> tuple[str, int] | None:
-    """The word ``text`` ends in and where it starts, after any number it is glued to (both
-    lexers read ``3and`` as the number ``3`` and the word ``and``); None when there is none."""
-    found = re.search(r"\w+$", text)
-    if found is None:
-        return None
-    start = found.start()
-    number = _number_prefix().match(text, start)
-    if number is not None:
-        start = number.end()
-    return (text[start:], start) if start < len(text) else None
-
-
-#: What a number may be while it is being written (a prefix of one of the grammar's numbers).
-_NUMBER_SO_FAR = re.compile(r"0([xX][0-9a-fA-F_]*|[oO][0-7_]*|[bB][01_]*)"
-                            r"|\d[\d_]*([eE][+-]?\d*)?[jJ]?")
-
-
-def open_number(text: str) -> str | None:
-    """The run of word characters ``text`` ends in when it is a number written so far
-    (``12``, ``1e``, ``0x1f``); else None."""
-    found = re.search(r"\w+$", text)
-    if found is None or _NUMBER_SO_FAR.fullmatch(found.group()) is None:
-        return None
-    return found.group()
-
-
-def continues_number(number: str, added: str) -> bool:
-    """Whether the word characters ``added`` keep ``number`` a number.  Both lexers end a
-    number where it cannot go on, but the parser's line references (``Line 3``) end only
-    before a non-word character, so the decoder glues no word onto a number."""
-    return _NUMBER_SO_FAR.fullmatch(number + added) is not None
-
-
-def ends_in_keyword(text: str) -> bool:
-    """Whether ``text`` ends in a whole word that is a keyword (see :func:`keyword_words`)."""
-    found = trailing_word(text)
-    if found is None:
-        return False
-    word, start = found
-    folded, exact = keyword_words()
-    if word in exact or word.lower() in folded:
-        return start == 0 or text[start - 1] != "."
-    return False
-
-
-@functools.cache
 def keyword_conflicts() -> dict[str, frozenset[str]]:
     """For each terminal (derived name) after which the LALR parser may accept a name or a
     keyword at once, those keywords (lower-cased where case-insensitive); :data:`STEP_START`
@@ -584,13 +322,6 @@ def _name_variants(rules: Rules, starts: list[str]) -> tuple[Rules, list[frozens
     return result, sets
 
 
-def literal_regex(text: str) -> str:
-    """A regex (for ``/.../``) matching exactly ``text``: letters, digits and spaces as
-    themselves, every other character as a ``\\x{..}`` escape."""
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\x{{{ord(ch):x}}}"
-                   for ch in text)
-
-
 def _name_regex(lark: Any, banned_words: frozenset[str], names: frozenset[str] | None) -> str:
     """``NAME`` (or, given ``names``, one of them) minus Python's keywords and
     ``banned_words``."""
@@ -598,8 +329,8 @@ def _name_regex(lark: Any, banned_words: frozenset[str], names: frozenset[str] |
     words = banned_words | PYTHON_KEYWORDS
     exact = sorted(w for w in words if not w.islower())  # True, False, None
     folded = sorted(w for w in words if w.islower())
-    banned = "|".join([_ascii_case(f"(?i:{'|'.join(folded)})"), *exact])
-    regex = (_terminal_regex(name) if names is None
+    banned = "|".join([ascii_case(f"(?i:{'|'.join(folded)})"), *exact])
+    regex = (terminal_regex(name) if names is None
              else "(" + "|".join(literal_regex(n) for n in sorted(names)) + ")")
     return f"/{regex}/ & ~/{banned}/"
 
@@ -618,13 +349,13 @@ def _terminals_text(lark: Any, name_sets: list[frozenset[str]],
                          for k, words in enumerate(name_sets))
             continue
         regex = ((overrides or {}).get(t.name) or CLAIM_TERMINALS.get(t.name)
-                 or _terminal_regex(t))
+                 or terminal_regex(t))
         lines.append(f"{_term_name(t.name)}: /{regex}/")
         if t.name == "INT":
-            lines.append(f"{_INT_DOT}: /({_terminal_regex(t)})\\./")
+            lines.append(f"{_INT_DOT}: /({terminal_regex(t)})\\./")
     by_name = {t.name: t for t in lark.terminals}
     for name in lark.lexer_conf.ignore:
-        lines.append(f"%ignore /{_terminal_regex(by_name[name])}/")
+        lines.append(f"%ignore /{terminal_regex(by_name[name])}/")
     return lines
 
 

@@ -29,7 +29,6 @@ import builtins
 import functools
 import io
 import keyword
-import re
 import tokenize
 from dataclasses import dataclass
 from typing import Any
@@ -48,10 +47,9 @@ from codecot.narrate.hf.grammar import (
     MIDDLE_CLONES,
     assemble,
     derived_symbols,
-    literal_regex,
     rationale_rules,
-    trailing_word,
 )
+from codecot.narrate.hf.lark_regex import literal_regex
 from codecot.narrate.template_forward import argument_expr, call_args
 
 #: Names a step may use whether or not the program does: builtins (``len(s)``,
@@ -252,72 +250,6 @@ def python_tokens(text: str) -> list[str]:
             out.append(tok.string)
         previous_end = tok.end
     return out
-
-
-@functools.lru_cache(maxsize=256)
-def _word_prefixes(facts: ProgramFacts) -> frozenset[str]:
-    """Every prefix of a name of ``facts`` or of a word of its literals."""
-    words = set(facts.names)
-    for _, text in (*facts.echoes, *facts.conditions, *facts.returns):
-        words.update(re.findall(r"\w+", text))
-    for text in (facts.call or "", facts.goal or ""):
-        words.update(re.findall(r"\w+", text))
-    return frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
-
-
-@functools.cache
-def _keyword_prefixes() -> frozenset[str]:
-    """Every prefix (lower-cased) of a word the grammar spells out: its keywords, the words
-    of its other terminals (``line``, ``check``, ``non``) and Python's keywords."""
-    from codecot.claims.grammar import get_parser
-    from codecot.narrate.hf.grammar import keyword_words
-
-    folded, exact = keyword_words()
-    words = {w.lower() for w in (*folded, *exact, *keyword.kwlist)}
-    for term in get_parser().terminals:
-        words.update(w.lower() for w in re.findall(r"[A-Za-z]{2,}", term.pattern.value))
-    return frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
-
-
-def _inside_string(text: str) -> bool:
-    """Whether ``text`` ends inside an unclosed one-line string literal."""
-    quote = None
-    escaped = False
-    for ch in text:
-        if quote is None:
-            if ch in "'\"":
-                quote = ch
-        elif escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == quote:
-            quote = None
-    return quote is not None
-
-
-def open_word(text: str) -> str | None:
-    """The word ``text`` ends in, if a word character written next could be glued onto it
-    (not a number, nor inside a string); else None."""
-    found = trailing_word(text)
-    if found is None or _inside_string(text[:found[1]]):
-        return None
-    return found[0]
-
-
-def continues_word(word: str, added: str, facts: ProgramFacts) -> bool:
-    """Whether ``word`` followed by the word characters ``added`` can still become a name
-    or literal word of ``facts``, or (unless ``word`` is a whole name already) a word the
-    grammar spells out.
-
-    The grammar's names are a finite set, so where a word cannot go on as one, llguidance
-    ends the lexeme and reads the next word character as the start of another (``f`` then
-    ``EQUALS``), while the parser's lexer reads the two as one name.  The decoder allows no
-    token that makes a word failing this test."""
-    longer = word + added
-    if longer in _word_prefixes(facts):
-        return True
-    return word not in facts.names and longer.lower() in _keyword_prefixes()
 
 
 def _line_regex(number: str) -> str:
