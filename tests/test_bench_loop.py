@@ -31,13 +31,18 @@ def test_variant_options_name_adapter_and_guidance() -> None:
 def test_cell_figures_count_per_direction() -> None:
     summary = {"by_slot": {"hf/forward": {"accepted": 3}, "hf/backward": {"accepted": 1}},
                "stage_seconds": {"narrate": 80.0}, "wall_seconds": 120.0}
-    verdicts = [{"direction": "forward", "prompt_tokens": 100, "finished": True},
-                {"direction": "forward", "prompt_tokens": 300, "finished": False},
-                {"direction": "backward", "prompt_tokens": 50}]
+    verdicts = [{"direction": "forward", "prompt_tokens": 100, "finished": True,
+                 "accepted": True, "closed_early": True},
+                {"direction": "forward", "prompt_tokens": 300, "finished": False,
+                 "accepted": False, "closed_early": True},
+                {"direction": "backward", "prompt_tokens": 50, "accepted": True}]
     out = cell_figures(summary, verdicts, records=4)
     assert out["forward"]["acceptance"] == 0.75 and out["backward"]["acceptance"] == 0.25
     assert out["forward"]["prompt_tokens_median"] == 200
     assert out["forward"]["unfinished"] == 1 and out["backward"]["unfinished"] == 0
+    # accepted rationales the budget steered to their final step (a rejected one is not)
+    assert out["forward"]["accepted_closed_early"] == 1
+    assert out["backward"]["accepted_closed_early"] == 0
     assert out["seconds_per_rationale"] == 10.0  # 80 s over 8 rationales
     assert out["verified_per_hour"] == 120.0  # 4 accepted in 120 s
 

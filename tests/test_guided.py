@@ -360,3 +360,42 @@ def test_each_further_try_samples_hotter_by_the_step(narrator: Any,
     assert used[0] == 0.0 and {0.5, 0.75} <= set(used) <= {0.0, 0.5, 0.75}
     first_hot = used.index(0.5)
     assert set(used[:first_hot]) == {0.0} and used.index(0.75) > first_hot
+
+
+def test_a_last_try_that_runs_too_long_gives_way_to_the_best_complete_try(
+        narrator: Any) -> None:
+    # tries 1 and 2 end (refuted, then unknown); try 3 loops past the step cap: the unknown
+    # try is put back and kept, and the row goes on after it
+    import torch
+
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+
+    tok, cap = narrator.loaded.tokenizer, 14
+    first, second = "Call f with x = 4.\n", "Call f with x = 5.\n"
+    assert all(len(tok(t, add_special_tokens=False)["input_ids"]) < cap for t in (first, second))
+    stub = StubChecker(lambda step, k: [Verdict.REFUTED, Verdict.UNKNOWN][k] if step == 0
+                       else Verdict.VERIFIED)
+    decoder = Decoder(tok, narrator.constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
+                      temperature=0.0, tries=3, max_step_tokens=cap)
+    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+    columns = iter(range(400))  # a cache column per token run through the model
+
+    def write(text: str) -> str:
+        outcome, start = "", row.step_start
+        for token in tok(text, add_special_tokens=False)["input_ids"]:
+            outcome = decoder._take(row, 0, token, attention)
+            if outcome != "feed" or row.step_start != start:  # rolled back, or a step kept
+                return outcome
+            row.cols.append(next(columns))
+        return outcome
+
+    assert write(first) == "retry" and write(second) == "retry"
+    used = next(columns)
+    assert not attention[0, :used].any()  # both tries' columns are masked out
+    assert write("Line 2: x is now 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5") == "feed"
+    assert decoder.step_text(row.tokens) == second.strip() == stub.accepted[0]
+    assert row.resamples == [2] and row.step_start == len(row.tokens) and not row.overlong
+    kept = row.cols  # the unknown try's columns (its newline is fed next) are seen again
+    assert attention[0, kept].all() and len(kept) == len(row.tokens) - 1
+    assert not attention[0, [c for c in range(used) if c not in kept]].any()
+

@@ -161,12 +161,13 @@ def test_llguidance_accepts_exactly_the_rationale_language(direction: str, text:
 
 def _random_walk(llg: Any, lt: Any, grammar: Any, rng: random.Random,
                  max_tokens: int, word_bound: Callable[[str, str], bool] | None = None,
-                 ) -> list[str]:
+                 name_bound: Callable[[str, str], bool] | None = None) -> list[str]:
     """The complete lines of a random walk through ``grammar``: each token drawn from those it
     allows next.  To keep lines short, where allowed a line (or the rationale) ends with
     probability 0.6, else a closing bracket or quote is drawn with probability 0.5, and
     whitespace-only tokens are drawn only when nothing else is allowed.  No token for which
-    ``word_bound(line so far, token text)`` holds is drawn (the decoder's word bound)."""
+    ``word_bound(line so far, token text)`` holds is drawn (the decoder's word bound), unless
+    every allowed token is such; then none for which ``name_bound`` holds."""
     import llguidance.torch
     import numpy as np
     import torch
@@ -188,7 +189,10 @@ def _random_walk(llg: Any, lt: Any, grammar: Any, rng: random.Random,
             break
         if word_bound is not None and (line[-1:].isalnum() or line[-1:] == "_"):
             allowed = [t for t in allowed
-                       if t not in wordy or not word_bound(line, texts[t])] or allowed
+                       if t not in wordy or not word_bound(line, texts[t])] or [
+                t for t in allowed
+                if name_bound is None or t not in wordy or not name_bound(line, texts[t])
+            ] or allowed
         ends = [t for t in allowed if t in newline or t == lt.eos_token]
         closers = [t for t in allowed if t in closing]
         others = [t for t in allowed if t not in blank] or allowed
@@ -758,3 +762,34 @@ def test_embedded_smollm2_narrates_demo_records() -> None:
         claims = parse_rationale(rationale.text)
         assert claims and not any(isinstance(c, StepParseError) for c in claims), rationale.text
     print(json.dumps([r.to_json() for r in results], indent=1))
+
+
+
+def test_a_pressed_final_answer_can_be_ended_with_the_call_its_grammar_requires(
+        tiny_model: Path) -> None:
+    from codecot.narrate.hf.closing import CLOSE_DEPTH, shortest_close
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+    from codecot.narrate.hf.program_grammar import program_facts
+
+    narrator, items, _, _ = _tiny_batch(tiny_model)
+    record, trace, _ = items[0]
+    facts = program_facts(record, trace)
+    constraint, tok = narrator.constraint, narrator.loaded.tokenizer
+    assert constraint is not None and facts is not None and facts.call
+    decoder = Decoder(tok, constraint, [RowSpec("forward", 200, 20, program=facts),
+                                        RowSpec("backward", 200, 20, program=facts)],
+                      [0, 0], temperature=0.0)
+    forward, backward = decoder.rows
+    assert backward.closer_ids == constraint.closer_ids and backward.close_depth == CLOSE_DEPTH
+    assert set(constraint.closer_ids) < set(forward.closer_ids)
+    assert forward.close_depth > CLOSE_DEPTH
+    matcher = constraint.matcher("forward", closing=True, program=facts)
+    assert matcher.consume_tokens(tok("So", add_special_tokens=False)["input_ids"])
+    # the closing tokens alone cannot write the call; with the call's tokens a way is found
+    assert shortest_close(matcher, constraint.closer_ids, forward.close_depth) == ([], 0)
+    firsts, length = shortest_close(matcher, forward.closer_ids, forward.close_depth)
+    assert firsts and length <= forward.close_depth
+    # the grammar with the call left open (a step that must end sooner) lets the old ones do
+    opened = constraint.matcher("forward", closing=True, program=facts, final_call=False)
+    assert opened.consume_tokens(tok("So", add_special_tokens=False)["input_ids"])
+    assert shortest_close(opened, constraint.closer_ids, CLOSE_DEPTH)[0]

@@ -55,7 +55,7 @@ def test_facts_hold_the_programs_names_lines_statements_conditions_and_call() ->
     assert dict(facts.returns) == {8: "total + len(out)"}
     assert facts.return_lines == (8,) and facts.loop_lines == (5,)
     assert facts.call == "f(7, '')" and facts.goal == "f(n, words)" and facts.entry == "f"
-    assert facts.bindings == "n = 7 and words = ''"
+    assert facts.bindings == "n = 7 and words = ''" and facts.arity == 2
 
 
 def test_python_tokens_keep_an_attribute_with_its_dot() -> None:
@@ -69,7 +69,7 @@ def test_facts_of_code_that_does_not_parse_are_none() -> None:
 
 def _accepts(direction: str, text: str, facts: ProgramFacts, *, closing: bool = False) -> bool:
     llg, lt = ll_tokenizer()
-    grammar = program_grammar(direction, facts, 1 if closing else 40, final_call=not closing)
+    grammar = program_grammar(direction, facts, 1 if closing else 40)
     matcher = llg.LLMatcher(lt, llg.LLMatcher.grammar_from_lark(grammar), log_level=0)
     assert not matcher.is_error(), matcher.get_error()
     tokens = [*lt.tokenize_str(text), lt.eos_token]
@@ -127,8 +127,7 @@ def test_forward_middle_steps(text: str, admitted: bool) -> None:
 def test_forward_final_answer_is_about_the_records_call(text: str, admitted: bool) -> None:
     facts = _facts()
     assert _accepts("forward", text, facts) is admitted
-    # the closing grammar leaves the call open (its bounded search writes closing tokens only)
-    assert _accepts("forward", text, facts, closing=True)
+    assert _accepts("forward", text, facts, closing=True) is admitted
 
 
 @pytest.mark.parametrize(("text", "admitted"), [
@@ -145,6 +144,52 @@ def test_forward_final_answer_is_about_the_records_call(text: str, admitted: boo
 ])
 def test_backward_goal_and_return_requirements(text: str, admitted: bool) -> None:
     assert _accepts("backward", text + "\nSo the input is 7, ''.", _facts()) is admitted
+
+
+@pytest.mark.parametrize(("text", "admitted"), [
+    ("So the input is 7, ''.", True),
+    ("The arguments are -7, 'a' + 'b',", True),
+    ("So the arguments are 7 and ''.", False),  # one argument, `7 and ''`
+    ("So the input is 7.", False),
+    ("So the input is 7, '', 3.", False),
+    ("So the input is 7 == 7, ''.", False),
+    ("So the input is empty.", False),
+])
+def test_backward_final_input_passes_as_many_arguments_as_the_call(text: str,
+                                                                  admitted: bool) -> None:
+    assert _accepts("backward", text, _facts()) is admitted
+    assert _accepts("backward", text, _facts(), closing=True) is admitted
+    # a function of no arguments takes none
+    rec = record("def g():\n    return 3\n", "")
+    none = program_facts(rec, trace_of(rec))
+    assert none is not None and none.arity == 0
+    assert _accepts("backward", "So the input is empty.", none)
+    assert not _accepts("backward", "So the input is 3.", none)
+
+
+@pytest.mark.parametrize(("text", "admitted"), [
+    ("Let n be 7.", True),
+    ("Choose words = 'a' + 'b'.", True),
+    ("n can be greater than 3.", True),
+    ("Let n be 7 and words == ''.", False),  # one choice: n == (7 and words == '')
+    ("Choose n = 7 and words = ''.", False),
+    ("n could be equal to 7 or 8.", False),
+    ("Let n satisfy n > 3 and n < 9.", True),  # a condition may be any test
+])
+def test_backward_choices_choose_one_value(text: str, admitted: bool) -> None:
+    assert _accepts("backward", text + "\nSo the input is 7, ''.", _facts()) is admitted
+
+
+def test_a_call_result_is_stated_only_where_the_program_calls_its_own_function() -> None:
+    facts = _facts()
+    assert not facts.calls_own
+    assert not _accepts("forward", "Line 7: words.upper() returns ''." + FORWARD_END, facts)
+    assert _accepts("forward", "Line 7: out is now ''." + FORWARD_END, facts)
+    code = "def g(x):\n    return x * 2\n\ndef f(n):\n    return g(n) + 1\n"
+    rec = record(code, "3")
+    helper = program_facts(rec, trace_of(rec))
+    assert helper is not None and helper.calls_own
+    assert _accepts("forward", "Line 5: g(3) returns 6.\nSo f(3) == 7.", helper)
 
 
 def test_every_template_rationale_of_the_demo_corpus_is_admitted() -> None:
@@ -178,7 +223,8 @@ def test_every_line_of_a_random_walk_through_a_program_grammar_parses(direction:
     lines = 0
     for _ in range(100):
         for line in _random_walk(llg, lt, grammar, rng, 200,
-                                 lambda text, token: _glues(text, token, facts)):
+                                 lambda text, token: _glues(text, token, facts),
+                                 lambda text, token: _glues_onto_name(text, token, facts)):
             if line.strip():
                 parse_step(line)
                 lines += 1
@@ -197,6 +243,15 @@ def _glues(text: str, token: str, facts: ProgramFacts) -> bool:
         return False
     if ends_in_keyword(text):
         return True
+    return _glues_onto_name(text, token, facts)
+
+
+def _glues_onto_name(text: str, token: str, facts: ProgramFacts) -> bool:
+    """:func:`_glues` without the keyword rule: the decoder's rule where only a word may
+    follow a keyword (llguidance reads it as the start of a longer name)."""
+    lead = re.match(r"\w*", token)
+    if lead is None or (not lead.group() and not token.startswith("\ufffd")):
+        return False
     number = open_number(text)
     if number is not None:
         return not continues_number(number, lead.group())
@@ -226,6 +281,14 @@ def test_a_number_goes_on_only_as_a_number() -> None:
     assert continues_number("3", "5") and continues_number("1", "e") and continues_number("0", "x1f")
     assert continues_number("2", "j") and continues_number("1", "_000")
     assert not continues_number("3", "raises") and not continues_number("1e5", "x")
+
+
+def test_inside_a_string_a_digit_or_a_keyword_takes_any_word_after_it() -> None:
+    facts = _facts()
+    assert _glues("Line 2: x is 3", "rd", facts) and _glues("So the", "ory", facts)
+    assert open_number("x is '1") is None and not _glues("Line 2: x is '1", "st", facts)
+    assert not ends_in_keyword("x is 'the") and not _glues("x is 'the", "ory", facts)
+    assert ends_in_keyword("x is 'the' and") and open_number("x is 'a' + 12") == "12"
 
 
 TRY_CODE = ("def g(xs):\n"

@@ -4,7 +4,8 @@ One sample of a corpus (normally the held-out split that ``codecot train-data`` 
 narrated by the HF narrator in each *variant* (``bare``: no adapter, long prompts;
 ``tuned``: the adapter, short prompts; ``guided``: the adapter with ``--guided K``) and each
 prompt *mode* (grounded: the trace shown; blind: not), both directions, by the same
-``codecot run`` pipeline a user runs.  Per cell it reports strict acceptance per direction, the
+``codecot run`` pipeline a user runs.  Per cell it reports strict acceptance per direction
+(and how many accepted rationales the token budget steered to their final step early), the
 median prompt tokens, seconds of narration per rationale, and verified rationales per hour of
 the run's wall time (model load, tracing and verifying included).  Blind rationales are
 verified again under the ``answer-only`` policy: the share whose final answer (forward) or
@@ -90,6 +91,8 @@ def cell_figures(summary: dict[str, Any], verdicts: list[dict[str, Any]],
             "prompt_tokens_median": statistics.median(tokens) if tokens else None,
             "unfinished": sum(1 for v in verdicts if v.get("direction") == direction
                               and v.get("finished") is False),
+            "accepted_closed_early": sum(1 for v in verdicts if v.get("direction") == direction
+                                         and v.get("accepted") and v.get("closed_early")),
         }
     narrated = max(1, 2 * records)
     narrate_s = float(summary.get("stage_seconds", {}).get("narrate", 0.0))

@@ -96,7 +96,7 @@ class GrammarConstraint:
         self.tokenizer = ll_tokenizer(hf_tokenizer, vocab_size)
         self.max_steps = max_steps
         #: compiled program-narrowed grammars, oldest first (at most PROGRAM_GRAMMARS_KEPT)
-        self.program_grammars: dict[tuple[str, bool, ProgramFacts], Any] = {}
+        self.program_grammars: dict[tuple[str, bool, ProgramFacts, bool], Any] = {}
         self.grammars = {d: llg.LLMatcher.grammar_from_lark(rationale_grammar(d, max_steps))
                          for d in ("forward", "backward")}
         self.closing_grammars = {d: llg.LLMatcher.grammar_from_lark(rationale_grammar(d, 1))
@@ -131,23 +131,25 @@ class GrammarConstraint:
                                        f"llguidance: {probe.get_error()}")
 
     def matcher(self, direction: str, *, closing: bool = False,
-                program: ProgramFacts | None = None) -> Any:
+                program: ProgramFacts | None = None, final_call: bool = True) -> Any:
         """A fresh matcher at the start of a ``direction`` rationale, or (``closing``) of its
         final step alone; narrowed to ``program`` when given (see
-        :mod:`codecot.narrate.hf.program_grammar`)."""
+        :mod:`codecot.narrate.hf.program_grammar`; ``final_call`` False leaves the final
+        answer's call open)."""
         llg = _llguidance()
         if program is None:
             grammar = (self.closing_grammars if closing else self.grammars)[direction]
         else:
-            grammar = self._program_grammar(direction, closing, program)
+            grammar = self._program_grammar(direction, closing, program, final_call)
         return llg.LLMatcher(self.tokenizer, grammar, log_level=0)
 
-    def _program_grammar(self, direction: str, closing: bool, program: ProgramFacts) -> Any:
-        key = (direction, closing, program)
+    def _program_grammar(self, direction: str, closing: bool, program: ProgramFacts,
+                         final_call: bool) -> Any:
+        key = (direction, closing, program, final_call)
         if key not in self.program_grammars:
             llg = _llguidance()
             text = program_grammar(direction, program, 1 if closing else self.max_steps,
-                                   final_call=not closing)
+                                   final_call=final_call)
             if len(self.program_grammars) >= PROGRAM_GRAMMARS_KEPT:
                 self.program_grammars.pop(next(iter(self.program_grammars)))
             self.program_grammars[key] = llg.LLMatcher.grammar_from_lark(text)

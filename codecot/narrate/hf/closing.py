@@ -14,10 +14,11 @@ row stands and narrows its allowed tokens with :func:`narrow`:
 * ``final`` -- the final step, in the closing grammar: once the tokens left barely allow it
   to end (at most :data:`PRESS_SLACK` more than the shortest way to end it), only the first
   tokens of the shortest sequences of *closing* tokens (brackets, quotes, a full stop,
-  ``returns``, ``is``, ``==``, ``0``, ``else``, ``in``: :data:`CLOSERS`, none glued to a word)
-  after which the step may end are allowed, or end-of-sequence where it may end now
-  (:func:`shortest_close`, a bounded search with the matcher).  The choice among them stays
-  the model's.  When no such way is found with :data:`RESTART_LEFT` tokens left (the model
+  ``returns``, ``is``, ``==``, ``0``, ``else``, ``in``: :data:`CLOSERS`, none glued to a word;
+  a forward row narrowed to its program adds its call's tokens, which its closing grammar
+  requires, and searches as many tokens deeper as the call takes) after which the step may
+  end are allowed, or end-of-sequence where it may end now (:func:`shortest_close`, a bounded
+  search with the matcher).  The choice among them stays the model's.  When no such way is found with :data:`RESTART_LEFT` tokens left (the model
   went on where closing tokens cannot end the step: inside a word), the final step is rolled
   back and written again *tight*: from its first token, only the first tokens of a shortest
   way to end it.

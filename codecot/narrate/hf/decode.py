@@ -26,8 +26,9 @@ key/value cache.  Rows proceed independently:
   one that still runs out is cut to its complete steps (``finished`` false).
 * **Long steps.**  A middle step that reaches :data:`MAX_STEP_TOKENS` tokens unfinished (a
   model looping inside a step) is rolled back and sampled again like one that does not
-  parse; once its tries are spent it ends as soon as the grammar allows a newline (unless
-  the budget's closing comes first).
+  parse; once its tries are spent the best earlier try that ended stays (as below), or, when
+  none did, the step ends as soon as the grammar allows a newline (unless the budget's
+  closing comes first).
 * **Guided.**  With a step checker and ``tries`` K > 1, each step is decided as soon as its
   ending token (a newline, or end-of-sequence for the final step) is sampled.  A step that is
   not good (refuted, unknown, unparsed) is rolled back: its tokens leave the matcher
@@ -35,7 +36,7 @@ key/value cache.  Rows proceed independently:
   shared by the batch and cannot be cut for one row; rolled-back columns stay as holes, and the
   positions of later tokens follow the kept ones), and the step is sampled again from the
   logits saved at its start, at ``resample_temperature`` (raised by ``resample_step`` with each
-  further try).  After K tries the best try is kept
+  further try).  After K tries the best complete try is kept
   (verdict order: verified/proved > consistent > unknown > refuted > unparsed; the latest of
   equals), its columns unmasked again, so no token is recomputed.  ``resamples`` counts the
   tries beyond the first of each kept step.
@@ -60,7 +61,7 @@ import torch
 from codecot.narrate.constrain import GrammarConstraint
 from codecot.narrate.guided import StepChecker, is_good, rank
 from codecot.narrate.hf import closing as C
-from codecot.narrate.hf.program_grammar import ProgramFacts
+from codecot.narrate.hf.program_grammar import ProgramFacts, python_tokens
 from codecot.narrate.hf.word_bounds import (
     continues_number,
     continues_word,
@@ -93,9 +94,14 @@ class RowSpec:
 
 @dataclass
 class _Try:
+    """A rolled-back try of a step: its tokens and cache columns, its verdict, and whether it
+    was a whole step (``complete``; ``final``: ended by end-of-sequence as the final step)."""
+
     tokens: list[int]
     cols: list[int]
     verdict: Verdict | None
+    complete: bool = False
+    final: bool = False
 
 
 @dataclass
@@ -121,6 +127,11 @@ class Row:
     final_ok: bool = False  # the kept final step parses as the direction's final step
     failures: int = 0
     sampled: int = 0
+    #: tokens the search for a way to end a pressed final step may write, in search order,
+    #: and the longest way it looks for
+    closer_ids: list[int] = field(default_factory=list)
+    close_depth: int = C.CLOSE_DEPTH
+    open_call: bool = False  # its closing grammar leaves the final answer's call open
 
     @property
     def remaining(self) -> int:
@@ -191,8 +202,31 @@ class Decoder:
                                          program=spec.program) \
                 if constraint is not None else None
             gen = torch.Generator().manual_seed(spec.seed)
-            self.rows.append(Row(spec, matcher, gen, plen, closing=closing, steered=closing))
+            closers, depth = self._closers_of(spec)
+            self.rows.append(Row(spec, matcher, gen, plen, closing=closing, steered=closing,
+                                 closer_ids=closers, close_depth=depth))
         self._newline_ids: set[int] | None = None
+
+    def _closers_of(self, spec: RowSpec) -> tuple[list[int], int]:
+        """The tokens a pressed final step may be ended with and the longest way to look for:
+        the closing tokens and :data:`~codecot.narrate.hf.closing.CLOSE_DEPTH`; for a forward
+        row narrowed to its program, whose final answer must name its call, also the call's
+        tokens (each Python token of it alone, with and without a leading space), and as many
+        more steps as the call takes tokens."""
+        if self.constraint is None:
+            return [], C.CLOSE_DEPTH
+        closers = list(self.constraint.closer_ids)
+        call = spec.program.call if spec.program is not None else None
+        if spec.direction != "forward" or not call:
+            return closers, C.CLOSE_DEPTH
+        known = set(closers)
+        for text in [" " + t for t in python_tokens(call)] + python_tokens(call):
+            for token in self.tokenizer(text, add_special_tokens=False)["input_ids"]:
+                if token not in known:
+                    known.add(token)
+                    closers.append(int(token))
+        length = len(self.tokenizer(" " + call, add_special_tokens=False)["input_ids"])
+        return closers, C.CLOSE_DEPTH + length
 
     # ---- the loop ---------------------------------------------------------------------------
 
@@ -271,6 +305,9 @@ class Decoder:
             if narrowed is None and allowed is not None:  # the final step cannot end in time
                 self._roll_back(row, k, attention, None)
                 row.tight = True
+                if not row.open_call and row.close_depth > C.CLOSE_DEPTH:
+                    row.open_call = True
+                    row.matcher = self._closing_matcher(row)
                 assert row.boundary_logits is not None
                 logits, allowed = row.boundary_logits, self._mask_of(row)
                 narrowed = self._steer(row, self._word_bound(row, allowed))
@@ -298,9 +335,14 @@ class Decoder:
         return "end_step" if phase == "open" and row.overlong and mid_step else phase
 
     def _closing_matcher(self, row: Row) -> Any:
-        """A fresh matcher of the row's closing grammar (its final step alone)."""
+        """A fresh matcher of the row's closing grammar (its final step alone).  A forward
+        row narrowed to its program names its call in the final answer unless fewer tokens
+        are left than the call needs, or a final step naming it could not end in time."""
         assert self.constraint is not None
-        return self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program)
+        needs = row.close_depth - C.CLOSE_DEPTH + C.PRESS_SLACK + C.RESTART_LEFT
+        row.open_call = row.open_call or row.remaining <= needs
+        return self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program,
+                                       final_call=not row.open_call)
 
     def _close_now(self, row: Row, k: int, attention: torch.Tensor) -> torch.Tensor:
         """Switch a row in the middle of a step to the closing grammar: the step stays if it
@@ -309,10 +351,9 @@ class Decoder:
         assert self.constraint is not None
         step = row.tokens[row.step_start:]
         closing = self._closing_matcher(row)
-        depth = min(C.CLOSE_DEPTH, row.remaining - 1)
+        depth = min(row.close_depth, row.remaining - 1)
         if closing.try_consume_tokens(step) != len(step) or not (
-                closing.is_accepting() or C.shortest_close(closing, self.constraint.closer_ids,
-                                                            depth)[0]):
+                closing.is_accepting() or C.shortest_close(closing, row.closer_ids, depth)[0]):
             self._roll_back(row, k, attention, None)
             closing = self._closing_matcher(row)
         row.matcher, row.tries = closing, []
@@ -336,7 +377,11 @@ class Decoder:
             return allowed
         step = "".join(texts[t] for t in row.tokens[row.step_start:])
         if ends_in_keyword(step):
-            return C.narrow(allowed, ~self.constraint.word_start)[0]
+            unglued = allowed & ~self.constraint.word_start
+            if bool(unglued.any()):
+                return unglued
+            # only a word may follow: llguidance reads the keyword as the start of a longer
+            # name (``x / or`` can only go on as ``ord``), and the name rules below apply
         lead = self.constraint.word_lead
         program = row.spec.program
         number = open_number(step)
@@ -388,16 +433,17 @@ class Decoder:
                 return allowed, False
             preferred[self.eos] = True
             return C.narrow(allowed, preferred)
-        if left > C.CLOSE_DEPTH + C.PRESS_SLACK and not row.tight:
+        if left > row.close_depth + C.PRESS_SLACK and not row.tight:
             return allowed, False  # no way to end it is long enough to matter yet
-        firsts, length = C.shortest_close(row.matcher, self.constraint.closer_ids,
-                                          min(C.CLOSE_DEPTH, left))
+        firsts, length = C.shortest_close(row.matcher, row.closer_ids, min(row.close_depth, left))
         if not firsts:  # inside a word, say; or nothing fits in the tokens left
             if left > C.RESTART_LEFT:
                 return allowed, False
             if len(row.tokens) > row.step_start and not row.tight:
                 return None
-            return C.narrow(allowed, self.constraint.closers)
+            closers = torch.zeros_like(allowed)
+            closers[row.closer_ids] = True
+            return C.narrow(allowed, closers)
         if row.tight or left - length <= C.PRESS_SLACK:
             preferred[firsts] = True
             return C.narrow(allowed, preferred)
@@ -423,6 +469,8 @@ class Decoder:
             if len(row.tries) + 1 < self._tries_of(row):
                 row.tries.append(self._roll_back(row, k, attention, Verdict.UNPARSED))
                 return "retry"
+            if any(t.complete for t in row.tries):
+                return self._keep_best_complete(row, k, attention)
             row.overlong = True
         return "feed" if row.remaining > 0 else "done"
 
@@ -465,14 +513,23 @@ class Decoder:
             verdict = Verdict.UNPARSED
         limit = self._tries_of(row)
         if not is_good(verdict) and len(row.tries) + 1 < limit:
-            row.tries.append(self._roll_back(row, k, attention, verdict))
+            row.tries.append(self._roll_back(row, k, attention, verdict, final=final))
             return "retry"
         if not is_good(verdict):
-            verdict = self._keep_best(row, k, attention, verdict)
-            line = self.step_text(row.tokens[row.step_start:])
+            row.tries.append(self._roll_back(row, k, attention, verdict, final=final))
+            final = self._put_back_best(row, k, attention)
+            return self._keep(row, self.step_text(row.tokens[row.step_start:]), final,
+                              len(row.tries) - 1)
+        return self._keep(row, line, final, len(row.tries))
+
+    def _keep(self, row: Row, line: str, final: bool, resamples: int) -> str:
+        """The step ``line`` (the row's last) stays after ``resamples`` other tries: move the
+        checker past it, and end the row (a final step) or start the next step, switching to
+        the closing grammar when the budget is low."""
+        checker = row.spec.checker if self.tries > 1 else None
         if checker is not None:
             checker.accept(line)
-            row.resamples.append(len(row.tries))
+            row.resamples.append(resamples)
         row.tries = []
         row.overlong = False
         if final:
@@ -491,9 +548,10 @@ class Decoder:
             return self.is_final is None or self.is_final(line, direction)
         return self.is_step is None or self.is_step(line)
 
-    def _roll_back(self, row: Row, k: int, attention: torch.Tensor,
-                   verdict: Verdict | None) -> _Try:
-        """Remove the current step from the row: matcher, tokens, attention."""
+    def _roll_back(self, row: Row, k: int, attention: torch.Tensor, verdict: Verdict | None,
+                   *, final: bool | None = None) -> _Try:
+        """Remove the current step from the row: matcher, tokens, attention.  ``final`` (not
+        None: the step is complete) says whether it ended as the final step."""
         tokens = row.tokens[row.step_start:]
         cols = row.cols[row.step_start:]
         row.matcher.rollback(len(tokens))
@@ -501,22 +559,23 @@ class Decoder:
             attention[k, cols] = False
         del row.tokens[row.step_start:]
         del row.cols[row.step_start:]
-        return _Try(tokens, cols, verdict)
+        return _Try(tokens, cols, verdict, complete=final is not None, final=bool(final))
 
-    def _keep_best(self, row: Row, k: int, attention: torch.Tensor,
-                   verdict: Verdict | None) -> Verdict | None:
-        """Every try failed: put back the best one (the latest of equals) if it is not the
-        current one; its verdict."""
-        current = len(row.tries)
-        ranks = [rank(t.verdict) for t in row.tries] + [rank(verdict)]
-        best = max(range(len(ranks)), key=lambda i: (ranks[i], i))
-        if best == current:
-            return verdict
-        self._roll_back(row, k, attention, verdict)
-        chosen = row.tries[best]
-        row.matcher.consume_tokens(chosen.tokens)
-        row.tokens.extend(chosen.tokens)
-        row.cols.extend(chosen.cols)
-        if chosen.cols:
-            attention[k, chosen.cols] = True
-        return chosen.verdict
+    def _put_back_best(self, row: Row, k: int, attention: torch.Tensor) -> bool:
+        """Every try failed and is rolled back: put back the best complete one (verdict order,
+        the latest of equals) as the row's current step; whether it is a final step."""
+        complete = [i for i, t in enumerate(row.tries) if t.complete]
+        best = row.tries[max(complete, key=lambda i: (rank(row.tries[i].verdict), i))]
+        row.matcher.consume_tokens(best.tokens)
+        row.tokens.extend(best.tokens)
+        row.cols.extend(best.cols)
+        if best.cols:
+            attention[k, best.cols] = True
+        return best.final
+
+    def _keep_best_complete(self, row: Row, k: int, attention: torch.Tensor) -> str:
+        """The last try ran too long: it is rolled back and the best complete try stays."""
+        self._roll_back(row, k, attention, Verdict.UNPARSED)
+        final = self._put_back_best(row, k, attention)
+        return self._keep(row, self.step_text(row.tokens[row.step_start:]), final,
+                          len(row.tries))

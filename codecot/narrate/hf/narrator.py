@@ -38,7 +38,7 @@ class HFSettings:
     dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 elsewhere
     guided: int = 0  # guided decoding: tries per step, each step checked (0: off)
     guided_temperature: float = 0.7  # sampling temperature of a step's resampled tries
-    guided_temperature_step: float = 0.5  # added to it for each further try of the same step
+    guided_temperature_step: float = 0.25  # added to it for each further try of the same step
     closing_reserve: int = 0  # tokens kept for the final line (0: estimated per record)
     adapter: str | None = None  # a `codecot train` folder or "none"; None: shipped (embedded model)
     prompt_form: str = "auto"  # auto: the adapter's form (short), long for a bare model

@@ -13,10 +13,17 @@ one record's :class:`ProgramFacts`:
   be line N's own text, and ``the condition X is ...`` only line N's condition (as the template
   narrator renders it); on a line with neither, those forms are not offered;
 * backward, ``Line N: X must ...`` on a ``return`` line has the returned expression as ``X``,
-  and the goal's call (``We need f(x) to ...``) is the entry function over its parameters;
-* forward, the final answer's call (``So f(98765) == 35``) is the record's call, except in
-  the closing grammar (the final step alone, written when the token budget runs low), whose
-  bounded search for a way to end the step only writes closing tokens.
+  the goal's call (``We need f(x) to ...``) is the entry function over its parameters, the
+  final input passes as many arguments as the record's call (each no wider than arithmetic:
+  ``So the arguments are 7 and -2`` would be one ``and``), and a choice chooses one value
+  (``Let a be 148 and b == 412`` would choose ``a == (148 and b == 412)``);
+* forward, a step stating a call's result (``isPrime(n) returns True``) only where the
+  program calls a function it defines: the trace holds no other calls;
+* forward, the final answer's call (``So f(98765) == 35``) is the record's call, in the
+  closing grammar (the final step alone, written when the token budget runs low) too: the
+  decoder's search for a way to end a pressed final step may write the call's tokens
+  (:class:`~codecot.narrate.hf.decode.Decoder`).  ``final_call`` False leaves it open, for a
+  final step that must end in fewer tokens than the call takes.
 
 These are facts about the program's text, never about its execution: values, truth values and
 branches stay the model's to write (and the verifier's to decide).
@@ -78,8 +85,10 @@ class ProgramFacts:
     condition and its returned expression (the last two rendered as claims render them);
     ``call`` is the record's call as the final answer writes it, ``goal`` the entry function
     over its parameters as a backward goal writes it, ``bindings`` the call's arguments as a
-    call step binds them (``n = 4 and s = 'a'``), ``entry`` the function called (each None
-    when not renderable); ``return_lines``, ``loop_lines`` and ``handler_lines`` the lines
+    call step binds them (``n = 4 and s = 'a'``), ``entry`` the function called, ``arity``
+    the number of arguments the call passes (each None when not renderable); ``calls_own``
+    whether the program calls a function it defines (else no call but the entry's is traced,
+    and a step stating another call's result cannot be verified); ``return_lines``, ``loop_lines`` and ``handler_lines`` the lines
     holding a ``return``, a loop header and an ``except`` clause; ``exceptions`` the names a
     step may raise or catch (builtin exception classes, and the names the program raises or
     catches).
@@ -94,6 +103,8 @@ class ProgramFacts:
     goal: str | None = None
     bindings: str | None = None
     entry: str | None = None
+    arity: int | None = None
+    calls_own: bool = True
     return_lines: tuple[int, ...] = ()
     loop_lines: tuple[int, ...] = ()
     handler_lines: tuple[int, ...] = ()
@@ -150,16 +161,28 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
         return None
     kinds = _line_kinds(src)
     echoes, conditions, returns = _line_literals(src)
-    call, goal, bindings = _call_literals(record, trace, src)
+    call, goal, bindings, arity = _call_literals(record, trace, src)
     return ProgramFacts(
         names=frozenset(names) | BUILTIN_NAMES,
         lines=tuple(sorted(kinds["statement"] | kinds["handler"])),
         echoes=echoes, conditions=conditions, returns=returns,
-        call=call, goal=goal, bindings=bindings,
+        call=call, goal=goal, bindings=bindings, arity=arity,
         entry=str(trace.get("entry") or record.entry_name) if goal is not None else None,
         return_lines=tuple(sorted(kinds["return"])), loop_lines=tuple(sorted(kinds["loop"])),
         handler_lines=tuple(sorted(kinds["handler"])),
-        exceptions=BUILTIN_EXCEPTIONS | _raised_names(src))
+        exceptions=BUILTIN_EXCEPTIONS | _raised_names(src), calls_own=_calls_own(src))
+
+
+def _calls_own(src: Source) -> bool:
+    """Whether the program calls (or names as a method) one of the functions it defines."""
+    for node in ast.walk(src.tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else \
+                func.attr if isinstance(func, ast.Attribute) else None
+            if name in src.functions:
+                return True
+    return False
 
 
 def _line_kinds(src: Source) -> dict[str, set[int]]:
@@ -215,24 +238,26 @@ def _line_literals(src: Source) -> tuple[Literals, Literals, Literals]:
     return tuple(echoes), tuple(conditions), tuple(returns)
 
 
-def _call_literals(record: CorpusRecord, trace: dict[str, Any],
-                   src: Source) -> tuple[str | None, str | None, str | None]:
-    """The record's call, the goal's call and the call step's bindings (see
-    :class:`ProgramFacts`); all None unless the trace ran the entry."""
+def _call_literals(record: CorpusRecord, trace: dict[str, Any], src: Source,
+                   ) -> tuple[str | None, str | None, str | None, int | None]:
+    """The record's call, the goal's call, the call step's bindings and the call's number
+    of arguments (see :class:`ProgramFacts`); all None unless the trace ran the entry."""
     entry = str(trace.get("entry") or record.entry_name)
     if not trace.get("ok") or entry not in src.functions:
-        return None, None, None
+        return None, None, None, None
     args: dict[str, str] = dict(trace.get("args") or {})
     goal = render_expr(E.Call(entry, tuple(E.Name(p) for p in args)))
     sources = argument_sources(record.code, record.input, entry)
     try:
-        call = render_expr(E.Call(entry, tuple(call_args(src, entry, args, sources))))
+        passed = tuple(call_args(src, entry, args, sources))
+        call = render_expr(E.Call(entry, passed))
         step = render_variants(M.CallClaim(func=entry, args=tuple(
             (k, argument_expr(k, v, sources)) for k, v in args.items())))[0]
     except (ValueError, SyntaxError):
-        return None, goal, None
+        return None, goal, None, None
     bindings = step.removesuffix(".").partition(" with ")[2]
-    return call, goal, bindings if _parses(f"Call {entry} with {bindings}.") else None
+    return (call, goal, bindings if _parses(f"Call {entry} with {bindings}.") else None,
+            len(passed))
 
 
 def python_tokens(text: str) -> list[str]:
@@ -296,7 +321,22 @@ class _Narrowing:
             bound = self.literal("p_bindings", facts.bindings)
             body = [([*alt[:-3], entry, alt[-2], bound] if alias == "call_step" else alt, alias)
                     for alt, alias in body]
+        if not forward:
+            body = [(self._one_choice(alt, alias), alias) for alt, alias in body]
+        elif not facts.calls_own:
+            body = [(alt, alias) for alt, alias in body if alias != "subject_returns"]
         return body
+
+    def _one_choice(self, alt: list[str], alias: str | None) -> list[str]:
+        """A choice (``Let x be 4``, ``Choose x = 4``) whose value is no wider than
+        arithmetic: ``Let a be 148 and b == 412`` would choose ``a == (148 and b == 412)``."""
+        if alias == "let_eq" and alt[-1] == "r_ttest":
+            return [*alt[:-1], "r_arith"]
+        if alias == "let" and alt[-1] == "r_be_rel":
+            self.rules["p_be_rel"] = [["r_arith" if s == "r_ttest" else s for s in rel]
+                                      for rel in self.rules["r_be_rel"]]
+            return [*alt[:-1], "p_be_rel"]
+        return alt
 
     def line_body(self, line: int, body: list[tuple[list[str], str | None]]) -> list[list[str]]:
         """The body alternatives after ``Line N:``: an echo only of line N's statement, a
@@ -347,6 +387,8 @@ class _Narrowing:
             core.append([f"p_ref_{line}", "T_COLON", f"p_body_{line}"])
         rules["m_core"] = self._return_refs(core)
         rules["r_exc"] = [[self._token(name)] for name in sorted(facts.exceptions)]
+        if backward and facts.arity is not None:
+            rules["r_input_args"] = self._input_args(facts.arity)
         if self.direction == "forward" and final_call and facts.call:
             call = self.literal("p_call", facts.call)
             rules["p_answer"] = [[call, "T_EQUALS_OP", "r_arith"],
@@ -360,6 +402,15 @@ class _Narrowing:
                                    "DOT_NAME": f"\\x{{2e}}({names})"},
                         extra_terminals=self.terms)
 
+
+    @staticmethod
+    def _input_args(arity: int) -> list[list[str]]:
+        """A backward final step's input: ``arity`` arguments, each a value no wider than
+        arithmetic (``So the arguments are 7 and -2`` would read as one ``and``)."""
+        if arity == 0:
+            return [["T__EMPTY"], ["T__NO", "T__ARGUMENTS"]]
+        args = ["r_arith"] + ["T_COMMA", "r_arith"] * (arity - 1)
+        return [args, [*args, "T_COMMA"]]
 
     def _return_refs(self, core: list[list[str]]) -> list[list[str]]:
         """``core`` where ``Line N returns ...`` names only a line holding a ``return``."""
@@ -377,7 +428,8 @@ class _Narrowing:
 def program_grammar(direction: str, facts: ProgramFacts, max_steps: int = DEFAULT_MAX_STEPS,
                     *, final_call: bool = True) -> str:
     """The rationale grammar of ``direction`` narrowed to ``facts`` (see the module doc);
-    ``final_call`` False leaves the final answer's call open (the closing grammar)."""
+    ``max_steps`` 1 gives the closing grammar (the final step alone); ``final_call`` False
+    leaves the final answer's call open."""
     return _Narrowing(direction, facts).grammar(max_steps, final_call)
 
 

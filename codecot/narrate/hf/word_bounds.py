@@ -76,9 +76,10 @@ _NUMBER_SO_FAR = re.compile(r"0([xX][0-9a-fA-F_]*|[oO][0-7_]*|[bB][01_]*)"
 
 def open_number(text: str) -> str | None:
     """The run of word characters ``text`` ends in when it is a number written so far
-    (``12``, ``1e``, ``0x1f``); else None."""
+    (``12``, ``1e``, ``0x1f``) outside a string literal; else None."""
     found = re.search(r"\w+$", text)
-    if found is None or _NUMBER_SO_FAR.fullmatch(found.group()) is None:
+    if (found is None or _NUMBER_SO_FAR.fullmatch(found.group()) is None
+            or _inside_string(text[:found.start()])):
         return None
     return found.group()
 
@@ -91,11 +92,14 @@ def continues_number(number: str, added: str) -> bool:
 
 
 def ends_in_keyword(text: str) -> bool:
-    """Whether ``text`` ends in a whole word that is a keyword (see :func:`keyword_words`)."""
+    """Whether ``text`` ends in a whole word that is a keyword (see :func:`keyword_words`),
+    outside a string literal."""
     found = trailing_word(text)
     if found is None:
         return False
     word, start = found
+    if _inside_string(text[:start]):
+        return False
     folded, exact = keyword_words()
     if word in exact or word.lower() in folded:
         return start == 0 or text[start - 1] != "."
