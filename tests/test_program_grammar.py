@@ -180,6 +180,16 @@ def test_backward_choices_choose_one_value(text: str, admitted: bool) -> None:
     assert _accepts("backward", text + "\nSo the input is 7, ''.", _facts()) is admitted
 
 
+def test_an_attribute_is_one_the_program_writes_or_a_builtin_types() -> None:
+    facts = _facts()
+    assert "upper" in facts.attributes and "real" in facts.attributes  # its own; int's
+    assert "total" not in facts.attributes and "ValueError" not in facts.attributes
+    assert _accepts("forward", "Line 7: words.upper() is ''." + FORWARD_END, facts)
+    assert _accepts("forward", "Line 7: out.startswith('') is True." + FORWARD_END, facts)
+    assert not _accepts("forward", "Line 7: words.total is ''." + FORWARD_END, facts)
+    assert not _accepts("forward", "Line 7: out.ValueError is ''." + FORWARD_END, facts)
+
+
 def test_a_call_result_is_stated_only_where_the_program_calls_its_own_function() -> None:
     facts = _facts()
     assert not facts.calls_own
@@ -190,6 +200,11 @@ def test_a_call_result_is_stated_only_where_the_program_calls_its_own_function()
     helper = program_facts(rec, trace_of(rec))
     assert helper is not None and helper.calls_own
     assert _accepts("forward", "Line 5: g(3) returns 6.\nSo f(3) == 7.", helper)
+    # a helper may be called through a parameter
+    code = "def double(n):\n    return 2 * n\n\ndef f(op, n):\n    return op(n)\n"
+    rec = CorpusRecord(id="t", code=code, input="double, 3", entry="f")
+    passed = program_facts(rec, trace_of(rec))
+    assert passed is not None and passed.calls_own
 
 
 def test_every_template_rationale_of_the_demo_corpus_is_admitted() -> None:

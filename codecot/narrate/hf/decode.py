@@ -339,8 +339,9 @@ class Decoder:
         row narrowed to its program names its call in the final answer unless fewer tokens
         are left than the call needs, or a final step naming it could not end in time."""
         assert self.constraint is not None
-        needs = row.close_depth - C.CLOSE_DEPTH + C.PRESS_SLACK + C.RESTART_LEFT
-        row.open_call = row.open_call or row.remaining <= needs
+        call = row.close_depth - C.CLOSE_DEPTH  # the call's tokens (0: none required)
+        row.open_call = row.open_call or (
+            call > 0 and row.remaining <= call + C.PRESS_SLACK + C.RESTART_LEFT)
         return self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program,
                                        final_call=not row.open_call)
 

@@ -6,8 +6,9 @@ a name the program never uses, a line number it does not have, a quoted statemen
 the text of the line it is quoted on.  :func:`program_grammar` rewrites the derived rules for
 one record's :class:`ProgramFacts`:
 
-* a name (and an attribute name after ``.``) is one of the program's identifiers or a
-  builtin's name;
+* a name is one of the program's identifiers or a builtin's name, and an attribute name
+  after ``.`` one the program writes after a ``.`` or an attribute of a builtin value type
+  (``'a'.n`` or ``x.RecursionError`` are not offered);
 * ``Line N`` names a line that holds a statement;
 * after ``Line N (iteration k):`` an echoed statement (``Line 4: total += n, so ...``) can only
   be line N's own text, and ``the condition X is ...`` only line N's condition (as the template
@@ -18,7 +19,8 @@ one record's :class:`ProgramFacts`:
   ``So the arguments are 7 and -2`` would be one ``and``), and a choice chooses one value
   (``Let a be 148 and b == 412`` would choose ``a == (148 and b == 412)``);
 * forward, a step stating a call's result (``isPrime(n) returns True``) only where the
-  program calls a function it defines: the trace holds no other calls;
+  program may call a function it defines (it defines several, or calls its one by name): the
+  trace holds no other calls;
 * forward, the final answer's call (``So f(98765) == 35``) is the record's call, in the
   closing grammar (the final step alone, written when the token budget runs low) too: the
   decoder's search for a way to end a pressed final step may write the call's tokens
@@ -59,11 +61,16 @@ from codecot.narrate.hf.grammar import (
 from codecot.narrate.hf.lark_regex import literal_regex
 from codecot.narrate.template_forward import argument_expr, call_args
 
+#: Attributes of the builtin value types (``s.startswith('a')``, ``z.real``).
+BUILTIN_ATTRIBUTES = frozenset(
+    n for source in (str, bytes, list, tuple, dict, set, frozenset, int, float, complex)
+    for n in dir(source) if not n.startswith("_"))
+
 #: Names a step may use whether or not the program does: builtins (``len(s)``,
-#: ``ValueError``) and the methods of the builtin value types (``s.startswith('a')``).
+#: ``ValueError``) and the attributes of the builtin value types.
 BUILTIN_NAMES = frozenset(
-    n for source in (builtins, str, bytes, list, tuple, dict, set, frozenset, int, float)
-    for n in dir(source) if not n.startswith("_") and not keyword.iskeyword(n))
+    n for n in dir(builtins) if not n.startswith("_") and not keyword.iskeyword(n)
+) | BUILTIN_ATTRIBUTES
 
 #: Builtin exception classes: what a step may name as raised or caught, with the program's own.
 BUILTIN_EXCEPTIONS = frozenset(
@@ -87,11 +94,12 @@ class ProgramFacts:
     over its parameters as a backward goal writes it, ``bindings`` the call's arguments as a
     call step binds them (``n = 4 and s = 'a'``), ``entry`` the function called, ``arity``
     the number of arguments the call passes (each None when not renderable); ``calls_own``
-    whether the program calls a function it defines (else no call but the entry's is traced,
-    and a step stating another call's result cannot be verified); ``return_lines``, ``loop_lines`` and ``handler_lines`` the lines
-    holding a ``return``, a loop header and an ``except`` clause; ``exceptions`` the names a
-    step may raise or catch (builtin exception classes, and the names the program raises or
-    catches).
+    whether the program may call a function it defines (else no call but the entry's is
+    traced, and a step stating another call's result cannot be verified); ``return_lines``,
+    ``loop_lines`` and ``handler_lines`` the lines holding a ``return``, a loop header and an
+    ``except`` clause; ``exceptions`` the names a step may raise or catch (builtin exception
+    classes, and the names the program raises or catches); ``attributes`` the names a step may
+    write after a ``.`` (the builtin value types' attributes and the program's own).
     """
 
     names: frozenset[str]
@@ -105,6 +113,7 @@ class ProgramFacts:
     entry: str | None = None
     arity: int | None = None
     calls_own: bool = True
+    attributes: frozenset[str] = BUILTIN_ATTRIBUTES
     return_lines: tuple[int, ...] = ()
     loop_lines: tuple[int, ...] = ()
     handler_lines: tuple[int, ...] = ()
@@ -170,11 +179,28 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
         entry=str(trace.get("entry") or record.entry_name) if goal is not None else None,
         return_lines=tuple(sorted(kinds["return"])), loop_lines=tuple(sorted(kinds["loop"])),
         handler_lines=tuple(sorted(kinds["handler"])),
-        exceptions=BUILTIN_EXCEPTIONS | _raised_names(src), calls_own=_calls_own(src))
+        exceptions=BUILTIN_EXCEPTIONS | _raised_names(src), calls_own=_calls_own(src),
+        attributes=BUILTIN_ATTRIBUTES | _attribute_names(record.code))
+
+
+def _attribute_names(code: str) -> set[str]:
+    """The names the program writes after a ``.`` (its attributes and methods)."""
+    out: set[str] = set()
+    previous = None
+    for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+        if tok.type == tokenize.NAME and previous is not None and previous.string == "." \
+                and previous.end == tok.start:
+            out.add(tok.string)
+        previous = tok
+    return out
 
 
 def _calls_own(src: Source) -> bool:
-    """Whether the program calls (or names as a method) one of the functions it defines."""
+    """Whether the program may call a function it defines: it defines more than one (a
+    helper may be called through a parameter: ``op(n)``), or calls its only one by name (or as
+    a method)."""
+    if len(src.functions) > 1:
+        return True
     for node in ast.walk(src.tree):
         if isinstance(node, ast.Call):
             func = node.func
@@ -396,10 +422,10 @@ class _Narrowing:
             rules["f_body"] = [["p_answer" if s == "r_answer_body" else s for s in alt]
                                for alt in rules["f_body"]]
         lines = "(" + "|".join(map(str, facts.lines)) + ")" if facts.lines else "0"
-        names = "|".join(literal_regex(n) for n in sorted(facts.names))
+        attributes = "|".join(literal_regex(n) for n in sorted(facts.attributes))
         return assemble(self.lark, rules, max_steps, names=facts.names,
                         overrides={"LINE_REF": _line_regex(lines),
-                                   "DOT_NAME": f"\\x{{2e}}({names})"},
+                                   "DOT_NAME": f"\\x{{2e}}({attributes})"},
                         extra_terminals=self.terms)
 
 
