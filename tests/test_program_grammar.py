@@ -180,6 +180,19 @@ def test_backward_choices_choose_one_value(text: str, admitted: bool) -> None:
     assert _accepts("backward", text + "\nSo the input is 7, ''.", _facts()) is admitted
 
 
+@pytest.mark.parametrize(("text", "admitted"), [
+    ("Line 2: total is 0.", True),
+    ("Line 7: words.upper() is ''.", True),
+    ("Line 5: total < n is True.", True),  # line 5's own condition
+    ("Line 5: (total < n) is False.", True),
+    ("Line 2: total == 0 is True.", False),  # a condition claim on a line without one
+    ("Line 5: total > n is False.", False),  # not line 5's condition
+    ("Line 2: not words is True.", False),
+])
+def test_x_is_a_truth_value_only_for_the_lines_own_condition(text: str, admitted: bool) -> None:
+    assert _accepts("forward", text + FORWARD_END, _facts()) is admitted
+
+
 def test_an_attribute_is_one_the_program_writes_or_a_builtin_types() -> None:
     facts = _facts()
     assert "upper" in facts.attributes and "real" in facts.attributes  # its own; int's

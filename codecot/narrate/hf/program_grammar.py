@@ -366,9 +366,11 @@ class _Narrowing:
 
     def line_body(self, line: int, body: list[tuple[list[str], str | None]]) -> list[list[str]]:
         """The body alternatives after ``Line N:``: an echo only of line N's statement, a
-        condition only line N's, loop steps only on a loop's line, ``the function returns``
-        only on a ``return`` line, ``the except clause catches`` only on an ``except`` line; backward, a requirement on a ``return`` line only about what
-        it returns (``X must ...``, or ``name must satisfy X == ...``)."""
+        condition only line N's (also as ``X is True``: any other subject of ``X is ...``
+        is no wider than arithmetic), loop steps only on a loop's line, ``the function
+        returns`` only on a ``return`` line, ``the except clause catches`` only on an
+        ``except`` line; backward, a requirement on a ``return`` line only about what it
+        returns (``X must ...``, or ``name must satisfy X == ...``)."""
         echo, condition = dict(self.facts.echoes).get(line), dict(self.facts.conditions).get(line)
         returned = dict(self.facts.returns).get(line)
         out: list[list[str]] = []
@@ -384,6 +386,13 @@ class _Narrowing:
                 if condition is not None:
                     cond = self.literal(f"p_cond_{line}", *_bracketed(condition))
                     out.append(_replace_at(alt, alt.index("r_ttest"), cond))
+            elif alias == "state_or_condition" and alt[:1] == ["r_ttest"]:
+                # `X is True` with a comparison or boolean X reads as a condition claim: only
+                # line N's own condition may be one; any other subject is a state's (arithmetic)
+                out.append(["r_arith", *alt[1:]])
+                if condition is not None:
+                    cond = self.literal(f"p_cond_{line}", *_bracketed(condition))
+                    out.append([cond, *alt[1:]])
             elif alias in ("must", "then_must") and returned is not None \
                     and self.direction == "backward":
                 requirement = f"p_requirement_{line}"
