@@ -127,11 +127,15 @@ class Row:
     final_ok: bool = False  # the kept final step parses as the direction's final step
     failures: int = 0
     sampled: int = 0
-    #: tokens the search for a way to end a pressed final step may write, in search order,
-    #: and the longest way it looks for
+    #: tokens the search for a way to end a pressed final step may write, in search order
     closer_ids: list[int] = field(default_factory=list)
-    close_depth: int = C.CLOSE_DEPTH
+    call_tokens: int = 0  # tokens of the call its final answer must name (0: none)
     open_call: bool = False  # its closing grammar leaves the final answer's call open
+
+    @property
+    def close_depth(self) -> int:
+        """The longest way to end a pressed final step that the search looks for."""
+        return C.CLOSE_DEPTH + self.call_tokens
 
     @property
     def remaining(self) -> int:
@@ -202,31 +206,29 @@ class Decoder:
                                          program=spec.program) \
                 if constraint is not None else None
             gen = torch.Generator().manual_seed(spec.seed)
-            closers, depth = self._closers_of(spec)
+            closers, call_tokens = self._closers_of(spec)
             self.rows.append(Row(spec, matcher, gen, plen, closing=closing, steered=closing,
-                                 closer_ids=closers, close_depth=depth))
+                                 closer_ids=closers, call_tokens=call_tokens))
         self._newline_ids: set[int] | None = None
 
     def _closers_of(self, spec: RowSpec) -> tuple[list[int], int]:
-        """The tokens a pressed final step may be ended with and the longest way to look for:
-        the closing tokens and :data:`~codecot.narrate.hf.closing.CLOSE_DEPTH`; for a forward
-        row narrowed to its program, whose final answer must name its call, also the call's
-        tokens (each Python token of it alone, with and without a leading space), and as many
-        more steps as the call takes tokens."""
+        """The tokens a pressed final step may be ended with, and the tokens of the call its
+        final answer must name (0: none): the closing tokens; for a forward row narrowed to
+        its program, also the call's tokens (each Python token of it alone, with and without
+        a leading space)."""
         if self.constraint is None:
-            return [], C.CLOSE_DEPTH
+            return [], 0
         closers = list(self.constraint.closer_ids)
         call = spec.program.call if spec.program is not None else None
         if spec.direction != "forward" or not call:
-            return closers, C.CLOSE_DEPTH
+            return closers, 0
         known = set(closers)
         for text in [" " + t for t in python_tokens(call)] + python_tokens(call):
             for token in self.tokenizer(text, add_special_tokens=False)["input_ids"]:
                 if token not in known:
                     known.add(token)
                     closers.append(int(token))
-        length = len(self.tokenizer(" " + call, add_special_tokens=False)["input_ids"])
-        return closers, C.CLOSE_DEPTH + length
+        return closers, len(self.tokenizer(" " + call, add_special_tokens=False)["input_ids"])
 
     # ---- the loop ---------------------------------------------------------------------------
 
@@ -305,7 +307,7 @@ class Decoder:
             if narrowed is None and allowed is not None:  # the final step cannot end in time
                 self._roll_back(row, k, attention, None)
                 row.tight = True
-                if not row.open_call and row.close_depth > C.CLOSE_DEPTH:
+                if not row.open_call and row.call_tokens:
                     row.open_call = True
                     row.matcher = self._closing_matcher(row)
                 assert row.boundary_logits is not None
@@ -339,9 +341,9 @@ class Decoder:
         row narrowed to its program names its call in the final answer unless fewer tokens
         are left than the call needs, or a final step naming it could not end in time."""
         assert self.constraint is not None
-        call = row.close_depth - C.CLOSE_DEPTH  # the call's tokens (0: none required)
         row.open_call = row.open_call or (
-            call > 0 and row.remaining <= call + C.PRESS_SLACK + C.RESTART_LEFT)
+            row.call_tokens > 0
+            and row.remaining <= row.call_tokens + C.PRESS_SLACK + C.RESTART_LEFT)
         return self.constraint.matcher(row.spec.direction, closing=True, program=row.spec.program,
                                        final_call=not row.open_call)
 
@@ -471,7 +473,8 @@ class Decoder:
                 row.tries.append(self._roll_back(row, k, attention, Verdict.UNPARSED))
                 return "retry"
             if any(t.complete for t in row.tries):
-                return self._keep_best_complete(row, k, attention)
+                row.tries.append(self._roll_back(row, k, attention, Verdict.UNPARSED))
+                return self._keep_best(row, k, attention)
             row.overlong = True
         return "feed" if row.remaining > 0 else "done"
 
@@ -518,9 +521,7 @@ class Decoder:
             return "retry"
         if not is_good(verdict):
             row.tries.append(self._roll_back(row, k, attention, verdict, final=final))
-            final = self._put_back_best(row, k, attention)
-            return self._keep(row, self.step_text(row.tokens[row.step_start:]), final,
-                              len(row.tries) - 1)
+            return self._keep_best(row, k, attention)
         return self._keep(row, line, final, len(row.tries))
 
     def _keep(self, row: Row, line: str, final: bool, resamples: int) -> str:
@@ -562,9 +563,9 @@ class Decoder:
         del row.cols[row.step_start:]
         return _Try(tokens, cols, verdict, complete=final is not None, final=bool(final))
 
-    def _put_back_best(self, row: Row, k: int, attention: torch.Tensor) -> bool:
+    def _keep_best(self, row: Row, k: int, attention: torch.Tensor) -> str:
         """Every try failed and is rolled back: put back the best complete one (verdict order,
-        the latest of equals) as the row's current step; whether it is a final step."""
+        the latest of equals) and keep it (see :meth:`_keep`)."""
         complete = [i for i, t in enumerate(row.tries) if t.complete]
         best = row.tries[max(complete, key=lambda i: (rank(row.tries[i].verdict), i))]
         row.matcher.consume_tokens(best.tokens)
@@ -572,11 +573,4 @@ class Decoder:
         row.cols.extend(best.cols)
         if best.cols:
             attention[k, best.cols] = True
-        return best.final
-
-    def _keep_best_complete(self, row: Row, k: int, attention: torch.Tensor) -> str:
-        """The last try ran too long: it is rolled back and the best complete try stays."""
-        self._roll_back(row, k, attention, Verdict.UNPARSED)
-        final = self._put_back_best(row, k, attention)
-        return self._keep(row, self.step_text(row.tokens[row.step_start:]), final,
-                          len(row.tries))
+        return self._keep(row, self.step_text(best.tokens), best.final, len(row.tries) - 1)

@@ -332,6 +332,18 @@ class _Narrowing:
             self.terms[self._tokens[token]] = literal_regex(token)
         return self._tokens[token]
 
+    def _one_choice(self, alt: list[str], alias: str | None) -> list[str]:
+        """A backward choice (``Let x be 4``, ``Choose x = 4``) whose value is no wider than
+        arithmetic: ``Let a be 148 and b == 412`` would choose ``a == (148 and b == 412)``."""
+        if alias == "let_eq" and alt[-1] == "r_ttest":
+            return [*alt[:-1], "r_arith"]
+        if alias == "let" and alt[-1] == "r_be_rel":
+            if "p_be_rel" not in self.rules:
+                self.rules["p_be_rel"] = [["r_arith" if s == "r_ttest" else s for s in rel]
+                                          for rel in self.rules["r_be_rel"]]
+            return [*alt[:-1], "p_be_rel"]
+        return alt
+
     def middle_body(self) -> list[tuple[list[str], str | None]]:
         """The middle body's alternatives (with their aliases), the goal's call and the call
         step's bindings narrowed to the program."""
@@ -353,17 +365,6 @@ class _Narrowing:
             body = [(alt, alias) for alt, alias in body if alias != "subject_returns"]
         return body
 
-    def _one_choice(self, alt: list[str], alias: str | None) -> list[str]:
-        """A choice (``Let x be 4``, ``Choose x = 4``) whose value is no wider than
-        arithmetic: ``Let a be 148 and b == 412`` would choose ``a == (148 and b == 412)``."""
-        if alias == "let_eq" and alt[-1] == "r_ttest":
-            return [*alt[:-1], "r_arith"]
-        if alias == "let" and alt[-1] == "r_be_rel":
-            self.rules["p_be_rel"] = [["r_arith" if s == "r_ttest" else s for s in rel]
-                                      for rel in self.rules["r_be_rel"]]
-            return [*alt[:-1], "p_be_rel"]
-        return alt
-
     def line_body(self, line: int, body: list[tuple[list[str], str | None]]) -> list[list[str]]:
         """The body alternatives after ``Line N:``: an echo only of line N's statement, a
         condition only line N's (also as ``X is True``: any other subject of ``X is ...``
@@ -374,6 +375,11 @@ class _Narrowing:
         echo, condition = dict(self.facts.echoes).get(line), dict(self.facts.conditions).get(line)
         returned = dict(self.facts.returns).get(line)
         out: list[list[str]] = []
+
+        def cond() -> str:  # line N's condition, plain or parenthesized (a rule made once)
+            assert condition is not None
+            return self.literal(f"p_cond_{line}", *_bracketed(condition))
+
         for alt, alias in body:
             if ((alias in LOOP_STEPS and line not in self.facts.loop_lines)
                     or (alias == "function_returns" and line not in self.facts.return_lines)
@@ -384,15 +390,13 @@ class _Narrowing:
                     out.append([self.literal(f"p_echo_{line}", echo), "T_COMMA", *alt[1:]])
             elif alias in ("condition_explicit", "condition"):
                 if condition is not None:
-                    cond = self.literal(f"p_cond_{line}", *_bracketed(condition))
-                    out.append(_replace_at(alt, alt.index("r_ttest"), cond))
+                    out.append(_replace_at(alt, alt.index("r_ttest"), cond()))
             elif alias == "state_or_condition" and alt[:1] == ["r_ttest"]:
                 # `X is True` with a comparison or boolean X reads as a condition claim: only
                 # line N's own condition may be one; any other subject is a state's (arithmetic)
                 out.append(["r_arith", *alt[1:]])
                 if condition is not None:
-                    cond = self.literal(f"p_cond_{line}", *_bracketed(condition))
-                    out.append([cond, *alt[1:]])
+                    out.append([cond(), *alt[1:]])
             elif alias in ("must", "then_must") and returned is not None \
                     and self.direction == "backward":
                 requirement = f"p_requirement_{line}"
