@@ -399,3 +399,70 @@ def test_a_last_try_that_runs_too_long_gives_way_to_the_best_complete_try(
     assert attention[0, kept].all() and len(kept) == len(row.tokens) - 1
     assert not attention[0, [c for c in range(used) if c not in kept]].any()
 
+
+
+def test_a_try_that_repeats_a_failed_one_is_dropped_unchecked_and_not_counted(
+        narrator: Any) -> None:
+    # K = 2: the first try is refuted; the same text again is dropped without a check (its
+    # verdict could only be the same) and does not use up the second try, which the stub
+    # finds unknown; the row then keeps the best try, with every thrown-away try counted
+    import torch
+
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+
+    tok = narrator.loaded.tokenizer
+    first, second = "Call f with x = 4.\n", "Call f with x = 5.\n"
+    stub = StubChecker(lambda step, k: [Verdict.REFUTED, Verdict.UNKNOWN][k] if step == 0
+                       else Verdict.VERIFIED)
+    decoder = Decoder(tok, narrator.constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
+                      temperature=0.0, tries=2, resample_temperature=0.5, resample_step=0.25)
+    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+    columns = iter(range(400))
+
+    def write(text: str) -> str:
+        outcome, start = "", row.step_start
+        for token in tok(text, add_special_tokens=False)["input_ids"]:
+            outcome = decoder._take(row, 0, token, attention)
+            if outcome != "feed" or row.step_start != start:
+                return outcome
+            row.cols.append(next(columns))
+        return outcome
+
+    assert decoder._temperature(row) == 0.0
+    assert write(first) == "retry" and decoder._temperature(row) == 0.5
+    assert write(first) == "retry"  # a repeat: dropped
+    assert len(stub.checked) == 1 and len(row.tries) == 1 and row.repeats == 1
+    assert decoder._temperature(row) == 0.75  # a dropped repeat still makes the next try hotter
+    assert write(second) == "feed"  # the second counted try (unknown) ends the step's tries
+    assert [v for _, _, v in stub.checked] == [Verdict.REFUTED, Verdict.UNKNOWN]
+    assert stub.accepted == [second.strip()] and row.resamples == [2] and row.repeats == 0
+    used = next(columns)
+    assert attention[0, row.cols].all()
+    assert not attention[0, [c for c in range(used) if c not in row.cols]].any()
+
+
+def test_repeats_are_dropped_at_most_k_times_per_step(narrator: Any) -> None:
+    # K = 2: after two dropped repeats, a third one is checked and counts as the second try
+    import torch
+
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+
+    tok = narrator.loaded.tokenizer
+    line = "Call f with x = 4.\n"
+    stub = StubChecker(lambda step, k: Verdict.REFUTED if step == 0 else Verdict.VERIFIED)
+    decoder = Decoder(tok, narrator.constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
+                      temperature=0.0, tries=2)
+    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+    outcomes = []
+    for _ in range(4):
+        for token in tok(line, add_special_tokens=False)["input_ids"]:
+            outcome = decoder._take(row, 0, token, attention)
+            if outcome != "feed":
+                break
+            row.cols.append(len(row.cols))
+        outcomes.append(outcome)
+        if outcome != "retry":
+            break
+    assert outcomes == ["retry", "retry", "retry", "feed"]
+    assert len(stub.checked) == 2  # the first try and the repeat past the cap
+    assert stub.accepted == [line.strip()] and row.resamples == [3]

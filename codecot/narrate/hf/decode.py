@@ -36,10 +36,13 @@ key/value cache.  Rows proceed independently:
   shared by the batch and cannot be cut for one row; rolled-back columns stay as holes, and the
   positions of later tokens follow the kept ones), and the step is sampled again from the
   logits saved at its start, at ``resample_temperature`` (raised by ``resample_step`` with each
-  further try).  After K tries the best complete try is kept
+  further try).  A try that repeats an earlier failed try of the step token for token (and
+  ends the same way) is dropped unchecked, since its verdict would be the same, and does not
+  count as one of the K; at most K such repeats per step (each raises the temperature like a
+  try).  After K tries the best complete try is kept
   (verdict order: verified/proved > consistent > unknown > refuted > unparsed; the latest of
   equals), its columns unmasked again, so no token is recomputed.  ``resamples`` counts the
-  tries beyond the first of each kept step.
+  tries beyond the first of each kept step, dropped repeats included.
 
 Rows that end leave the batch (their cache rows are dropped), so a long row does not make the
 finished ones compute.  Free (unconstrained) decoding runs the same loop without masks; a row
@@ -127,6 +130,7 @@ class Row:
     final_ok: bool = False  # the kept final step parses as the direction's final step
     failures: int = 0
     sampled: int = 0
+    repeats: int = 0  # tries of this step dropped for repeating an earlier try word for word
     #: tokens the search for a way to end a pressed final step may write, in search order
     closer_ids: list[int] = field(default_factory=list)
     call_tokens: int = 0  # tokens of the call its final answer must name (0: none)
@@ -313,9 +317,7 @@ class Decoder:
                 assert row.boundary_logits is not None
                 logits, allowed = row.boundary_logits, self._mask_of(row)
                 narrowed = self._steer(row, self._word_bound(row, allowed))
-            temperature = (self.resample_temperature + self.resample_step * (len(row.tries) - 1)
-                           if row.tries else self.temperature)
-            token = sample(logits, narrowed, temperature, row.generator, self.eos)
+            token = sample(logits, narrowed, self._temperature(row), row.generator, self.eos)
             row.sampled += 1
             outcome = self._take(row, k, token, attention)
             if outcome != "retry":
@@ -323,6 +325,15 @@ class Decoder:
             assert row.boundary_logits is not None
             logits = row.boundary_logits
             allowed = self._mask_of(row)
+
+    def _temperature(self, row: Row) -> float:
+        """The sampling temperature of the row's current try: ``temperature`` for a step's
+        first, then ``resample_temperature`` raised by ``resample_step`` for each further one
+        (dropped repeats included)."""
+        redone = len(row.tries) + row.repeats
+        if not redone:
+            return self.temperature
+        return self.resample_temperature + self.resample_step * (redone - 1)
 
     def _mask_of(self, row: Row) -> torch.Tensor:
         assert self.constraint is not None
@@ -359,7 +370,7 @@ class Decoder:
                 closing.is_accepting() or C.shortest_close(closing, row.closer_ids, depth)[0]):
             self._roll_back(row, k, attention, None)
             closing = self._closing_matcher(row)
-        row.matcher, row.tries = closing, []
+        row.matcher, row.tries, row.repeats = closing, [], 0
         row.closing = row.steered = True
         return self._mask_of(row)
 
@@ -510,19 +521,29 @@ class Decoder:
         the checker decides it), then keep it, or roll it back for another try; at a kept
         middle step's end, switch to the closing grammar when the budget is low."""
         checker = row.spec.checker if self.tries > 1 else None
+        limit = self._tries_of(row)
+        if self._repeats_a_try(row, final) and row.repeats < limit:
+            self._roll_back(row, k, attention, None)
+            row.repeats += 1
+            return "retry"
         line = self.step_text(row.tokens[row.step_start:])
         parses = self._reads_as_step(line, row.spec.direction, final)
         verdict = checker.check(line) if checker is not None else Verdict.VERIFIED
         if not parses:
             verdict = Verdict.UNPARSED
-        limit = self._tries_of(row)
         if not is_good(verdict) and len(row.tries) + 1 < limit:
             row.tries.append(self._roll_back(row, k, attention, verdict, final=final))
             return "retry"
         if not is_good(verdict):
             row.tries.append(self._roll_back(row, k, attention, verdict, final=final))
             return self._keep_best(row, k, attention)
-        return self._keep(row, line, final, len(row.tries))
+        return self._keep(row, line, final, len(row.tries) + row.repeats)
+
+    def _repeats_a_try(self, row: Row, final: bool) -> bool:
+        """Whether the step just ended is, token for token and in how it ended, a failed try
+        of the same step rolled back before (its verdict would be that try's again)."""
+        step = row.tokens[row.step_start:]
+        return any(t.complete and t.final == final and t.tokens == step for t in row.tries)
 
     def _keep(self, row: Row, line: str, final: bool, resamples: int) -> str:
         """The step ``line`` (the row's last) stays after ``resamples`` other tries: move the
@@ -532,7 +553,7 @@ class Decoder:
         if checker is not None:
             checker.accept(line)
             row.resamples.append(resamples)
-        row.tries = []
+        row.tries, row.repeats = [], 0
         row.overlong = False
         if final:
             row.ended = True
@@ -573,4 +594,5 @@ class Decoder:
         row.cols.extend(best.cols)
         if best.cols:
             attention[k, best.cols] = True
-        return self._keep(row, self.step_text(best.tokens), best.final, len(row.tries) - 1)
+        return self._keep(row, self.step_text(best.tokens), best.final,
+                          len(row.tries) - 1 + row.repeats)
