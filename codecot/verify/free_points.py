@@ -15,6 +15,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from codecot.claims import expr as E
 from codecot.symbolic.tracepoints import decoded
 
 _MISSING = object()
@@ -152,3 +153,33 @@ def untraced_names(tree: ast.Module | None) -> frozenset[str]:
         elif isinstance(node, ast.Lambda):
             out.update(a.arg for a in node.args.args)
     return frozenset(out)
+
+
+def append_target(tree: ast.Module | None, word: str) -> E.Expr | None:
+    """The one collection the program appends to (``word`` ``added``: or adds to), as a name;
+    None when there are none or several."""
+    if tree is None:
+        return None
+    methods = ("append",) if word == "appended" else ("append", "add")
+    receivers = {node.func.value.id for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                 and node.func.attr in methods and isinstance(node.func.value, ast.Name)}
+    return E.Name(receivers.pop()) if len(receivers) == 1 else None
+
+
+def comprehension_use(tree: ast.Module | None) -> tuple[str | None, int] | None:
+    """(the name, or None for a return; the line) where the program's only comprehension is
+    the whole value assigned or returned; None otherwise."""
+    if tree is None:
+        return None
+    kinds = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    found = [node for node in ast.walk(tree) if isinstance(node, kinds)]
+    if len(found) != 1 or isinstance(found[0], ast.GeneratorExp):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return) and node.value is found[0]:
+            return None, node.lineno
+        if isinstance(node, ast.Assign) and node.value is found[0] and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            return node.targets[0].id, node.lineno
+    return None

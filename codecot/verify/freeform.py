@@ -23,7 +23,6 @@ entry call and the final output are facts about the whole run.  Backward stateme
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,45 +38,40 @@ from codecot.claims.freeform.model import (
     OutputClaim,
     Statement,
 )
-from codecot.claims.reference import NotInSubset, TooExpensive, evaluate
 from codecot.claims.render import render_expr
 from codecot.claims.source import same_source
 from codecot.solver import Truth, Unsupported, decide_expr, encode
-from codecot.trace.values import decode, same_value
+from codecot.trace.values import decode
 from codecot.verify.free_points import (
     MISSING,
     Event,
     Moment,
     RunView,
+    append_target,
+    comprehension_use,
     parse_program,
     untraced_names,
+)
+from codecot.verify.free_values import (
+    BUILTIN_NAMES,
+    NA,
+    RAISES,
+    UNDECIDED,
+    Env,
+    decoded_or_missing,
+    described,
+    exprs_of,
+    formula_of,
+    renamed,
+    same,
+    value_of,
 )
 from codecot.verify.verdicts import Verdict
 
 Outcome = tuple[Verdict, str]
-_NA = object()  # a claim that does not apply at a moment (a name out of scope there)
-_UNDECIDED = object()  # an expression outside what can be evaluated
 _MOMENT_CLAIMS = (M.StateClaim, M.ConditionClaim, DeltaClaim, AppendClaim)
-_BUILTIN_NAMES = frozenset(E.BUILTIN_FUNCTIONS) | {"str", "int", "list", "dict", "set", "tuple",
-                                                    "float", "bool", "bytes"}
 #: the input as a whole (``the input must have 5 characters``): the only parameter
 INPUT_NAME = "__input__"
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Python ``==`` where bools and numbers do not mix (``True`` is not ``1`` here)."""
-    if isinstance(a, bool) != isinstance(b, bool):
-        return False
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return bool(a == b)
-    return same_value(a, b) or (type(a) is type(b) and _eq(a, b))
-
-
-def _eq(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
 
 
 class FreeChecker:
@@ -142,7 +136,7 @@ class FreeChecker:
         if value is True:
             return Verdict.VERIFIED, ""
         if value is False:
-            return Verdict.REFUTED, _describe(claim, None, self)
+            return Verdict.REFUTED, described(claim, None, self.view.globals)
         return Verdict.UNKNOWN, "the working cannot be evaluated"
 
     def _call(self, c: FreeCallClaim) -> Outcome:
@@ -165,10 +159,10 @@ class FreeChecker:
     def _arg(self, name: str, rep: str, claimed: E.Expr) -> Outcome | None:
         if rep.startswith("<"):
             return Verdict.UNKNOWN, f"the value of {name} has no literal form"
-        got = _value(claimed, {})
-        if got is _UNDECIDED or got is _NA:
+        got = value_of(claimed, {})
+        if got is UNDECIDED or got is NA:
             return Verdict.UNKNOWN, f"{render_expr(claimed)} is not a value"
-        if not _same(decode(rep), got):
+        if not same(decode(rep), got):
             return Verdict.REFUTED, f"at the call, {name} is {rep}, not {render_expr(claimed)}"
         return None
 
@@ -183,19 +177,19 @@ class FreeChecker:
                 return Verdict.UNKNOWN, "the call's arguments cannot be compared"
             own = list(self.arg_sources.values())
             for k, (rep, claimed) in enumerate(zip(args, c.call.args, strict=True)):
-                got = _value(claimed, {})
-                if got is _NA or got is _UNDECIDED:
+                got = value_of(claimed, {})
+                if got is NA or got is UNDECIDED:
                     # a name of the program (a global) or an expression: the input's own text
                     if k < len(own) and same_source(render_expr(claimed), own[k]):
                         continue
                     return Verdict.UNKNOWN, f"the argument {render_expr(claimed)} cannot be compared"
-                if not _same(decode(rep), got):
+                if not same(decode(rep), got):
                     shown = ", ".join(args)
                     return Verdict.REFUTED, f"the call is {self.entry}({shown})"
-        got = _value(c.value, {})
-        if got is _UNDECIDED or got is _NA:
+        got = value_of(c.value, {})
+        if got is UNDECIDED or got is NA:
             return Verdict.UNKNOWN, f"{render_expr(c.value)} is not a value"
-        if _same(decode(self.output), got):
+        if same(decode(self.output), got):
             return Verdict.VERIFIED, ""
         return Verdict.REFUTED, f"{self.entry} returns {self.output}, not {render_expr(c.value)}"
 
@@ -206,7 +200,7 @@ class FreeChecker:
         names: set[str] = set()
         for option in st.options:
             for claim in option:
-                for expr in _exprs(claim):
+                for expr in exprs_of(claim):
                     names |= E.free_names(expr)
         names |= {n for n, _ in st.bindings}
         missing = sorted(names - self.view.names)  # a builtin named as a value is no variable
@@ -219,8 +213,8 @@ class FreeChecker:
             return False
         for name, value in st.bindings:
             got = m.value(name, self.view.globals)
-            want = _value(value, {})
-            if got is MISSING or want is _NA or want is _UNDECIDED or not _same(got, want):
+            want = value_of(value, {})
+            if got is MISSING or want is NA or want is UNDECIDED or not same(got, want):
                 return False
         return True
 
@@ -239,7 +233,7 @@ class FreeChecker:
                     if st.iteration is not None and st.iteration_stated and st.kind != "iteration":
                         self.iterations_confirmed.add(st.iteration)
                     return self._confirm(option, m)
-                undecided = undecided or result is _UNDECIDED
+                undecided = undecided or result is UNDECIDED
         if undecided:
             return Verdict.UNKNOWN, "an expression of the statement cannot be evaluated"
         where = _where(st)
@@ -251,7 +245,7 @@ class FreeChecker:
             return Verdict.UNKNOWN, f"it holds, but not {where}" if where else "it holds elsewhere"
         if any(self._group(o, m) is True for o in st.options for m in moments if m.pos < self.cursor):
             return Verdict.UNKNOWN, "it holds only before what the previous statement describes"
-        applicable = [m for m in in_context if all(self._holds(c, m) is not _NA for c in st.options[0])]
+        applicable = [m for m in in_context if all(self._holds(c, m) is not NA for c in st.options[0])]
         if not applicable:
             return Verdict.UNKNOWN, f"no moment {where or 'after the previous statement'} has " \
                 "every name it uses"
@@ -264,7 +258,7 @@ class FreeChecker:
         failing = next(c for c in st.options[0] if self._holds(c, best) is not True)
         if not self._solver_agrees(failing, best, False):
             return Verdict.UNKNOWN, "the claim compiler does not confirm the refutation"
-        return Verdict.REFUTED, _describe(failing, best, self) + (f" ({where})" if where else "")
+        return Verdict.REFUTED, described(failing, best, self.view.globals) + (f" ({where})" if where else "")
 
     def _wrong_iteration(self, st: Statement, in_context: list[Moment],
                          elsewhere: list[Moment]) -> Outcome | None:
@@ -277,20 +271,20 @@ class FreeChecker:
         heads = {h for m in in_context for h, it in m.loops if it == st.iteration}
         if not any(any(h in heads for h, _ in m.loops) for m in elsewhere):
             return None  # it holds only after the loop: the iteration may just have been left open
-        applicable = [m for m in in_context if all(self._holds(c, m) is not _NA for c in st.options[0])]
+        applicable = [m for m in in_context if all(self._holds(c, m) is not NA for c in st.options[0])]
         if not applicable:
             return None
         failing = next((c for c in st.options[0] if self._holds(c, applicable[-1]) is not True), None)
         if failing is None or not self._solver_agrees(failing, applicable[-1], False):
             return None
-        return Verdict.REFUTED, (f"{_describe(failing, applicable[-1], self)} (at the end of iteration "
+        return Verdict.REFUTED, (f"{described(failing, applicable[-1], self.view.globals)} (at the end of iteration "
                                  f"{st.iteration}; it holds only in another iteration)")
 
     def _comprehension(self, st: Statement, claim: ComprehensionClaim) -> Outcome:
         """The one comprehension's value: as the name it is assigned to after its line, or as
         what the function returns; ``unknown`` where there are several or its value is used
         in a bigger expression."""
-        where = _comprehension_use(self.tree)
+        where = comprehension_use(self.tree)
         if where is None:
             return Verdict.UNKNOWN, "the program has no single comprehension whose value the run shows"
         name, line = where
@@ -307,7 +301,7 @@ class FreeChecker:
         length before and after each line of it.  The iteration is the one the sentence names
         (or where its bindings hold); without one, the rest of the iteration that the previous
         statement was placed in."""
-        target = claim.target if claim.target is not None else _append_target(self.tree, claim.word)
+        target = claim.target if claim.target is not None else append_target(self.tree, claim.word)
         if target is None:
             return Verdict.UNKNOWN, "which collection is meant is not clear"
         missing = sorted(E.free_names(target) - self.view.names)
@@ -327,18 +321,18 @@ class FreeChecker:
         stretch = [m for m in moments if m.pos >= start and (head, it) in m.loops]
         if stretch and stretch[-1] is moments[-1]:
             return Verdict.UNKNOWN, "the run ends inside that iteration"
-        item = _value(claim.item, {}) if claim.item is not None else _NA
+        item = value_of(claim.item, {}) if claim.item is not None else NA
         name = render_expr(target)
         for m in stretch:
             if m.before is None:
                 continue
-            now, was = _value(target, _Env(m, self.view.globals)), _value(target, _Env(m.before, self.view.globals))
+            now, was = value_of(target, Env(m, self.view.globals)), value_of(target, Env(m.before, self.view.globals))
             if not isinstance(now, list | set) or not isinstance(was, list | set) or len(now) <= len(was):
                 continue
             if claim.word == "appended" and not isinstance(now, list):
                 continue
             if claim.item is not None and not (
-                    (isinstance(now, list) and _same(now[-1], item))
+                    (isinstance(now, list) and same(now[-1], item))
                     or (isinstance(now, set) and item in now and item not in was)):
                 continue
             return Verdict.REFUTED, (f"in iteration {it} of the loop at line {head}, {name} grows from "
@@ -356,11 +350,11 @@ class FreeChecker:
             any(h in heads and it != st.iteration for h, it in e.loops) for e in elsewhere)
 
     def _group(self, option: Sequence[M.Claim], m: Moment) -> object:
-        """True when every claim holds at ``m``; False, _NA or _UNDECIDED otherwise."""
+        """True when every claim holds at ``m``; False, NA or UNDECIDED otherwise."""
         verdict: object = True
         for claim in option:
             held = self._holds(claim, m)
-            if held is _NA or held is _UNDECIDED:
+            if held is NA or held is UNDECIDED:
                 return held
             if held is False:
                 verdict = False
@@ -376,14 +370,14 @@ class FreeChecker:
     def _solver_agrees(self, claim: M.Claim, m: Moment | None, truth: bool) -> bool:
         """Whether the claim compiler (Z3) decides ``claim`` at ``m`` as ``truth``; claims it has
         no formula for (deltas, appends) are taken from the reference evaluation."""
-        formula = _formula(claim)
+        formula = formula_of(claim)
         if formula is None:
             return True
         env = {}
         for name in E.free_names(formula):
             value = m.value(name, self.view.globals) if m is not None else MISSING
             if value is MISSING:
-                if name in _BUILTIN_NAMES:
+                if name in BUILTIN_NAMES:
                     continue
                 return False
             try:
@@ -398,52 +392,52 @@ class FreeChecker:
         return decision.truth is want
 
     def _holds(self, claim: M.Claim, m: Moment | None) -> object:
-        """The truth of a moment claim at ``m`` (None: no moment): True, False, _NA or
-        _UNDECIDED."""
-        env = _Env(m, self.view.globals)
+        """The truth of a moment claim at ``m`` (None: no moment): True, False, NA or
+        UNDECIDED."""
+        env = Env(m, self.view.globals)
         if isinstance(claim, M.StateClaim):
-            target = _value(claim.target, env)
-            if target is _NA or target is _UNDECIDED:
+            target = value_of(claim.target, env)
+            if target is NA or target is UNDECIDED:
                 return target
             for link in claim.chain:
-                got = _value(link, env)
-                if got is _NA or got is _UNDECIDED:
+                got = value_of(link, env)
+                if got is NA or got is UNDECIDED:
                     return got
-                if not _same(target, got):
+                if not same(target, got):
                     return False
             return True
         if isinstance(claim, M.ConditionClaim):
-            got = _value(claim.condition, env)
-            if got is _NA or got is _UNDECIDED:
+            got = value_of(claim.condition, env)
+            if got is NA or got is UNDECIDED:
                 return got
-            if got is _RAISES:
+            if got is RAISES:
                 return False
             try:
                 return bool(got) == claim.truth
             except Exception:
-                return _UNDECIDED
+                return UNDECIDED
         if isinstance(claim, DeltaClaim):
             if m is None or m.before is None:
-                return _NA
-            after, before = _value(claim.target, env), _value(claim.target, _Env(m.before, self.view.globals))
-            step = _value(claim.delta, {})
-            if any(x is _NA or x is _UNDECIDED for x in (after, before, step)):
-                return _NA
+                return NA
+            after, before = value_of(claim.target, env), value_of(claim.target, Env(m.before, self.view.globals))
+            step = value_of(claim.delta, {})
+            if any(x is NA or x is UNDECIDED for x in (after, before, step)):
+                return NA
             if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in (after, before, step)):
-                return _UNDECIDED
+                return UNDECIDED
             return bool(after - before == step)
         if isinstance(claim, AppendClaim):
             if m is None or m.before is None:
-                return _NA
-            now = _value(claim.target, env)
-            was = _value(claim.target, _Env(m.before, self.view.globals))
-            item = _value(claim.item, env)
-            if any(x is _NA or x is _UNDECIDED for x in (now, was, item)):
-                return _NA
+                return NA
+            now = value_of(claim.target, env)
+            was = value_of(claim.target, Env(m.before, self.view.globals))
+            item = value_of(claim.item, env)
+            if any(x is NA or x is UNDECIDED for x in (now, was, item)):
+                return NA
             if not isinstance(now, list) or not isinstance(was, list):
-                return _UNDECIDED
-            return len(now) == len(was) + 1 and bool(now) and _same(now[-1], item)
-        return _UNDECIDED
+                return UNDECIDED
+            return len(now) == len(was) + 1 and bool(now) and same(now[-1], item)
+        return UNDECIDED
 
     # -- events -----------------------------------------------------------------------------------
 
@@ -503,23 +497,23 @@ class FreeChecker:
         if isinstance(claim, M.RaiseClaim):
             return lambda e: kind(e) and str(e.data.get("type")) == claim.exc_type
         assert isinstance(claim, M.ReturnClaim)
-        constant = _value(claim.value, {}) if not E.free_names(claim.value) else _NA
+        constant = value_of(claim.value, {}) if not E.free_names(claim.value) else NA
 
         def returns(e: Event) -> bool:
             if not kind(e):
                 return False
             frame = self._moment_before(e)
-            env = _Env(frame, self.view.globals) if frame else {}
-            want = constant if constant is not _NA else _value(claim.value, env)
-            if want is _NA or want is _UNDECIDED:
+            env = Env(frame, self.view.globals) if frame else {}
+            want = constant if constant is not NA else value_of(claim.value, env)
+            if want is NA or want is UNDECIDED:
                 return False
             rep = str(e.data.get("value"))
-            if rep.startswith("<") or not _same(_decoded(rep), want):
+            if rep.startswith("<") or not same(decoded_or_missing(rep), want):
                 return False
             if claim.expr is None or claim.expr is claim.value:
                 return True
-            got = _value(claim.expr, env)
-            return got is not _NA and got is not _UNDECIDED and _same(got, want)
+            got = value_of(claim.expr, env)
+            return got is not NA and got is not UNDECIDED and same(got, want)
         return returns
 
     def _moment_before(self, e: Event) -> Moment | None:
@@ -550,16 +544,16 @@ class FreeChecker:
         arguments, in order, and its result."""
         if not isinstance(c.call, E.Call):
             return Verdict.UNKNOWN, "not a call of a named function"
-        args = [_value(a, {}) for a in c.call.args]
-        want = _value(c.value, {})
-        if any(a is _NA or a is _UNDECIDED for a in args) or want is _NA or want is _UNDECIDED:
+        args = [value_of(a, {}) for a in c.call.args]
+        want = value_of(c.value, {})
+        if any(a is NA or a is UNDECIDED for a in args) or want is NA or want is UNDECIDED:
             return Verdict.UNKNOWN, "the call's arguments or result are not values"
         matching = [k for k in self.view.calls if k.func == c.call.func and len(k.args) == len(args)
-                    and all(not r.startswith("<") and _same(_decoded(r), a)
+                    and all(not r.startswith("<") and same(decoded_or_missing(r), a)
                             for r, a in zip(k.args, args, strict=True))]
         later = [k for k in matching if k.pos >= self.cursor]
         for k in later:
-            if k.result is not None and not k.result.startswith("<") and _same(_decoded(k.result), want):
+            if k.result is not None and not k.result.startswith("<") and same(decoded_or_missing(k.result), want):
                 self.cursor = k.pos
                 return Verdict.VERIFIED, ""
         if not matching:
@@ -577,95 +571,16 @@ class FreeChecker:
         if self.backward is None:
             return Verdict.UNKNOWN, "backward statements need the backward checker"
         claim = st.options[0][0]
-        names = {n for x in _exprs(claim) for n in E.free_names(x)} - {INPUT_NAME}
+        names = {n for x in exprs_of(claim) for n in E.free_names(x)} - {INPUT_NAME}
         if names - set(self.params) - self.view.names:
             missing = sorted(names - set(self.params) - self.view.names)[0]
             return Verdict.UNKNOWN, f"the run has no variable {missing}"
-        if INPUT_NAME in {n for x in _exprs(claim) for n in E.free_names(x)}:
+        if INPUT_NAME in {n for x in exprs_of(claim) for n in E.free_names(x)}:
             if len(self.params) != 1:
                 return Verdict.UNKNOWN, "'the input' is ambiguous: the function takes " \
                     f"{len(self.params)} parameters"
-            claim = _rename(claim, INPUT_NAME, self.params[0])
+            claim = renamed(claim, INPUT_NAME, self.params[0])
         return self.backward(claim)
-
-
-class _Env(dict[str, Any]):
-    """Variables of a moment, decoded on first use (missing ones raise KeyError)."""
-
-    def __init__(self, m: Moment | None, globals_: dict[str, str]) -> None:
-        super().__init__()
-        self.m = m
-        self.g = globals_
-
-    def __missing__(self, name: str) -> Any:
-        value = self.m.value(name, self.g) if self.m is not None else MISSING
-        if value is MISSING:
-            raise KeyError(name)
-        self[name] = value
-        return value
-
-
-def _value(expr: E.Expr, env: Any) -> Any:
-    """The value of ``expr`` under ``env``: a Python value, _NA (a name has no value there) or
-    _UNDECIDED (outside the subset).  An expression Python raises on has no value: _UNDECIDED
-    for the claim it is in, which then does not hold."""
-    names = E.free_names(expr)
-    scope: dict[str, Any] = {}
-    for name in names:
-        try:
-            scope[name] = env[name]
-        except KeyError:
-            if name in _BUILTIN_NAMES:
-                continue
-            return _NA
-    try:
-        return evaluate(expr, scope)
-    except (NotInSubset, TooExpensive, RecursionError, NameError):
-        return _UNDECIDED
-    except Exception:
-        return _RAISES
-
-
-class _Raises:
-    """The value of an expression Python raises on: equal to nothing, falsy."""
-
-    def __eq__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __bool__(self) -> bool:
-        return False
-
-
-_RAISES = _Raises()
-
-
-def _decoded(rep: str) -> Any:
-    try:
-        return decode(rep)
-    except (ValueError, SyntaxError):
-        return MISSING
-
-
-def _exprs(claim: M.Claim) -> list[E.Expr]:
-    out: list[E.Expr] = []
-    for field in ("target", "condition", "value", "item", "delta", "expr", "call"):
-        x = getattr(claim, field, None)
-        if x is not None and type(x).__module__ == E.__name__:
-            out.append(x)
-    out.extend(getattr(claim, "chain", ()) or ())
-    out.extend(getattr(claim, "args", ()) or ())
-    return out
-
-
-def _formula(claim: M.Claim) -> E.Expr | None:
-    if isinstance(claim, M.StateClaim):
-        return E.Compare(claim.target, ("==",) * len(claim.chain), claim.chain)
-    if isinstance(claim, M.ConditionClaim):
-        return claim.condition if claim.truth else E.UnaryOp("not", claim.condition)
-    return None
 
 
 def _where(st: Statement) -> str:
@@ -677,72 +592,3 @@ def _where(st: Statement) -> str:
     if st.bindings:
         parts.append("where " + " and ".join(f"{n} is {render_expr(v)}" for n, v in st.bindings))
     return ", ".join(parts)
-
-
-def _describe(claim: M.Claim, m: Moment | None, checker: FreeChecker) -> str:
-    """What the run has instead of ``claim`` at ``m``, in words."""
-    env = _Env(m, checker.view.globals)
-    if isinstance(claim, M.StateClaim):
-        target = _value(claim.target, env)
-        shown = render_expr(claim.chain[-1])
-        if target is _NA or target is _UNDECIDED or target is _RAISES:
-            return f"{render_expr(claim.target)} is not {shown}"
-        for link in claim.chain:
-            if not _same(target, _value(link, env)):
-                shown = render_expr(link)
-                break
-        return f"{render_expr(claim.target)} is {target!r} there, not {shown}"
-    if isinstance(claim, M.ConditionClaim):
-        return f"{render_expr(claim.condition)} is {not claim.truth}, not {claim.truth}"
-    if isinstance(claim, DeltaClaim):
-        return f"no line changes {render_expr(claim.target)} by {render_expr(claim.delta)} there"
-    if isinstance(claim, AppendClaim):
-        return f"{render_expr(claim.item)} is not appended to {render_expr(claim.target)} there"
-    return "it does not hold"
-
-
-def _rename(claim: M.Claim, old: str, new: str) -> M.Claim:
-    import dataclasses
-
-    def swap(x: Any) -> Any:
-        if isinstance(x, E.Name) and x.id == old:
-            return E.Name(new)
-        if isinstance(x, tuple):
-            return tuple(swap(i) for i in x)
-        if type(x).__module__ == E.__name__ and hasattr(x, "__slots__") and not isinstance(x, E.Const):
-            return type(x)(**{f: swap(getattr(x, f)) for f in x.__slots__})
-        return x
-
-    if isinstance(claim, M.ConditionOnInputClaim):
-        return dataclasses.replace(claim, condition=swap(claim.condition))
-    return claim
-
-
-def _append_target(tree: ast.Module | None, word: str) -> E.Expr | None:
-    """The one collection the program appends to (``word`` ``added``: or adds to), as a name;
-    None when there are none or several."""
-    if tree is None:
-        return None
-    methods = ("append",) if word == "appended" else ("append", "add")
-    receivers = {node.func.value.id for node in ast.walk(tree)
-                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                 and node.func.attr in methods and isinstance(node.func.value, ast.Name)}
-    return E.Name(receivers.pop()) if len(receivers) == 1 else None
-
-
-def _comprehension_use(tree: ast.Module | None) -> tuple[str | None, int] | None:
-    """(the name, or None for a return; the line) where the program's only comprehension is
-    the whole value assigned or returned; None otherwise."""
-    if tree is None:
-        return None
-    kinds = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-    found = [node for node in ast.walk(tree) if isinstance(node, kinds)]
-    if len(found) != 1 or isinstance(found[0], ast.GeneratorExp):
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Return) and node.value is found[0]:
-            return None, node.lineno
-        if isinstance(node, ast.Assign) and node.value is found[0] and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name):
-            return node.targets[0].id, node.lineno
-    return None
