@@ -190,8 +190,9 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     :mod:`codecot.narrate.hf.decode`); ``programs`` narrow the rows' grammars to their
     programs (:mod:`codecot.narrate.hf.program_grammar`); a middle step reaching
     ``max_step_tokens`` unfinished is sampled again.  A row's sampling seed comes from
-    ``seed`` and its prompt (:func:`~codecot.narrate.hf.decode.row_seed`)."""
-    from codecot.narrate.hf.decode import Decoder, RowSpec, row_seed
+    ``seed`` and its prompt (:func:`~codecot.narrate.hf.rows.row_seed`)."""
+    from codecot.narrate.hf.decode import Decoder
+    from codecot.narrate.hf.rows import RowSpec, row_seed
 
     rows = [list(r) for r in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
     shared = shared_prefix_length(rows) if prefix_cache is not None else 0

@@ -1,0 +1,104 @@
+"""The state of one row of a decoding batch (:class:`Row`, with its :class:`RowSpec` and the
+rolled-back tries of its current step), its sampling seed, and how one token is drawn."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from codecot.narrate.guided import StepChecker
+from codecot.narrate.hf import closing as C
+from codecot.narrate.hf.program_grammar import ProgramFacts
+from codecot.verify.verdicts import Verdict
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """One row of a batch: its direction, token budget, closing reserve, step checker (or
+    None), sampling seed and the program facts its grammar is narrowed to (or None)."""
+
+    direction: str
+    budget: int
+    reserve: int
+    checker: StepChecker | None = None
+    seed: int = 0
+    program: ProgramFacts | None = None
+
+
+@dataclass
+class Try:
+    """A rolled-back try of a step: its tokens and cache columns, its verdict, and whether it
+    was a whole step (``complete``; ``final``: ended by end-of-sequence as the final step)."""
+
+    tokens: list[int]
+    cols: list[int]
+    verdict: Verdict | None
+    complete: bool = False
+    final: bool = False
+
+
+@dataclass
+class Row:
+    """A row's decoding state.  ``tokens`` are the kept tokens (end-of-sequence excluded);
+    ``cols[i]`` is the cache column of ``tokens[i]`` once it has been run through the model."""
+
+    spec: RowSpec
+    matcher: Any
+    generator: torch.Generator
+    prompt_len: int
+    tokens: list[int] = field(default_factory=list)
+    cols: list[int] = field(default_factory=list)
+    step_start: int = 0
+    boundary_logits: torch.Tensor | None = None
+    tries: list[Try] = field(default_factory=list)
+    resamples: list[int] = field(default_factory=list)
+    closing: bool = False
+    tight: bool = False  # the final step was started again: it ends as soon as it can
+    overlong: bool = False  # every try of this middle step ran too long: it ends when it can
+    steered: bool = False
+    ended: bool = False
+    final_ok: bool = False  # the kept final step parses as the direction's final step
+    failures: int = 0
+    sampled: int = 0
+    repeats: int = 0  # tries of this step dropped for repeating an earlier try word for word
+    #: tokens the search for a way to end a pressed final step may write, in search order
+    closer_ids: list[int] = field(default_factory=list)
+    call_tokens: int = 0  # tokens of the call its final answer must name (0: none)
+    open_call: bool = False  # its closing grammar leaves the final answer's call open
+
+    @property
+    def close_depth(self) -> int:
+        """The longest way to end a pressed final step that the search looks for."""
+        return C.CLOSE_DEPTH + self.call_tokens
+
+    @property
+    def remaining(self) -> int:
+        """Token slots left, end-of-sequence included."""
+        return self.spec.budget - len(self.tokens)
+
+    @property
+    def position(self) -> int:
+        return self.prompt_len + len(self.cols)
+
+
+def row_seed(seed: int, prompt: str) -> int:
+    """A row's sampling seed: the run's seed and its prompt, so a record's rationale does not
+    depend on the other rows of its batch."""
+    return (seed * 1_000_003 + zlib.crc32(prompt.encode("utf-8"))) % (1 << 63)
+
+
+def sample(logits: torch.Tensor, allowed: torch.Tensor | None, temperature: float,
+           generator: torch.Generator, fallback: int) -> int:
+    """One token from ``logits`` restricted to ``allowed``: the most likely at temperature 0,
+    else drawn with ``generator``; ``fallback`` when nothing is allowed."""
+    if allowed is not None:
+        if not bool(allowed.any()):
+            return fallback
+        logits = logits.masked_fill(~allowed, float("-inf"))
+    if temperature <= 0:
+        return int(torch.argmax(logits))
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    return int(torch.multinomial(probs, 1, generator=generator))
