@@ -10,7 +10,9 @@ Prompts of one batch usually begin alike (chat template, system message, often a
 with a :class:`PrefixCache` the longest token prefix they share is run through the model once,
 its key/value cache repeated for every row, and only each row's own rest is prefilled.  The
 rests are left-padded *after* the shared prefix; position ids follow the attention mask, so
-every row sees the same positions as without the cache.
+every row sees the same positions as without the cache.  After the prefill the cache's layers
+grow into spare room instead of being copied at every token
+(:func:`~codecot.narrate.hf.kv_cache.grow_in_place`).
 """
 
 from __future__ import annotations
@@ -28,12 +30,16 @@ from codecot.claims.model import AnswerClaim, InputClaim
 from codecot.narrate.constrain import GrammarConstraint
 from codecot.narrate.guided import RESAMPLE_TEMPERATURE, StepChecker
 from codecot.narrate.hf.decode import MAX_STEP_TOKENS
+from codecot.narrate.hf.kv_cache import grow_in_place
 from codecot.narrate.hf.program_grammar import ProgramFacts
 
 FINAL_CLAIMS: dict[str, type] = {"forward": AnswerClaim, "backward": InputClaim}
 
 #: Shortest shared prefix worth caching, in tokens.
 MIN_SHARED_PREFIX = 16
+#: Spare cache columns beyond the token budget (guided tries add rolled-back columns; a full
+#: cache doubles)
+GROWTH_MARGIN = 64
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,7 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     cache_arg = _cache_argument(model)
     with torch.inference_mode():
         logits, attention, cache = _prefill(model, rows, shared, int(pad_id), prefix_cache)
+        grow_in_place(cache, max_new_tokens + GROWTH_MARGIN)
 
         def forward(ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor,
                     ) -> torch.Tensor:
