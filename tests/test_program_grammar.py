@@ -56,6 +56,7 @@ def test_facts_hold_the_programs_names_lines_statements_conditions_and_call() ->
     assert facts.return_lines == (8,) and facts.loop_lines == (5,)
     assert facts.call == "f(7, '')" and facts.goal == "f(n, words)" and facts.entry == "f"
     assert facts.bindings == "n = 7 and words = ''" and facts.arity == 2
+    assert facts.literal_args == (True, True)
 
 
 def test_python_tokens_keep_an_attribute_with_its_dot() -> None:
@@ -148,7 +149,7 @@ def test_backward_goal_and_return_requirements(text: str, admitted: bool) -> Non
 
 @pytest.mark.parametrize(("text", "admitted"), [
     ("So the input is 7, ''.", True),
-    ("The arguments are -7, 'a' + 'b',", True),
+    ("The arguments are -7, 'ab',", True),
     ("So the arguments are 7 and ''.", False),  # one argument, `7 and ''`
     ("So the input is 7.", False),
     ("So the input is 7, '', 3.", False),
@@ -165,6 +166,53 @@ def test_backward_final_input_passes_as_many_arguments_as_the_call(text: str,
     assert none is not None and none.arity == 0
     assert _accepts("backward", "So the input is empty.", none)
     assert not _accepts("backward", "So the input is 3.", none)
+
+
+@pytest.mark.parametrize(("text", "admitted"), [
+    ("So the input is 7, ''.", True),
+    ("So the input is -7, 'a' 'b'.", True),  # adjacent strings are one literal
+    ("So the input is (7), b''.", True),
+    ("So the input is 7.5, 'x'.", True),
+    ("So the input is 7, 'a' + 'b'.", False),  # a literal only: this would not be run
+    ("So the input is 7 * 2, ''.", False),
+    ("So the input is +7, ''.", False),  # a unary plus is an operation, not a literal
+    ("So the input is n, ''.", False),
+    ("So the input is len('abc'), ''.", False),
+])
+def test_backward_final_input_writes_a_literal_where_the_call_passes_one(text: str,
+                                                                         admitted: bool) -> None:
+    assert _accepts("backward", text, _facts()) is admitted
+    assert _accepts("backward", text, _facts(), closing=True) is admitted
+
+
+@pytest.mark.parametrize(("text", "admitted"), [
+    ("Check: f(7, '') == 7.", True),
+    ("Check: f(-3, 'x',) returns 9.", True),
+    ("Check: f(7, 'a' + 'b') == 7.", False),  # not run: unknown
+    ("Check: g(7, '') == 7.", False),  # another function: refuted
+    ("Check: f(7) == 7.", False),
+    ("Check: f(n, words) == 7.", False),
+])
+def test_backward_check_calls_the_entry_as_the_records_call_does(text: str,
+                                                                 admitted: bool) -> None:
+    assert _accepts("backward", text + "\nSo the input is 7, ''.", _facts()) is admitted
+
+
+@pytest.mark.parametrize(("text", "admitted"), [
+    ("So the input is [3, -1, (2, 'a')], {'k': [None, True]}, abs.", True),
+    ("So the input is [], {}, len.", True),  # the record passes a function: not a literal
+    ("So the input is {1, 2}, {1: 2,}, abs.", True),
+    ("So the input is [3, x], {}, abs.", False),
+    ("So the input is [3].copy(), {}, abs.", False),
+    ("So the input is {1: 2, 3}, {}, abs.", False),
+])
+def test_final_input_literals_nest_and_a_non_literal_argument_stays_open(text: str,
+                                                                          admitted: bool) -> None:
+    rec = record("def g(items, table, fn):\n    return [fn(x) for x in items], table\n",
+                 "[1], {'a': 1}, abs")
+    facts = program_facts(rec, trace_of(rec))
+    assert facts is not None and facts.literal_args == (True, True, False)
+    assert _accepts("backward", text, facts) is admitted
 
 
 @pytest.mark.parametrize(("text", "admitted"), [

@@ -93,7 +93,9 @@ class ProgramFacts:
     ``call`` is the record's call as the final answer writes it, ``goal`` the entry function
     over its parameters as a backward goal writes it, ``bindings`` the call's arguments as a
     call step binds them (``n = 4 and s = 'a'``), ``entry`` the function called, ``arity``
-    the number of arguments the call passes (each None when not renderable); ``calls_own``
+    the number of arguments the call passes (each None when not renderable), ``literal_args``
+    which of them are plain literals (numbers, strings, bytes, ``True``/``False``/``None``,
+    and lists, tuples, sets and dicts of those; empty when not known); ``calls_own``
     whether the program may call a function it defines (else no call but the entry's is
     traced, and a step stating another call's result cannot be verified); ``return_lines``,
     ``loop_lines`` and ``handler_lines`` the lines holding a ``return``, a loop header and an
@@ -112,6 +114,7 @@ class ProgramFacts:
     bindings: str | None = None
     entry: str | None = None
     arity: int | None = None
+    literal_args: tuple[bool, ...] = ()
     calls_own: bool = True
     attributes: frozenset[str] = BUILTIN_ATTRIBUTES
     return_lines: tuple[int, ...] = ()
@@ -170,12 +173,14 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
         return None
     kinds = _line_kinds(src)
     echoes, conditions, returns = _line_literals(src)
-    call, goal, bindings, arity = _call_literals(record, trace, src)
+    call, goal, bindings, passed = _call_literals(record, trace, src)
     return ProgramFacts(
         names=frozenset(names) | BUILTIN_NAMES,
         lines=tuple(sorted(kinds["statement"] | kinds["handler"])),
         echoes=echoes, conditions=conditions, returns=returns,
-        call=call, goal=goal, bindings=bindings, arity=arity,
+        call=call, goal=goal, bindings=bindings,
+        arity=None if passed is None else len(passed),
+        literal_args=tuple(_plain_literal(a) for a in passed or ()),
         entry=str(trace.get("entry") or record.entry_name) if goal is not None else None,
         return_lines=tuple(sorted(kinds["return"])), loop_lines=tuple(sorted(kinds["loop"])),
         handler_lines=tuple(sorted(kinds["handler"])),
@@ -265,9 +270,9 @@ def _line_literals(src: Source) -> tuple[Literals, Literals, Literals]:
 
 
 def _call_literals(record: CorpusRecord, trace: dict[str, Any], src: Source,
-                   ) -> tuple[str | None, str | None, str | None, int | None]:
-    """The record's call, the goal's call, the call step's bindings and the call's number
-    of arguments (see :class:`ProgramFacts`); all None unless the trace ran the entry."""
+                   ) -> tuple[str | None, str | None, str | None, tuple[E.Expr, ...] | None]:
+    """The record's call, the goal's call, the call step's bindings and the arguments the
+    call passes (see :class:`ProgramFacts`); all None unless the trace ran the entry."""
     entry = str(trace.get("entry") or record.entry_name)
     if not trace.get("ok") or entry not in src.functions:
         return None, None, None, None
@@ -283,7 +288,18 @@ def _call_literals(record: CorpusRecord, trace: dict[str, Any], src: Source,
         return None, goal, None, None
     bindings = step.removesuffix(".").partition(" with ")[2]
     return (call, goal, bindings if _parses(f"Call {entry} with {bindings}.") else None,
-            len(passed))
+            passed)
+
+
+def _plain_literal(expr: E.Expr) -> bool:
+    """Whether ``expr`` is a constant, or a list, tuple, set or dict of plain literals."""
+    if isinstance(expr, E.Const):
+        return True
+    if isinstance(expr, E.ListExpr | E.TupleExpr | E.SetExpr):
+        return all(_plain_literal(x) for x in expr.items)
+    if isinstance(expr, E.DictExpr):
+        return all(_plain_literal(x) for x in (*expr.keys, *expr.values))
+    return False
 
 
 def python_tokens(text: str) -> list[str]:
@@ -361,6 +377,9 @@ class _Narrowing:
                     for alt, alias in body]
         if not forward:
             body = [(self._one_choice(alt, alias), alias) for alt, alias in body]
+            if facts.entry is not None and facts.arity is not None:
+                body = [([*alt[:-1], self._check_call()] if alias == "check" else alt, alias)
+                        for alt, alias in body]
         elif not facts.calls_own:
             body = [(alt, alias) for alt, alias in body if alias != "subject_returns"]
         return body
@@ -427,7 +446,7 @@ class _Narrowing:
         rules["m_core"] = self._return_refs(core)
         rules["r_exc"] = [[self._token(name)] for name in sorted(facts.exceptions)]
         if backward and facts.arity is not None:
-            rules["r_input_args"] = self._input_args(facts.arity)
+            rules["r_input_args"] = self._input_args(facts.arity, facts.literal_args)
         if self.direction == "forward" and final_call and facts.call:
             call = self.literal("p_call", facts.call)
             rules["p_answer"] = [[call, "T_EQUALS_OP", "r_arith"],
@@ -442,14 +461,67 @@ class _Narrowing:
                         extra_terminals=self.terms)
 
 
-    @staticmethod
-    def _input_args(arity: int) -> list[list[str]]:
+    def _input_args(self, arity: int, literal: tuple[bool, ...]) -> list[list[str]]:
         """A backward final step's input: ``arity`` arguments, each a value no wider than
-        arithmetic (``So the arguments are 7 and -2`` would read as one ``and``)."""
+        arithmetic (``So the arguments are 7 and -2`` would read as one ``and``), and a plain
+        literal where the record's call passes one: the verifier runs a final input only when
+        each argument is a literal or the record's own text, so ``[4, -1].count(4)`` there
+        could only be ``unknown``."""
         if arity == 0:
             return [["T__EMPTY"], ["T__NO", "T__ARGUMENTS"]]
-        args = ["r_arith"] + ["T_COMMA", "r_arith"] * (arity - 1)
+        args = self._arguments(arity, literal)
         return [args, [*args, "T_COMMA"]]
+
+    def _arguments(self, arity: int, literal: tuple[bool, ...]) -> list[str]:
+        """``arity`` comma-separated arguments: a plain literal where the record's call passes
+        one, else a value no wider than arithmetic."""
+        args: list[str] = []
+        for k in range(arity):
+            args += ([] if k == 0 else ["T_COMMA"]) + [
+                self._plain_literal_rule() if k < len(literal) and literal[k] else "r_arith"]
+        return args
+
+    def _check_call(self) -> str:
+        """Rule ``p_check``, a backward check's body: the entry called as the record's call is
+        (as many arguments, a plain literal where it passes one; the verifier runs no other
+        check and refutes a check of another function), then ``== value`` or ``returns
+        value``."""
+        if "p_check" not in self.rules:
+            facts = self.facts
+            assert facts.entry is not None and facts.arity is not None
+            entry = self.literal("p_check_entry", facts.entry)
+            args = self._arguments(facts.arity, facts.literal_args)
+            calls = [[entry, "T_LPAR", *args, "T_RPAR"]]
+            if args:
+                calls.append([entry, "T_LPAR", *args, "T_COMMA", "T_RPAR"])
+            self.rules["p_check"] = [[*call, *end] for call in calls
+                                     for end in (["T_EQUALS_OP", "r_arith"],
+                                                 ["T__RETURNS", "r_ttest"])]
+        return "p_check"
+
+    def _plain_literal_rule(self) -> str:
+        """Rule ``p_lit``: a plain literal as :func:`_plain_literal` reads it (a number with
+        a minus sign or none, a string, bytes, ``True``/``False``/``None``, and lists, tuples,
+        sets and dicts of plain literals, parentheses allowed around one)."""
+        if "p_lit" in self.rules:
+            return "p_lit"
+        minus = self._token("-")
+        scalars = [alt for alt in self.rules["r_atom"] if len(alt) == 1 and alt[0] != "T_NAME"]
+        numbers = [["T_INT"], ["T_FLOAT"], ["T_IMAG"]]
+        self.rules["p_lit_more"] = [["T_COMMA", "p_lit"], ["p_lit_more", "T_COMMA", "p_lit"]]
+        self.rules["p_lit_item"] = [["p_lit", "T_COLON", "p_lit"]]
+        self.rules["p_lit_items"] = [["T_COMMA", "p_lit_item"],
+                                     ["p_lit_items", "T_COMMA", "p_lit_item"]]
+        seq: list[list[str]] = []
+        for left, right in (("T_LSQB", "T_RSQB"), ("T_LPAR", "T_RPAR"), ("T_LBRACE", "T_RBRACE")):
+            seq.append([left, right])
+            first = ["p_lit_item"] if left == "T_LBRACE" else []
+            for head in (["p_lit"], *([first] if first else [])):
+                more = "p_lit_items" if head == ["p_lit_item"] else "p_lit_more"
+                seq += [[left, *head, right], [left, *head, "T_COMMA", right],
+                        [left, *head, more, right], [left, *head, more, "T_COMMA", right]]
+        self.rules["p_lit"] = scalars + [[minus, *n] for n in numbers] + seq
+        return "p_lit"
 
     def _return_refs(self, core: list[list[str]]) -> list[list[str]]:
         """``core`` where ``Line N returns ...`` names only a line holding a ``return``."""
