@@ -25,11 +25,10 @@ from codecot.claims.freeform.model import (
 )
 from codecot.claims.freeform.value_patterns import POSITIONS, atom_alone
 
+#: This module's patterns, in the order they are tried
 PATTERNS: PatternTable = []
 pattern = registrar(PATTERNS)
 
-
-# backward: what the input must be, could be, is
 
 _MUST_RELATIONS = (
     r"be\s+(?:greater|larger|more)\s+than", r"be\s+(?:less|smaller|fewer)\s+than", r"be\s+at\s+least",

@@ -37,6 +37,7 @@ from codecot.claims.freeform.model import (
 )
 from codecot.claims.freeform.value_patterns import state_chain, state_statements
 
+#: This module's patterns, in the order they are tried
 PATTERNS: PatternTable = []
 pattern = registrar(PATTERNS)
 

@@ -32,11 +32,10 @@ from codecot.claims.freeform.model import (
     Statement,
 )
 
+#: This module's patterns, in the order they are tried
 PATTERNS: PatternTable = []
 pattern = registrar(PATTERNS)
 
-
-# forward and backward facts about values
 
 @pattern(r"^" + LEN_SUBJECT + r"\s+(?:is|was|becomes|equals|=)\s+(?:now\s+|still\s+)?" + VALUE)
 def _length(clause: Clause, m: re.Match[str]) -> list[Statement] | None:
