@@ -40,13 +40,18 @@ _VERDICTS = {"proved": Verdict.PROVED, "proved_on_path": Verdict.PROVED_ON_PATH,
 LITERAL_NODES = (E.Const, E.ListExpr, E.TupleExpr, E.SetExpr, E.DictExpr)
 
 
-def is_literal(expr: E.Expr) -> bool:
+def is_literal(expr: E.Expr, *, calls: bool = True) -> bool:
+    """Whether ``expr`` is a value written out: a constant, or a list, tuple, set or dict of
+    literals; with ``calls``, also ``set(...)``/``frozenset(...)`` of literals and ``range``
+    of int constants."""
     if isinstance(expr, E.Const):
         return True
     if isinstance(expr, E.ListExpr | E.TupleExpr | E.SetExpr):
-        return all(is_literal(x) for x in expr.items)
+        return all(is_literal(x, calls=calls) for x in expr.items)
     if isinstance(expr, E.DictExpr):
-        return all(is_literal(x) for x in (*expr.keys, *expr.values))
+        return all(is_literal(x, calls=calls) for x in (*expr.keys, *expr.values))
+    if not calls:
+        return False
     if isinstance(expr, E.Call) and expr.func in ("set", "frozenset"):
         return all(is_literal(x) for x in expr.args)
     if isinstance(expr, E.Call) and expr.func == "range" and 1 <= len(expr.args) <= 3:

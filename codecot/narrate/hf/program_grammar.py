@@ -60,6 +60,7 @@ from codecot.narrate.hf.grammar import (
 )
 from codecot.narrate.hf.lark_regex import literal_regex
 from codecot.narrate.template_forward import argument_expr, call_args
+from codecot.verify.backward import is_literal
 
 #: Attributes of the builtin value types (``s.startswith('a')``, ``z.real``).
 BUILTIN_ATTRIBUTES = frozenset(
@@ -180,7 +181,7 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
         echoes=echoes, conditions=conditions, returns=returns,
         call=call, goal=goal, bindings=bindings,
         arity=None if passed is None else len(passed),
-        literal_args=tuple(_plain_literal(a) for a in passed or ()),
+        literal_args=tuple(is_literal(a, calls=False) for a in passed or ()),
         entry=str(trace.get("entry") or record.entry_name) if goal is not None else None,
         return_lines=tuple(sorted(kinds["return"])), loop_lines=tuple(sorted(kinds["loop"])),
         handler_lines=tuple(sorted(kinds["handler"])),
@@ -289,17 +290,6 @@ def _call_literals(record: CorpusRecord, trace: dict[str, Any], src: Source,
     bindings = step.removesuffix(".").partition(" with ")[2]
     return (call, goal, bindings if _parses(f"Call {entry} with {bindings}.") else None,
             passed)
-
-
-def _plain_literal(expr: E.Expr) -> bool:
-    """Whether ``expr`` is a constant, or a list, tuple, set or dict of plain literals."""
-    if isinstance(expr, E.Const):
-        return True
-    if isinstance(expr, E.ListExpr | E.TupleExpr | E.SetExpr):
-        return all(_plain_literal(x) for x in expr.items)
-    if isinstance(expr, E.DictExpr):
-        return all(_plain_literal(x) for x in (*expr.keys, *expr.values))
-    return False
 
 
 def python_tokens(text: str) -> list[str]:
@@ -500,9 +490,10 @@ class _Narrowing:
         return "p_check"
 
     def _plain_literal_rule(self) -> str:
-        """Rule ``p_lit``: a plain literal as :func:`_plain_literal` reads it (a number with
-        a minus sign or none, a string, bytes, ``True``/``False``/``None``, and lists, tuples,
-        sets and dicts of plain literals, parentheses allowed around one)."""
+        """Rule ``p_lit``: a plain literal, as :func:`~codecot.verify.backward.is_literal` reads
+        one without calls (a number with a minus sign or none, a string, bytes,
+        ``True``/``False``/``None``, and lists, tuples, sets and dicts of plain literals),
+        parentheses allowed around one."""
         if "p_lit" in self.rules:
             return "p_lit"
         minus = self._token("-")
