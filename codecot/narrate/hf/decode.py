@@ -240,10 +240,9 @@ class Decoder:
         """The sampling temperature of the row's current try: ``temperature`` for a step's
         first, then ``resample_temperature`` raised by ``resample_step`` for each further one
         (dropped repeats included)."""
-        redone = len(row.tries) + row.repeats
-        if not redone:
+        if not row.redone:
             return self.temperature
-        return self.resample_temperature + self.resample_step * (redone - 1)
+        return self.resample_temperature + self.resample_step * (row.redone - 1)
 
     def _mask_of(self, row: Row) -> torch.Tensor:
         assert self.constraint is not None
@@ -280,7 +279,8 @@ class Decoder:
                 closing.is_accepting() or C.shortest_close(closing, row.closer_ids, depth)[0]):
             self._roll_back(row, k, attention, None)
             closing = self._closing_matcher(row)
-        row.matcher, row.tries, row.repeats = closing, [], 0
+        row.matcher = closing
+        row.clear_tries()
         row.closing = row.steered = True
         return self._mask_of(row)
 
@@ -447,7 +447,7 @@ class Decoder:
         if not is_good(verdict):
             row.tries.append(self._roll_back(row, k, attention, verdict, final=final))
             return self._keep_best(row, k, attention)
-        return self._keep(row, line, final, len(row.tries) + row.repeats)
+        return self._keep(row, line, final, row.redone)
 
     def _repeats_a_try(self, row: Row, final: bool) -> bool:
         """Whether the step just ended is, token for token and in how it ended, a failed try
@@ -463,7 +463,7 @@ class Decoder:
         if checker is not None:
             checker.accept(line)
             row.resamples.append(resamples)
-        row.tries, row.repeats = [], 0
+        row.clear_tries()
         row.overlong = False
         if final:
             row.ended = True
@@ -504,5 +504,4 @@ class Decoder:
         row.cols.extend(best.cols)
         if best.cols:
             attention[k, best.cols] = True
-        return self._keep(row, self.step_text(best.tokens), best.final,
-                          len(row.tries) - 1 + row.repeats)
+        return self._keep(row, self.step_text(best.tokens), best.final, row.redone - 1)

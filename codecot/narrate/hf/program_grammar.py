@@ -479,7 +479,7 @@ class _Narrowing:
         if "p_check" not in self.rules:
             facts = self.facts
             assert facts.entry is not None and facts.arity is not None
-            entry = self.literal("p_check_entry", facts.entry)
+            entry = self.literal("p_entry", facts.entry)
             args = self._arguments(facts.arity, facts.literal_args)
             calls = [[entry, "T_LPAR", *args, "T_RPAR"]]
             if args:
@@ -503,14 +503,16 @@ class _Narrowing:
         self.rules["p_lit_item"] = [["p_lit", "T_COLON", "p_lit"]]
         self.rules["p_lit_items"] = [["T_COMMA", "p_lit_item"],
                                      ["p_lit_items", "T_COMMA", "p_lit_item"]]
-        seq: list[list[str]] = []
-        for left, right in (("T_LSQB", "T_RSQB"), ("T_LPAR", "T_RPAR"), ("T_LBRACE", "T_RBRACE")):
-            seq.append([left, right])
-            first = ["p_lit_item"] if left == "T_LBRACE" else []
-            for head in (["p_lit"], *([first] if first else [])):
-                more = "p_lit_items" if head == ["p_lit_item"] else "p_lit_more"
-                seq += [[left, *head, right], [left, *head, "T_COMMA", right],
-                        [left, *head, more, right], [left, *head, more, "T_COMMA", right]]
+
+        def enclosed(left: str, right: str, item: str, more: str) -> list[list[str]]:
+            """``left item, item, ... right``, with or without a trailing comma."""
+            return [[left, *inner, right] for inner in
+                    ([item], [item, "T_COMMA"], [item, more], [item, more, "T_COMMA"])]
+
+        seq = [["T_LSQB", "T_RSQB"], *enclosed("T_LSQB", "T_RSQB", "p_lit", "p_lit_more"),
+               ["T_LPAR", "T_RPAR"], *enclosed("T_LPAR", "T_RPAR", "p_lit", "p_lit_more"),
+               ["T_LBRACE", "T_RBRACE"], *enclosed("T_LBRACE", "T_RBRACE", "p_lit", "p_lit_more"),
+               *enclosed("T_LBRACE", "T_RBRACE", "p_lit_item", "p_lit_items")]
         self.rules["p_lit"] = scalars + [[minus, *n] for n in numbers] + seq
         return "p_lit"
 

@@ -75,6 +75,15 @@ class Row:
         return C.CLOSE_DEPTH + self.call_tokens
 
     @property
+    def redone(self) -> int:
+        """Tries of the current step thrown away so far, dropped repeats included."""
+        return len(self.tries) + self.repeats
+
+    def clear_tries(self) -> None:
+        """Forget the current step's thrown-away tries (a step is kept or given up)."""
+        self.tries, self.repeats = [], 0
+
+    @property
     def remaining(self) -> int:
         """Token slots left, end-of-sequence included."""
         return self.spec.budget - len(self.tokens)
