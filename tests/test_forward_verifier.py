@@ -157,3 +157,27 @@ def test_raise_and_catch_claims_keep_their_iteration() -> None:
     assert verdicts(verify_text(rec, "Line 8 (iteration 3): the except clause catches TypeError.")) == ["verified"]
     assert verdicts(verify_text(rec, "Line 6 (iteration 3): the except clause catches ZeroDivisionError.")) \
         == ["refuted"]
+
+
+FIND = ("def f(nums):\n    hit = -1\n    for i in range(len(nums)):\n        if nums[i] < 0:\n"
+        "            hit = i\n            break\n    return hit\n")
+
+
+@pytest.mark.parametrize(("args", "step", "verdict"), [
+    # it breaks in iteration 2: the loop did end (stop, finish, run) after 2 iterations
+    ("[4, -1, 6]", "Line 3: the loop ends after 2 iterations.", "verified"),
+    ("[4, -1, 6]", "Line 3: the loop stops after 2 iterations.", "verified"),
+    ("[4, -1, 6]", "Line 3: the loop runs 2 times.", "verified"),
+    ("[4, -1, 6]", "Line 3: we break out of the loop in iteration 2.", "verified"),
+    ("[4, -1, 6]", "Line 3: the loop ends after 3 iterations.", "refuted"),
+    ("[4, -1, 6]", "Line 3: the loop breaks in iteration 3.", "refuted"),
+    # no break: a claimed break is refuted, the plain end verified
+    ("[4, 1, 6]", "Line 3: the loop breaks in iteration 3.", "refuted"),
+    ("[4, 1, 6]", "Line 3: the loop ends after 3 iterations.", "verified"),
+])
+def test_a_loop_that_breaks_also_ends(args: str, step: str, verdict: str) -> None:
+    out = verify_text(record(FIND, args), step)
+    [s] = out["steps"]
+    assert s["verdict"] == verdict, s
+    if verdict == "refuted" and "breaks in iteration 3" in step and args == "[4, 1, 6]":
+        assert "without a break" in s["detail"]

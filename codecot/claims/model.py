@@ -108,7 +108,8 @@ class LoopSkipClaim(Claim):
 class LoopEndClaim(Claim):
     """``Line 3: the loop ends after 3 iterations.`` / ``... breaks out of the loop in iteration 2.``
 
-    ``how`` is ``"exhausted"`` or ``"break"``.
+    ``how`` is ``"exhausted"`` (the loop ended after that many iterations, by exhaustion or by a
+    break) or ``"break"`` (it broke out in that iteration).
     """
 
     kind: ClassVar[str] = "loop_end"
