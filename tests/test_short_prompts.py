@@ -174,37 +174,3 @@ def test_embedded_model_narrates_with_the_shipped_adapter_and_short_prompts(
         assert rationale.extra["adapter"] == "shipped" and rationale.extra["prompt_form"] == "short"
         claims = parse_rationale(rationale.text)
         assert claims and not any(isinstance(c, StepParseError) for c in claims), rationale.text
-
-
-_LOOPS = CorpusRecord(id="loops", entry="f", input="[3, 8, 1]", output="[6, 6]", code=(
-    "def f(xs):\n"
-    "    kept = []\n"
-    "    for x in xs:\n"
-    "        for k in range(2):\n"
-    "            if x > 2 and k == 1:\n"
-    "                kept.append(x - k * 2 if x > 5 else x * 2)\n"
-    "    return kept"))
-
-
-def test_trace_labels_iterations_as_the_rationale_does() -> None:
-    """Each step label ``Line N (iteration k)`` of the template's forward rationale is the
-    label of a trace line; a loop-free line and the loop's own events carry no iteration."""
-    import re
-
-    from codecot.narrate.prompts import render_trace
-    from codecot.narrate.template import TemplateNarrator
-    from codecot.trace.run import trace_records
-
-    (trace,) = trace_records([_LOOPS], jobs=1)
-    rendered = render_trace(trace)
-    text = TemplateNarrator(variety=False).narrate(_LOOPS, trace, "forward").text
-    labels = re.findall(r"^Line (\d+) \(iteration (\d+)\):", text, flags=re.M)
-    assert len(labels) >= 8
-    for line, k in labels:
-        assert f"\nline {line} (iteration {k}):" in rendered, (line, k)
-    # the innermost loop's iteration: the inner loop runs twice per outer iteration
-    assert "line 5 (iteration 2): condition True" in rendered
-    assert "line 5 (iteration 1): condition False" in rendered
-    assert "\nline 2: kept = []" in rendered and "\nline 7: f returns [6, 6]" in rendered
-    assert re.search(r"line 4: iteration 2\n", rendered)
-    assert not re.search(r"\(iteration \d+\): (iteration|loop ends)", rendered)

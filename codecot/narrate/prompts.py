@@ -28,7 +28,6 @@ from typing import Any
 
 from codecot.corpus import CorpusRecord
 from codecot.narrate.base import NarrationError
-from codecot.trace.loops import loop_contexts
 
 #: Starter records added to the demo programs to form the example pool.
 POOL_STARTER_IDS = ("starter_007", "starter_037", "starter_055", "starter_073", "starter_103",
@@ -135,24 +134,14 @@ def call_text(entry: str, args: dict[str, str] | None, record: CorpusRecord) -> 
 
 
 def render_trace(trace: dict[str, Any]) -> str:
-    """A compact account of the execution: per executed line, the variables it changed.
-
-    Events of the entry's frame inside a loop name the innermost iteration as the narration
-    does (``line 4 (iteration 2): total = 11``), so a step's label finds its trace line.
-    """
+    """A compact account of the execution: per executed line, the variables it changed."""
     out: list[str] = []
     previous: dict[int, dict[str, str]] = {}
-    events = trace.get("events", [])
-    contexts = iter(loop_contexts([ev for ev in events if ev.get("depth", 0) == 0]))
-    for ev in events:
+    for ev in trace.get("events", []):
         kind = ev.get("event")
         line = ev.get("line")
         depth = ev.get("depth", 0)
         where = f"line {line}" + (f" [{ev.get('func')}]" if depth else "")
-        if not depth:
-            ctx = next(contexts)
-            if ctx and kind not in ("loop_iter", "loop_end"):
-                where += f" (iteration {ctx[-1][2]})"
         if kind == "call":
             args = ", ".join(f"{k}={_short(v)}" for k, v in ev.get("args", {}).items())
             out.append(f"call {ev.get('func')}({args})")

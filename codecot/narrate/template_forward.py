@@ -17,7 +17,6 @@ from codecot.claims import expr as E
 from codecot.claims import model as M
 from codecot.claims.pyexpr import argument_from_source, expr_from_ast_or_none, value_to_expr
 from codecot.claims.source import Source
-from codecot.trace.loops import loop_contexts
 from codecot.trace.values import decode
 
 ARITH_AUG = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%",
@@ -31,6 +30,43 @@ def _value(repr_text: str) -> E.Expr | None:
         return value_to_expr(decode(repr_text))
     except (ValueError, SyntaxError, RecursionError):
         return None
+
+
+def _loop_contexts(events: list[dict[str, Any]]) -> list[list[tuple[int, int, int, int]]]:
+    """For each depth-0 event, its active loops as (head, instance, iteration, total).
+
+    Line events carry their own ``loops``; other events share the context of the line event
+    before them.  A loop instance continues while its head keeps its position and its iteration
+    does not go back; ``loop_end`` gives the instance's total iteration count.
+    """
+    totals: dict[int, int] = {}
+    current: list[tuple[int, int, int]] = []  # (head, instance, iteration)
+    closed: dict[int, int] = {}  # head -> instance that most recently left the context
+    per_event: list[list[tuple[int, int, int]]] = []
+    counter = 0
+    for ev in events:
+        kind = ev.get("event")
+        if kind == "line":
+            new: list[tuple[int, int, int]] = []
+            for pos, loop in enumerate(ev.get("loops") or []):
+                head, it = int(loop["head"]), int(loop["iteration"])
+                if pos < len(current) and current[pos][0] == head and current[pos][2] <= it:
+                    new.append((head, current[pos][1], it))
+                else:
+                    counter += 1
+                    new.append((head, counter, it))
+            live = {inst for _, inst, _ in new}
+            for head, inst, _ in current:
+                if inst not in live:
+                    closed[head] = inst
+            current = new
+        elif kind == "loop_end":
+            head = int(ev.get("line", 0))
+            found: int | None = next((i for h, i, _ in reversed(current) if h == head), closed.get(head))
+            if found is not None:
+                totals[found] = int(ev.get("iterations", 0))
+        per_event.append(list(current))
+    return [[(h, i, it, totals.get(i, it)) for h, i, it in ctx] for ctx in per_event]
 
 
 class ForwardTemplate:
@@ -63,7 +99,7 @@ class ForwardTemplate:
         self.claims.append(M.CallClaim(func=self.entry, args=tuple(arg_exprs.items())))
         self.state = dict(args)
         events = [ev for ev in self.trace.get("events", []) if ev.get("depth", 0) <= 1]
-        contexts = loop_contexts([ev for ev in events if ev.get("depth", 0) == 0])
+        contexts = _loop_contexts([ev for ev in events if ev.get("depth", 0) == 0])
         depth0 = iter(contexts)
         skipping: dict[int, dict[str, str]] = {}  # loop instance -> state when skipping began
         for ev in events:
