@@ -36,7 +36,7 @@ ADAPTER_OUT ?= out/adapter
 adapter: $(STAMP)
 	$(BIN)/codecot train-data -o out/train-data
 	$(BIN)/codecot train out/train-data/train.jsonl --eval out/train-data/heldout.jsonl \
-		--max-steps 200 --lr 4e-4 --max-length 1024 --skip-long --threads 1 \
+		--max-steps 500 --lr 4e-4 --max-length 1024 --skip-long --threads 2 \
 		--dtype bfloat16 --adapter-dtype bfloat16 -o $(ADAPTER_OUT)
 
 lint: $(STAMP)

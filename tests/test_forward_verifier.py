@@ -181,3 +181,24 @@ def test_a_loop_that_breaks_also_ends(args: str, step: str, verdict: str) -> Non
     assert s["verdict"] == verdict, s
     if verdict == "refuted" and "breaks in iteration 3" in step and args == "[4, 1, 6]":
         assert "without a break" in s["detail"]
+
+
+APPLY = ("def double(x):\n    return x * 2\n\ndef f(nums, op):\n    out = []\n    for n in nums:\n"
+         "        out.append(op(n) + double(n))\n    return out\n")
+
+
+@pytest.mark.parametrize(("step", "verdict", "detail"), [
+    # op holds double: its calls are traced as double's, so a claim through op is undecided
+    ("Line 7 (iteration 1): op(1) returns 2.", "unknown", "op holds a function here"),
+    ("Line 7 (iteration 1): op(1) returns 5.", "unknown", "op holds a function here"),
+    # calls by the function's own name are still decided both ways
+    ("Line 7 (iteration 1): double(1) returns 2.", "verified", ""),
+    ("Line 7 (iteration 1): double(1) returns 3.", "refuted", "returns 2"),
+    ("Line 7 (iteration 1): double(5) returns 10.", "refuted", "is not called here"),
+    ("Line 7 (iteration 1): nums(1) returns 2.", "refuted", "is not called here"),
+])
+def test_a_call_through_a_variable_holding_a_function(step: str, verdict: str, detail: str) -> None:
+    out = verify_text(record(APPLY, "[1, 2], double"), step)
+    [s] = out["steps"]
+    assert s["verdict"] == verdict, s
+    assert detail in s["detail"]
