@@ -202,3 +202,18 @@ def test_a_call_through_a_variable_holding_a_function(step: str, verdict: str, d
     [s] = out["steps"]
     assert s["verdict"] == verdict, s
     assert detail in s["detail"]
+
+
+def test_a_line_of_a_helper_is_not_said_never_to_run() -> None:
+    """A step on a line that runs only inside a helper is undecided (the rationale narrates the
+    entry's frame); a line that runs nowhere is still refuted."""
+    code = ("def f(xs):\n    def peak(s):\n        best = max(s)\n        return best\n"
+            "    return [peak(x) for x in xs]\n\ndef unused():\n    return 0\n")
+    rec = record(code, "[[1, 3], [2]]")
+    for step in ("Line 3: best is 3.", "Line 3: best is 7."):
+        [s] = verify_text(rec, step)["steps"]
+        assert s["verdict"] == "unknown" and "runs only inside peak()" in s["detail"], s
+    [s] = verify_text(rec, "Line 8: the function returns 0.")["steps"]
+    assert s["verdict"] == "refuted" and "line 8 never runs" in s["detail"], s
+    [s] = verify_text(rec, "Line 5: the function returns [3, 2].")["steps"]
+    assert s["verdict"] == "verified", s

@@ -194,6 +194,15 @@ class TraceView:
     def lines_run(self) -> set[int]:
         return {p.line for p in self.points if p.kind == "line"}
 
+    def inner_function_of(self, line: int) -> str | None:
+        """The function a line ran in when it ran only in frames below the entry's (a helper's
+        body), else None."""
+        if line in self.lines_run():
+            return None
+        return next((str(ev.get("func")) for ev in self.trace.get("events") or ()
+                     if ev.get("depth", 0) > 0 and ev.get("event") == "line"
+                     and ev.get("line") == line), None)
+
 
 @lru_cache(maxsize=4096)
 def decoded(repr_text: str) -> Any:

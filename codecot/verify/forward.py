@@ -133,6 +133,10 @@ class ForwardChecker:
             self.cursor = point.pos
             return point
         if claim.line is not None and claim.line not in self.view.lines_run():
+            inner = self.view.inner_function_of(claim.line)
+            if inner is not None:
+                return Verdict.UNKNOWN, (f"line {claim.line} runs only inside {inner}(), whose "
+                                         "steps are not checked")
             return Verdict.REFUTED, f"line {claim.line} never runs"
         at = f" in iteration {claim.iteration}" if claim.iteration is not None else ""
         line = f"line {claim.line}" if claim.line is not None else "the program"
