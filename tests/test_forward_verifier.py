@@ -217,3 +217,14 @@ def test_a_line_of_a_helper_is_not_said_never_to_run() -> None:
     assert s["verdict"] == "refuted" and "line 8 never runs" in s["detail"], s
     [s] = verify_text(rec, "Line 5: the function returns [3, 2].")["steps"]
     assert s["verdict"] == "verified", s
+
+
+def test_an_iteration_already_begun_is_refuted_as_such() -> None:
+    rec = record(ACC, "[3, 1, 4]")
+    text = "Line 3: iteration 2 begins with n = 1.\nLine 3: iteration 1 begins with n = 3."
+    first, again = verify_text(rec, text)["steps"]
+    assert first["verdict"] == "verified"
+    assert again["verdict"] == "refuted"
+    assert "iteration 1 of the loop on line 3 began before the previous step" in again["detail"]
+    [beyond] = verify_text(rec, "Line 3: iteration 4 begins with n = 5.")["steps"]
+    assert beyond["verdict"] == "refuted" and "runs 3 iterations, not 4" in beyond["detail"]

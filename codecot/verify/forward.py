@@ -300,6 +300,9 @@ class ForwardChecker:
                 and (head is None or p.line == head)]
         if ends:
             n = ends[0].event.get("iterations")
+            if iteration is not None and isinstance(n, int) and iteration <= n:
+                return Verdict.REFUTED, (f"iteration {iteration} of the loop on line "
+                                         f"{ends[0].line} began before the previous step")
             return Verdict.REFUTED, f"the loop on line {ends[0].line} runs {n} iterations, not {iteration}"
         return Verdict.REFUTED, f"no loop on line {head} reaches iteration {iteration} here"
 
