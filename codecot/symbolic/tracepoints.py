@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from codecot.solver import SymValue, Unsupported, encode
-from codecot.trace.values import decode
+from codecot.trace.values import decode, is_object_tag
 
 
 @dataclass(slots=True, eq=False)
@@ -58,6 +58,7 @@ class TraceView:
         self.points: list[Point] = []
         self.calls: list[HelperCall] = []
         self._cache: dict[tuple[str, str | None], SymValue | None] = {}
+        self._lines_run: set[int] | None = None
         #: positions of the points of each kind, ascending
         self._by_kind: dict[str, list[int]] = {}
         self._build(trace.get("events") or [])
@@ -192,7 +193,16 @@ class TraceView:
         return None
 
     def lines_run(self) -> set[int]:
-        return {p.line for p in self.points if p.kind == "line"}
+        """The lines the entry's frame ran (computed once; do not mutate)."""
+        if self._lines_run is None:
+            self._lines_run = {p.line for p in self.points if p.kind == "line"}
+        return self._lines_run
+
+    def holds_object(self, name: str) -> bool:
+        """Whether the frame's variable ``name`` holds, at some point, an object with no literal
+        repr (a function passed in or assigned, an instance)."""
+        types = [self.arg_types, *(p.types for p in self.points)]
+        return any(is_object_tag(t.get(name, "")) for t in types)
 
     def inner_function_of(self, line: int) -> str | None:
         """The function a line ran in when it ran only in frames below the entry's (a helper's

@@ -439,6 +439,12 @@ def is_literal_tag(tag: str) -> bool:
     return "object:" not in tag and not tag.startswith("omitted:")
 
 
+def is_object_tag(tag: str) -> bool:
+    """True when a value with this tag is itself an object with no literal repr (a function, an
+    instance), not a container that holds one."""
+    return tag.startswith("object:")
+
+
 # --- decoding ------------------------------------------------------------------------------
 
 _NAMES: dict[str, object] = {

@@ -351,19 +351,13 @@ class ForwardChecker:
                 return Verdict.REFUTED, f"{render_expr(c.call)} raises an exception"
             return self._traced_outcome(call.result, c.value, None,
                                         f"{render_expr(c.call)} returns {call.result}")
-        if self._holds_a_callable(c.call.func):
-            return Verdict.UNKNOWN, (f"{c.call.func} holds a function here, and its calls are "
+        # A call through a variable holding a function is traced under the callee's own name,
+        # which the trace does not connect to the variable.
+        name = c.call.func
+        if self.view.holds_object(name) and all(call.func != name for call in self.view.calls):
+            return Verdict.UNKNOWN, (f"{name} holds a function here, and its calls are "
                                      "traced under that function's own name")
         return Verdict.REFUTED, f"{render_expr(c.call)} is not called here"
-
-    def _holds_a_callable(self, name: str) -> bool:
-        """Whether ``name`` is a variable of the frame holding an object (a function passed in or
-        assigned) while no traced call bears that name: calls through it are traced under the
-        callee's own name, which the trace does not connect to ``name``."""
-        if any(call.func == name for call in self.view.calls):
-            return False
-        types = [self.view.arg_types, *(p.types for p in self.view.points)]
-        return any(t.get(name, "").startswith("object:") for t in types)
 
     def _same_call(self, call: E.Call) -> Outcome | None:
         """None when ``call`` is the traced entry call (positional and keyword arguments bound to
