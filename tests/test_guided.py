@@ -265,6 +265,8 @@ def test_guided_settings_are_checked() -> None:
         HFSettings(guided=2, guided_temperature=0).check()
     with pytest.raises(InvalidArgument, match="step"):
         HFSettings(guided=2, guided_temperature_step=-0.1).check()
+    with pytest.raises(InvalidArgument, match="min-p"):
+        HFSettings(guided=2, guided_min_p=1.0).check()
     HFSettings(guided=4).check()
     assert HFSettings().guided_temperature_step > 0  # further tries sample hotter by default
 
@@ -341,10 +343,12 @@ def test_each_further_try_samples_hotter_by_the_step(narrator: Any,
     from codecot.narrate.hf.generate import generate_batch
 
     used: list[float] = []
+    min_ps: dict[float, set[float]] = {}
     real = decode.sample
 
     def recording(logits: Any, allowed: Any, temperature: float, *args: Any) -> int:
         used.append(temperature)
+        min_ps.setdefault(temperature, set()).add(args[2])
         return real(logits, allowed, temperature, *args)
 
     monkeypatch.setattr(decode, "sample", recording)
@@ -354,12 +358,15 @@ def test_each_further_try_samples_hotter_by_the_step(narrator: Any,
                    [items[0][-1]], constraint=narrator.constraint, max_new_tokens=200,
                    temperature=0.0, seed=0, max_steps=6,
                    reserves=narrator._steering(items)["reserves"], checkers=[stub], tries=3,
-                   resample_temperature=0.5, resample_step=0.25, max_step_tokens=NO_STEP_CAP)
+                   resample_temperature=0.5, resample_step=0.25, resample_min_p=0.2,
+                   max_step_tokens=NO_STEP_CAP)
     assert len(stub.lines_of(0)) == 3
     # the first try greedy, the second at 0.5, the third at 0.75, never hotter
     assert used[0] == 0.0 and {0.5, 0.75} <= set(used) <= {0.0, 0.5, 0.75}
     first_hot = used.index(0.5)
     assert set(used[:first_hot]) == {0.0} and used.index(0.75) > first_hot
+    # only the resampled tries draw among the plausible tokens (min-p)
+    assert min_ps == {0.0: {0.0}, 0.5: {0.2}, 0.75: {0.2}}
 
 
 def test_a_last_try_that_runs_too_long_gives_way_to_the_best_complete_try(

@@ -268,6 +268,35 @@ def test_a_call_result_is_stated_only_where_the_program_calls_its_own_function()
     assert passed is not None and passed.calls_own
 
 
+NESTED = ("def helper(x):\n"
+          "    return x * 2\n"
+          "\n"
+          "def f(xs):\n"
+          "    def inner(y):\n"
+          "        return y + 1\n"
+          "    out = []\n"
+          "    for x in xs:\n"
+          "        out.append(inner(helper(x)))\n"
+          "    return out\n")
+
+
+def test_forward_steps_name_only_the_lines_of_the_entry_functions_frame() -> None:
+    rec = CorpusRecord(id="t", code=NESTED, input="[1]", entry="f")
+    facts = program_facts(rec, trace_of(rec))
+    assert facts is not None
+    assert facts.frame_lines == (4, 5, 7, 8, 9, 10)  # inner's def line runs in f's frame
+    assert facts.lines == (1, 2, 4, 5, 6, 7, 8, 9, 10)
+    end = "\nSo f([1]) returns [3]."
+    assert _accepts("forward", "Line 7: out is now []." + end, facts)
+    assert _accepts("forward", "Line 10 returns out, which is [3]." + end, facts)
+    # a helper's line and a nested function's body line run in other frames
+    assert not _accepts("forward", "Line 2 returns x * 2, which is 2." + end, facts)
+    assert not _accepts("forward", "Line 6: the function returns y + 1, which is 3." + end, facts)
+    assert not _accepts("forward", "Line 2: x is 1." + end, facts)
+    assert facts.in_frame().lines == facts.frame_lines
+    assert ProgramFacts(frozenset(), (1, 2)).in_frame().lines == (1, 2)  # frame not known
+
+
 def test_every_template_rationale_of_the_demo_corpus_is_admitted() -> None:
     from codecot.narrate.template import TemplateNarrator
     from codecot.trace.run import trace_records

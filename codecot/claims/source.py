@@ -42,6 +42,24 @@ class Source:
     def functions(self) -> frozenset[str]:
         return frozenset(n.name for n in ast.walk(self.tree) if isinstance(n, ast.FunctionDef))
 
+    def frame_lines(self, func: str) -> frozenset[int] | None:
+        """The lines of the statements that run in a frame of the top-level function ``func``:
+        its ``def`` line and its body's, with a nested function's or class's ``def``/``class``
+        line but not its body; None when the program defines no top-level ``func``."""
+        for top in self.tree.body:
+            if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef) and top.name == func:
+                lines: set[int] = {top.lineno}
+                todo: list[ast.stmt | ast.excepthandler] = list(top.body)
+                while todo:
+                    node = todo.pop()
+                    lines.add(node.lineno)
+                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                        continue
+                    todo.extend(child for child in ast.iter_child_nodes(node)
+                                if isinstance(child, ast.stmt | ast.excepthandler))
+                return frozenset(lines)
+        return None
+
     def params(self, func: str) -> list[str]:
         for n in ast.walk(self.tree):
             if isinstance(n, ast.FunctionDef) and n.name == func:

@@ -97,6 +97,7 @@ class Decoder:
     def __init__(self, tokenizer: Any, constraint: GrammarConstraint | None,
                  specs: Sequence[RowSpec], prompt_lens: Sequence[int], *, temperature: float,
                  tries: int = 1, resample_temperature: float = 0.7, resample_step: float = 0.0,
+                 resample_min_p: float = 0.0,
                  max_steps: int = 40, max_step_tokens: int = MAX_STEP_TOKENS,
                  overlap: bool = True, is_final: Callable[[str, str], bool] | None = None,
                  is_step: Callable[[str], bool] | None = None) -> None:
@@ -106,6 +107,7 @@ class Decoder:
         self.tries = max(1, tries)
         self.resample_temperature = resample_temperature
         self.resample_step = resample_step
+        self.resample_min_p = resample_min_p
         self.max_steps = max_steps
         self.max_step_tokens = max_step_tokens
         self.overlap = overlap and constraint is not None
@@ -227,7 +229,8 @@ class Decoder:
                 assert row.boundary_logits is not None
                 logits, allowed = row.boundary_logits, self._mask_of(row)
                 narrowed = self._steer(row, self._word_bound(row, allowed))
-            token = sample(logits, narrowed, self._temperature(row), row.generator, self.eos)
+            token = sample(logits, narrowed, self._temperature(row), row.generator, self.eos,
+                           self.resample_min_p if row.redone else 0.0)
             row.sampled += 1
             outcome = self._take(row, k, token, attention)
             if outcome != "retry":

@@ -184,6 +184,7 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
                    tries: int = 1,
                    resample_temperature: float = RESAMPLE_TEMPERATURE,
                    resample_step: float = 0.0,
+                   resample_min_p: float = 0.0,
                    programs: Sequence[ProgramFacts | None] | None = None,
                    max_step_tokens: int = MAX_STEP_TOKENS) -> list[Generated]:
     """Generate one rationale per prompt in one padded batch.
@@ -213,6 +214,7 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     decoder = Decoder(tokenizer, constraint, specs, [len(r) for r in rows],
                       temperature=temperature, tries=tries,
                       resample_temperature=resample_temperature, resample_step=resample_step,
+                      resample_min_p=resample_min_p,
                       max_steps=max_steps, max_step_tokens=max_step_tokens,
                       overlap=overlap, is_final=is_final_line, is_step=is_step_line)
     cache_arg = _cache_argument(model)

@@ -37,8 +37,9 @@ class HFSettings:
     prefix_cache: bool = True  # prefill a batch's shared prompt prefix once
     dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 elsewhere
     guided: int = 0  # guided decoding: tries per step, each step checked (0: off)
-    guided_temperature: float = 0.7  # sampling temperature of a step's resampled tries
-    guided_temperature_step: float = 0.25  # added to it for each further try of the same step
+    guided_temperature: float = 1.5  # sampling temperature of a step's resampled tries
+    guided_temperature_step: float = 0.5  # added to it for each further try of the same step
+    guided_min_p: float = 0.1  # resampled tries draw only tokens at least this share of the top's
     closing_reserve: int = 0  # tokens kept for the final line (0: estimated per record)
     adapter: str | None = None  # a `codecot train` folder or "none"; None: shipped (embedded model)
     prompt_form: str = "auto"  # auto: the adapter's form (short), long for a bare model
@@ -55,6 +56,8 @@ class HFSettings:
             raise InvalidArgument("guided decoding needs constrained decoding (--constrain)")
         if self.guided_temperature <= 0 or self.guided_temperature_step < 0:
             raise InvalidArgument("the guided resampling temperature must be > 0 and its step >= 0")
+        if not 0.0 <= self.guided_min_p < 1.0:
+            raise InvalidArgument("the guided resampling min-p must be at least 0 and below 1")
         if self.threads is not None and self.threads < 1:
             raise InvalidArgument("threads must be positive")
         if self.dtype not in DTYPES:
@@ -212,5 +215,6 @@ class HFNarrator:
         return {"reserves": reserves, "programs": programs, "tries": s.guided,
                 "resample_temperature": s.guided_temperature,
                 "resample_step": s.guided_temperature_step,
+                "resample_min_p": s.guided_min_p,
                 "checkers": [factory(record, trace, direction)
                              for record, trace, direction in items]}

@@ -9,7 +9,9 @@ one record's :class:`ProgramFacts`:
 * a name is one of the program's identifiers or a builtin's name, and an attribute name
   after ``.`` one the program writes after a ``.`` or an attribute of a builtin value type
   (``'a'.n`` or ``x.RecursionError`` are not offered);
-* ``Line N`` names a line that holds a statement;
+* ``Line N`` names a line that holds a statement, forward one that runs in the entry
+  function's own frame (not in a helper's or a nested function's body: the forward verifier
+  does not check the steps of other frames, so such a step could only be ``unknown``);
 * after ``Line N (iteration k):`` an echoed statement (``Line 4: total += n, so ...``) can only
   be line N's own text, and ``the condition X is ...`` only line N's condition (as the template
   narrator renders it); on a line with neither, those forms are not offered;
@@ -39,7 +41,7 @@ import functools
 import io
 import keyword
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from codecot.claims import expr as E
@@ -102,7 +104,8 @@ class ProgramFacts:
     ``loop_lines`` and ``handler_lines`` the lines holding a ``return``, a loop header and an
     ``except`` clause; ``exceptions`` the names a step may raise or catch (builtin exception
     classes, and the names the program raises or catches); ``attributes`` the names a step may
-    write after a ``.`` (the builtin value types' attributes and the program's own).
+    write after a ``.`` (the builtin value types' attributes and the program's own);
+    ``frame_lines`` the lines that run in the entry function's own frame (empty: not known).
     """
 
     names: frozenset[str]
@@ -122,6 +125,26 @@ class ProgramFacts:
     loop_lines: tuple[int, ...] = ()
     handler_lines: tuple[int, ...] = ()
     exceptions: frozenset[str] = BUILTIN_EXCEPTIONS
+    frame_lines: tuple[int, ...] = ()
+
+    def in_frame(self) -> ProgramFacts:
+        """These facts without the lines outside ``frame_lines`` (all of them when it is
+        empty): a forward step narrates the entry function's frame, and a step on a helper's
+        line could not be checked."""
+        if not self.frame_lines:
+            return self
+        keep = frozenset(self.frame_lines)
+
+        def lines(of: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(n for n in of if n in keep)
+
+        def texts(of: tuple[tuple[int, str], ...]) -> tuple[tuple[int, str], ...]:
+            return tuple(pair for pair in of if pair[0] in keep)
+
+        return replace(self, lines=lines(self.lines), return_lines=lines(self.return_lines),
+                       loop_lines=lines(self.loop_lines), handler_lines=lines(self.handler_lines),
+                       echoes=texts(self.echoes), conditions=texts(self.conditions),
+                       returns=texts(self.returns))
 
 
 def _identifiers(code: str) -> set[str]:
@@ -175,6 +198,8 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
     kinds = _line_kinds(src)
     echoes, conditions, returns = _line_literals(src)
     call, goal, bindings, passed = _call_literals(record, trace, src)
+    entry = str(trace.get("entry") or record.entry_name)
+    frame = src.frame_lines(entry)
     return ProgramFacts(
         names=frozenset(names) | BUILTIN_NAMES,
         lines=tuple(sorted(kinds["statement"] | kinds["handler"])),
@@ -182,11 +207,12 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
         call=call, goal=goal, bindings=bindings,
         arity=None if passed is None else len(passed),
         literal_args=tuple(is_literal(a, calls=False) for a in passed or ()),
-        entry=str(trace.get("entry") or record.entry_name) if goal is not None else None,
+        entry=entry if goal is not None else None,
         return_lines=tuple(sorted(kinds["return"])), loop_lines=tuple(sorted(kinds["loop"])),
         handler_lines=tuple(sorted(kinds["handler"])),
         exceptions=BUILTIN_EXCEPTIONS | _raised_names(src), calls_own=_calls_own(src),
-        attributes=BUILTIN_ATTRIBUTES | _attribute_names(record.code))
+        attributes=BUILTIN_ATTRIBUTES | _attribute_names(record.code),
+        frame_lines=tuple(sorted(frame or ())))
 
 
 def _attribute_names(code: str) -> set[str]:
@@ -319,7 +345,8 @@ class _Narrowing:
     :func:`program_grammar`)."""
 
     def __init__(self, direction: str, facts: ProgramFacts) -> None:
-        self.direction, self.facts = direction, facts
+        self.direction = direction
+        self.facts = facts.in_frame() if direction == "forward" else facts
         self.lark, self.alts, self.rules = rationale_rules(direction)
         self.terms: dict[str, str] = {}  # added terminals: derived name -> regex
         self._tokens: dict[str, str] = {}  # a literal's token text -> its terminal

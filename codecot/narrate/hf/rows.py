@@ -3,6 +3,7 @@ rolled-back tries of its current step), its sampling seed, and how one token is 
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,14 +101,19 @@ def row_seed(seed: int, prompt: str) -> int:
 
 
 def sample(logits: torch.Tensor, allowed: torch.Tensor | None, temperature: float,
-           generator: torch.Generator, fallback: int) -> int:
+           generator: torch.Generator, fallback: int, min_p: float = 0.0) -> int:
     """One token from ``logits`` restricted to ``allowed``: the most likely at temperature 0,
-    else drawn with ``generator``; ``fallback`` when nothing is allowed."""
+    else drawn with ``generator``; ``fallback`` when nothing is allowed.  ``min_p`` > 0 draws
+    only among the tokens whose probability (among the allowed, at temperature 1) is at least
+    ``min_p`` times the most likely one's: a hot draw still picks a plausible token."""
     if allowed is not None:
         if not bool(allowed.any()):
             return fallback
         logits = logits.masked_fill(~allowed, float("-inf"))
     if temperature <= 0:
         return int(torch.argmax(logits))
+    if min_p > 0:  # p_i >= min_p * p_max  <=>  logit_i >= logit_max + log(min_p)
+        floor = logits.max() + math.log(min_p)
+        logits = logits.masked_fill(logits < floor, float("-inf"))
     probs = torch.softmax(logits.float() / temperature, dim=-1)
     return int(torch.multinomial(probs, 1, generator=generator))
