@@ -70,7 +70,7 @@ def _generate(narrator: Any, checkers: list[Any] | None, tries: int, *, seed: in
                           constraint=narrator.constraint, max_new_tokens=budget,
                           temperature=temperature, seed=seed, max_steps=6,
                           reserves=narrator._steering(items)["reserves"], checkers=checkers,
-                          tries=tries, max_step_tokens=NO_STEP_CAP)
+                          tries=tries, resample_temperature=0.7, max_step_tokens=NO_STEP_CAP)
 
 
 def _lines(text: str) -> list[str]:

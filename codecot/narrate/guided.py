@@ -54,8 +54,12 @@ from codecot.verify.verdicts import Verdict
 if TYPE_CHECKING:
     from codecot.symbolic.session import BackwardSession
 
-#: Probability temperature of resampled tries (the first try uses the narrator's own).
-RESAMPLE_TEMPERATURE = 0.7
+#: Probability temperature of a step's second try (the first uses the narrator's own), what
+#: each further try adds to it, and the min-p floor of resampled tries: only tokens at least
+#: this share as likely as the most likely allowed one are drawn (``HFSettings`` defaults).
+RESAMPLE_TEMPERATURE = 1.5
+RESAMPLE_STEP = 0.5
+RESAMPLE_MIN_P = 0.1
 
 
 class StepChecker(Protocol):

@@ -36,7 +36,8 @@ key/value cache.  Rows proceed independently:
   shared by the batch and cannot be cut for one row; rolled-back columns stay as holes, and the
   positions of later tokens follow the kept ones), and the step is sampled again from the
   logits saved at its start, at ``resample_temperature`` (raised by ``resample_step`` with each
-  further try).  A try that repeats an earlier failed try of the step token for token (and
+  further try), among the tokens at least ``resample_min_p`` times as likely as the most
+  likely allowed one (:func:`~codecot.narrate.hf.rows.sample`).  A try that repeats an earlier failed try of the step token for token (and
   ends the same way) is dropped unchecked, since its verdict would be the same, and does not
   count as one of the K; at most K such repeats per step (each raises the temperature like a
   try).  After K tries the best complete try is kept
@@ -60,7 +61,7 @@ from typing import Any
 import torch
 
 from codecot.narrate.constrain import GrammarConstraint
-from codecot.narrate.guided import is_good, rank
+from codecot.narrate.guided import RESAMPLE_TEMPERATURE, is_good, rank
 from codecot.narrate.hf import closing as C
 from codecot.narrate.hf.program_grammar import python_tokens
 from codecot.narrate.hf.rows import Row, RowSpec, Try, sample
@@ -96,8 +97,8 @@ class Decoder:
 
     def __init__(self, tokenizer: Any, constraint: GrammarConstraint | None,
                  specs: Sequence[RowSpec], prompt_lens: Sequence[int], *, temperature: float,
-                 tries: int = 1, resample_temperature: float = 0.7, resample_step: float = 0.0,
-                 resample_min_p: float = 0.0,
+                 tries: int = 1, resample_temperature: float = RESAMPLE_TEMPERATURE,
+                 resample_step: float = 0.0, resample_min_p: float = 0.0,
                  max_steps: int = 40, max_step_tokens: int = MAX_STEP_TOKENS,
                  overlap: bool = True, is_final: Callable[[str, str], bool] | None = None,
                  is_step: Callable[[str], bool] | None = None) -> None:

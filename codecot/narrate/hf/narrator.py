@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from codecot.corpus import CorpusRecord
 from codecot.errors import InvalidArgument
 from codecot.narrate.base import DIRECTIONS, NarrationError, Rationale
+from codecot.narrate.guided import RESAMPLE_MIN_P, RESAMPLE_STEP, RESAMPLE_TEMPERATURE
 from codecot.narrate.hf.grammar import DEFAULT_MAX_STEPS
 
 if TYPE_CHECKING:
@@ -37,9 +38,9 @@ class HFSettings:
     prefix_cache: bool = True  # prefill a batch's shared prompt prefix once
     dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 elsewhere
     guided: int = 0  # guided decoding: tries per step, each step checked (0: off)
-    guided_temperature: float = 1.5  # sampling temperature of a step's resampled tries
-    guided_temperature_step: float = 0.5  # added to it for each further try of the same step
-    guided_min_p: float = 0.1  # resampled tries draw only tokens at least this share of the top's
+    guided_temperature: float = RESAMPLE_TEMPERATURE  # temperature of a step's second try
+    guided_temperature_step: float = RESAMPLE_STEP  # added to it for each further try
+    guided_min_p: float = RESAMPLE_MIN_P  # resampled tries draw only tokens this share as likely
     closing_reserve: int = 0  # tokens kept for the final line (0: estimated per record)
     adapter: str | None = None  # a `codecot train` folder or "none"; None: shipped (embedded model)
     prompt_form: str = "auto"  # auto: the adapter's form (short), long for a bare model
