@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from codecot.corpus import CorpusRecord
 from codecot.symbolic.tracepoints import Point, TraceView
 from tests.helpers import record, trace_of, verdicts, verify_text
 
@@ -159,6 +162,12 @@ def test_raise_and_catch_claims_keep_their_iteration() -> None:
         == ["refuted"]
 
 
+def _only_step(rec: CorpusRecord, step: str) -> dict[str, Any]:
+    """The step verdict of the one-step forward rationale ``step`` about ``rec``."""
+    [s] = verify_text(rec, step)["steps"]
+    return s
+
+
 FIND = ("def f(nums):\n    hit = -1\n    for i in range(len(nums)):\n        if nums[i] < 0:\n"
         "            hit = i\n            break\n    return hit\n")
 
@@ -176,8 +185,7 @@ FIND = ("def f(nums):\n    hit = -1\n    for i in range(len(nums)):\n        if 
     ("[4, 1, 6]", "Line 3: the loop ends after 3 iterations.", "verified"),
 ])
 def test_a_loop_that_breaks_also_ends(args: str, step: str, verdict: str) -> None:
-    out = verify_text(record(FIND, args), step)
-    [s] = out["steps"]
+    s = _only_step(record(FIND, args), step)
     assert s["verdict"] == verdict, s
     if verdict == "refuted" and "breaks in iteration 3" in step and args == "[4, 1, 6]":
         assert "without a break" in s["detail"]
@@ -198,8 +206,7 @@ APPLY = ("def double(x):\n    return x * 2\n\ndef f(nums, op):\n    out = []\n  
     ("Line 7 (iteration 1): nums(1) returns 2.", "refuted", "is not called here"),
 ])
 def test_a_call_through_a_variable_holding_a_function(step: str, verdict: str, detail: str) -> None:
-    out = verify_text(record(APPLY, "[1, 2], double"), step)
-    [s] = out["steps"]
+    s = _only_step(record(APPLY, "[1, 2], double"), step)
     assert s["verdict"] == verdict, s
     assert detail in s["detail"]
 
@@ -211,11 +218,11 @@ def test_a_line_of_a_helper_is_not_said_never_to_run() -> None:
             "    return [peak(x) for x in xs]\n\ndef unused():\n    return 0\n")
     rec = record(code, "[[1, 3], [2]]")
     for step in ("Line 3: best is 3.", "Line 3: best is 7."):
-        [s] = verify_text(rec, step)["steps"]
+        s = _only_step(rec, step)
         assert s["verdict"] == "unknown" and "runs only inside peak()" in s["detail"], s
-    [s] = verify_text(rec, "Line 8: the function returns 0.")["steps"]
+    s = _only_step(rec, "Line 8: the function returns 0.")
     assert s["verdict"] == "refuted" and "line 8 never runs" in s["detail"], s
-    [s] = verify_text(rec, "Line 5: the function returns [3, 2].")["steps"]
+    s = _only_step(rec, "Line 5: the function returns [3, 2].")
     assert s["verdict"] == "verified", s
 
 
