@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from codecot.claims.source import source_of
 from codecot.corpus import CorpusRecord
 from codecot.symbolic.tracepoints import Point, TraceView
 from tests.helpers import record, trace_of, verdicts, verify_text
@@ -196,9 +197,10 @@ APPLY = ("def double(x):\n    return x * 2\n\ndef f(nums, op):\n    out = []\n  
 
 
 @pytest.mark.parametrize(("step", "verdict", "detail"), [
-    # op holds double: its calls are traced as double's, so a claim through op is undecided
-    ("Line 7 (iteration 1): op(1) returns 2.", "unknown", "op holds a function here"),
-    ("Line 7 (iteration 1): op(1) returns 5.", "unknown", "op holds a function here"),
+    # op is given double and never rebound: its calls are double's, decided both ways
+    ("Line 7 (iteration 1): op(1) returns 2.", "verified", ""),
+    ("Line 7 (iteration 1): op(1) returns 5.", "refuted", "op(1) returns 2, not 5"),
+    ("Line 7 (iteration 1): op(7) returns 14.", "refuted", "is not called here"),
     # calls by the function's own name are still decided both ways
     ("Line 7 (iteration 1): double(1) returns 2.", "verified", ""),
     ("Line 7 (iteration 1): double(1) returns 3.", "refuted", "returns 2"),
@@ -209,6 +211,22 @@ def test_a_call_through_a_variable_holding_a_function(step: str, verdict: str, d
     s = _only_step(record(APPLY, "[1, 2], double"), step)
     assert s["verdict"] == verdict, s
     assert detail in s["detail"]
+
+
+@pytest.mark.parametrize(("code", "args"), [
+    # op is rebound in the body, so which function it holds at line 7 is not known
+    (APPLY.replace("    out = []\n", "    out = []\n    op = op\n"), "[1, 2], double"),
+    # the argument is a lambda, traced under no name of the program
+    (APPLY, "[1, 2], lambda x: x * 2"),
+    # double is also bound elsewhere in the program
+    (APPLY + "\ndouble = double\n", "[1, 2], double"),
+])
+def test_a_call_through_a_variable_that_may_hold_another_function_is_undecided(
+        code: str, args: str) -> None:
+    line = 8 if "op = op" in code else 7
+    for value in (2, 5):
+        s = _only_step(record(code, args), f"Line {line} (iteration 1): op(1) returns {value}.")
+        assert s["verdict"] == "unknown" and "op holds a function here" in s["detail"], s
 
 
 def test_a_line_of_a_helper_is_not_said_never_to_run() -> None:
@@ -235,3 +253,16 @@ def test_an_iteration_already_begun_is_refuted_as_such() -> None:
     assert "iteration 1 of the loop on line 3 began before the previous step" in again["detail"]
     [beyond] = verify_text(rec, "Line 3: iteration 4 begins with n = 5.")["steps"]
     assert beyond["verdict"] == "refuted" and "runs 3 iterations, not 4" in beyond["detail"]
+
+
+@pytest.mark.parametrize(("snippet", "count"), [
+    ("op = 1", 1), ("for op in xs: pass", 1), ("del op", 1), ("import op", 1),
+    ("import os as op", 1), ("from m import x as op", 1), ("def op(): pass", 1),
+    ("class op: pass", 1), ("def g(op): pass", 1), ("lambda op: 0", 1), ("[0 for op in xs]", 1),
+    ("(op := 3)", 1), ("global op", 1), ("try:\n    pass\nexcept E as op:\n    pass", 1),
+    ("match x:\n    case [*op]: pass", 1), ("match x:\n    case {**op}: pass", 1),
+    ("match x:\n    case y as op: pass", 1),
+    ("op(1)", 0), ("x = op", 0), ("op.attr = 1", 0), ("import op.path as q", 0),
+])
+def test_source_counts_every_way_a_name_is_bound(snippet: str, count: int) -> None:
+    assert source_of(snippet).binds("op") == count

@@ -134,6 +134,48 @@ class Source:
         return []
 
 
+    def binds(self, name: str, within: ast.AST | None = None) -> int:
+        """How many places in ``within`` (default: the whole program) bind, delete or declare
+        ``name``: assignment and loop targets, ``del``, ``def``/``class`` names, parameters,
+        imports, ``except ... as``, match captures, ``global``/``nonlocal``."""
+        count = 0
+        for node in ast.walk(self.tree if within is None else within):
+            if isinstance(node, ast.Name):
+                count += node.id == name and not isinstance(node.ctx, ast.Load)
+            elif isinstance(node, ast.arg | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                count += (node.arg if isinstance(node, ast.arg) else node.name) == name
+            elif isinstance(node, ast.alias):
+                count += (node.asname or node.name.split(".")[0]) == name
+            elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar):
+                count += node.name == name
+            elif isinstance(node, ast.MatchMapping):
+                count += node.rest == name
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                count += name in node.names
+        return count
+
+    def fixed_function_argument(self, func: str, param: str, argument: str) -> str | None:
+        """The function a parameter holds throughout a call of the top-level function ``func``
+        whose argument for ``param`` is the source text ``argument``: the name of a top-level
+        function of the program when ``argument`` is that name, the program binds the name
+        nowhere else, and ``func``'s body (nested scopes included) never binds ``param``;
+        else None."""
+        name = argument.strip()
+        if not name.isidentifier() or self.binds(name) != 1:
+            return None
+        if not any(isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef) and top.name == name
+                   for top in self.tree.body):
+            return None
+        for top in self.tree.body:
+            if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef) and top.name == func:
+                a = top.args
+                if param not in {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)}:
+                    return None
+                body = ast.Module(body=top.body, type_ignores=[])
+                return name if self.binds(param, body) == 0 else None
+        return None
+
+
 def input_arguments(input_src: str) -> tuple[list[str], dict[str, str]] | None:
     """Source text of the positional and keyword arguments of a record's input (an argument
     list such as ``"[3, 1], key=lambda x: -x"``), or None when it is not one.  Nothing is

@@ -339,8 +339,9 @@ class ForwardChecker:
         if c.call.kwargs:
             return Verdict.UNKNOWN, "a call written with keyword arguments is not matched"
         claimed_args = c.call.args
+        callee = self._callee(c.call.func)
         for call in self.view.calls:
-            if call.pos < self.cursor or call.func != c.call.func or len(call.args) != len(claimed_args):
+            if call.pos < self.cursor or call.func != callee or len(call.args) != len(claimed_args):
                 continue
             if c.line is not None and self.view.points[call.pos].line != c.line:
                 continue
@@ -354,10 +355,21 @@ class ForwardChecker:
         # A call through a variable holding a function is traced under the callee's own name,
         # which the trace does not connect to the variable.
         name = c.call.func
-        if self.view.holds_object(name) and all(call.func != name for call in self.view.calls):
+        if callee == name and self.view.holds_object(name) \
+                and all(call.func != name for call in self.view.calls):
             return Verdict.UNKNOWN, (f"{name} holds a function here, and its calls are "
                                      "traced under that function's own name")
         return Verdict.REFUTED, f"{render_expr(c.call)} is not called here"
+
+    def _callee(self, name: str) -> str:
+        """The function a call of ``name`` runs, as the trace names it: for a parameter of the
+        entry function whose argument is a program function's name and that nothing rebinds
+        (:meth:`~codecot.claims.source.Source.fixed_function_argument`), that function's
+        name; else ``name`` itself."""
+        source = self.arg_sources.get(name)
+        if self.src is None or source is None or not self.view.args.get(name, "").startswith("<"):
+            return name
+        return self.src.fixed_function_argument(self.view.entry, name, source) or name
 
     def _same_call(self, call: E.Call) -> Outcome | None:
         """None when ``call`` is the traced entry call (positional and keyword arguments bound to
