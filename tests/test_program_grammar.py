@@ -107,6 +107,13 @@ FORWARD_END = "\nSo f(7, '') returns 7."
     ("Line 7: out.upper() is ''.", True),
     ("Line 7: out.title() is ''.", True),
     ("Line 7: out.shout() is ''.", False),
+    # a state step says what a name (or its item or attribute) holds now
+    ("Line 7: out[0] is now ''.", True),
+    ("Line 7: (out) becomes ''.", True),
+    ("Line 7: out.upper() is now ''.", False),
+    ("Line 7: out == '' is now True.", False),
+    ("Line 7: len(out) becomes 0.", False),
+    ("Line 7: out + '' equals ''.", False),
     # loop steps on a loop's line, returns on a return's line
     ("Line 5: the loop runs 1 time.", True),
     ("Line 2: the loop runs 1 time.", False),

@@ -25,8 +25,11 @@ them out in the Lark dialect that llguidance reads (an Earley parser with a gree
   holding them cannot be written), a branch condition's value ends in True or False, only a
   name or an attribute can be called (``f(3)``, ``s.upper()``; not ``xs[0](3)``), and a
   ``returns`` step's subject is a function name or a call (``g(3) returns 4``; not
-  ``a + b returns 4``), where the call form takes a plain value (no ``, which is``), and an
-  answer or check without ``returns`` is one ``a == b`` comparison.
+  ``a + b returns 4``), where the call form takes a plain value (no ``, which is``), an
+  answer or check without ``returns`` is one ``a == b`` comparison, and the subject of a
+  state step (``X is now``, ``X becomes``, ``X equals``) is a name (maybe in parentheses:
+  ``(then)``) with subscripts or attributes (``total``, ``counts['a']``, ``self.size``; not
+  ``n == 4`` or ``xs.pop()``).
 
 * llguidance has no terminal priorities: where the LALR parser's contextual lexer would read a
   word as a keyword (``then`` at the start of a step, ``now`` after ``is``, ``even`` after
@@ -140,6 +143,8 @@ def _alternatives(lark: Any) -> dict[str, list[tuple[list[Any], str | None]]]:
             expansion = [NonTerminal("callee"), *expansion[1:]]
         elif rule.origin.name == "answer_body" and len(expansion) == 1:  # ttest: a == b
             expansion = [NonTerminal("arith"), Terminal(_EQUALS), NonTerminal("arith")]
+        elif rule.origin.name == "state_form":  # ttest (IS NOW | BECOMES | EQUALS) chain
+            expansion = [NonTerminal("state_subject"), *expansion[1:]]
         elif alias == "subject_returns":  # ttest RETURNS ret
             options.append(([Terminal("NAME"), *expansion[1:]], alias))
             expansion = [NonTerminal("call_form"), expansion[1], NonTerminal("ttest")]
@@ -153,9 +158,15 @@ def _terminal_named(lark: Any, value: str) -> str:
 
 def _base_rules(lark: Any, alts: dict[str, list[tuple[list[Any], str | None]]]) -> Rules:
     """Every grammar rule in derived form, plus ``r_tf_chain`` (a value chain ending in True
-    or False), ``r_callee`` (what may be called) and ``r_call_form`` (a call)."""
+    or False), ``r_callee`` (what may be called), ``r_call_form`` (a call) and
+    ``r_state_subject`` (what a state step may say changed)."""
     rules: Rules = {_rule_name(name): [derived_symbols(exp, {}) for exp, _ in options]
                     for name, options in alts.items()}
+    subject = {"atom_expr": "r_state_subject"}
+    name = _term_name("NAME")
+    rules["r_state_subject"] = [[name], [_terminal_named(lark, "("), name, _terminal_named(lark, ")")], *(
+        derived_symbols(exp, subject) for exp, alias in alts["atom_expr"]
+        if alias in ("getitem", "attribute"))]
     rules["r_callee"] = [[_term_name("NAME")], [_rule_name("atom_expr"), _term_name("DOT_NAME")]]
     rules["r_call_form"] = [derived_symbols(exp, {}) for exp, alias in alts["atom_expr"]
                             if alias == "call_expr"]
