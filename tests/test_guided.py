@@ -25,8 +25,9 @@ Script = Callable[[int, int], Verdict | None]
 class StubChecker:
     """Verdicts from ``script(step, try)``; records every line checked and accepted."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, ahead: frozenset[int] | None = None) -> None:
         self.script = script
+        self.ahead = ahead
         self.step = 0
         self.tries = 0
         self.checked: list[tuple[int, str, Verdict | None]] = []
@@ -42,6 +43,9 @@ class StubChecker:
         self.accepted.append(line)
         self.step += 1
         self.tries = 0
+
+    def lines_ahead(self) -> frozenset[int] | None:
+        return self.ahead
 
     def lines_of(self, step: int) -> list[tuple[str, Verdict | None]]:
         return [(line, v) for s, line, v in self.checked if s == step]
@@ -99,6 +103,59 @@ def test_a_refuted_step_is_resampled_and_an_accepted_one_kept(narrator: Any) -> 
                 assert not isinstance(parse_rationale(line)[0], StepParseError)
             steps += 1
     assert steps >= 4
+
+
+def test_a_line_step_names_only_a_line_the_checker_has_ahead(narrator: Any) -> None:
+    # after "Call f ...", a checker with lines 3 and 12 ahead: "Line " may go on with 3 or 1
+    # (the start of 12), not 2 or 4; any other step is left as the grammar allows it
+    import torch
+
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+
+    tok, constraint = narrator.loaded.tokenizer, narrator.constraint
+    texts = constraint.texts
+    stub = StubChecker(lambda step, k: Verdict.VERIFIED, frozenset({3, 12}))
+    decoder = Decoder(tok, constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
+                      temperature=0.0, tries=2)
+    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+    for token in tok("Call f with x = 4.\n", add_special_tokens=False)["input_ids"]:
+        assert decoder._take(row, 0, token, attention) == "feed"
+        row.cols.append(len(row.cols))
+    assert stub.accepted == ["Call f with x = 4."]
+    everything = torch.ones(len(texts), dtype=torch.bool)
+    assert bool(decoder._lines_ahead(row, everything).all())  # at a step's start: no line yet
+
+    def offered(prefix: str) -> set[str]:
+        del row.tokens[row.step_start:]
+        row.tokens.extend(tok(prefix, add_special_tokens=False)["input_ids"])
+        kept = decoder._lines_ahead(row, everything)
+        return {texts[t] for t in torch.nonzero(kept).flatten().tolist()}
+
+    after_line = offered("Line ")
+    assert {"3", "1"} <= after_line and not {"2", "4"} & after_line
+    assert "x" in after_line  # not a number: left to the grammar
+    after_one = offered("Line 1")
+    assert "2" in after_one and not {"3", "0", ":"} & after_one  # 12 goes on; 1 and 10 do not
+    assert {"3", "4"} <= offered("So ")  # not a line reference
+    alone = Decoder(tok, constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
+                    temperature=0.0, tries=1)  # not guided: no narrowing
+    alone.rows[0].tokens.extend(tok("Line ", add_special_tokens=False)["input_ids"])
+    assert bool(alone._lines_ahead(alone.rows[0], everything).all())
+
+
+def test_lines_ahead_are_those_the_trace_still_runs() -> None:
+    from codecot.narrate.guided import ForwardStepChecker
+
+    rec, trace, _ = _demo_items()[2]  # demo_02: total = 0; for n in nums: total += n
+    checker = ForwardStepChecker(rec, trace)
+    assert {2, 3, 4, 5} <= checker.lines_ahead()  # (and the def line, if the trace has it)
+    for line in ("Call f with nums = [3, 5, 2].", "Line 2: total = 0, so total is 0.",
+                 "Line 3: iteration 1 begins with n = 3."):
+        checker.accept(line)
+    assert {3, 4, 5} <= checker.lines_ahead() and 2 not in checker.lines_ahead()
+    checker.accept("Line 3: the loop ends after 3 iterations.")
+    assert 4 not in checker.lines_ahead() and 5 in checker.lines_ahead()
+    assert checker.check("Line 4 (iteration 3): total += n, so total is 10.") is Verdict.REFUTED
 
 
 def test_k_bounds_the_tries_and_the_best_try_is_kept(narrator: Any) -> None:

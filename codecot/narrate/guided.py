@@ -6,7 +6,9 @@ unparsed) is thrown away and resampled, up to K tries.  A :class:`StepChecker` d
 rationale's steps in order, exactly as the verifier will, given the steps kept so far:
 
 * :meth:`StepChecker.check` decides a candidate line without moving past it;
-* :meth:`StepChecker.accept` moves past the line that stays in the rationale.
+* :meth:`StepChecker.accept` moves past the line that stays in the rationale;
+* :meth:`StepChecker.lines_ahead` names the lines a next step may still be about (forward:
+  those the trace runs at or after the cursor), which the decoder offers after ``Line``.
 
 :class:`ForwardStepChecker` drives the verifier's own
 :class:`~codecot.verify.forward.ForwardChecker` over the record's trace (its cursor is the only
@@ -73,6 +75,10 @@ class StepChecker(Protocol):
         """Move past ``line``, which stays in the rationale."""
         ...
 
+    def lines_ahead(self) -> frozenset[int] | None:
+        """The lines a next step may name (``Line N``) and still be good; None: any."""
+        ...
+
 
 CheckerFactory = Callable[[CorpusRecord, dict[str, Any], str], "StepChecker | None"]
 
@@ -103,6 +109,7 @@ class ForwardStepChecker:
         self.checker = ForwardChecker(record.code, trace, argument_sources(
             record.code, record.input, record.entry_name))
         self._after: dict[str, int] = {}  # cursor after each line checked since the last accept
+        self._ahead: tuple[int, frozenset[int]] | None = None  # lines_ahead() at a cursor
 
     def check(self, line: str) -> Verdict | None:
         claim = parse_line(line)
@@ -122,6 +129,16 @@ class ForwardStepChecker:
         if line in self._after:  # else it does not parse: nothing to move past
             self.checker.cursor = self._after[line]
         self._after.clear()
+
+    def lines_ahead(self) -> frozenset[int] | None:
+        """The lines of the trace's points at or after the cursor: a step on any other line
+        has nothing left to align with (refuted: "no ... after the previous step", or "never
+        runs"; or, on a helper's line, unknown)."""
+        cursor = self.checker.cursor
+        if self._ahead is None or self._ahead[0] != cursor:
+            points = self.checker.view.points[cursor:]
+            self._ahead = (cursor, frozenset(p.line for p in points))
+        return self._ahead[1]
 
 
 class BackwardStepChecker:
@@ -195,6 +212,10 @@ class BackwardStepChecker:
             self.choices.append(claim.condition)
         if check is not None:
             self.checks.append(check)
+
+    def lines_ahead(self) -> frozenset[int] | None:
+        """None: a backward step's ``Line N`` is not tied to an order."""
+        return None
 
 
 def forward_checkers(record: CorpusRecord, trace: dict[str, Any],
