@@ -25,7 +25,7 @@ Script = Callable[[int, int], Verdict | None]
 class StubChecker:
     """Verdicts from ``script(step, try)``; records every line checked and accepted."""
 
-    def __init__(self, script: Script, ahead: frozenset[int] | None = None) -> None:
+    def __init__(self, script: Script, ahead: dict[int, frozenset[int]] | None = None) -> None:
         self.script = script
         self.ahead = ahead
         self.step = 0
@@ -44,7 +44,7 @@ class StubChecker:
         self.step += 1
         self.tries = 0
 
-    def lines_ahead(self) -> frozenset[int] | None:
+    def lines_ahead(self) -> dict[int, frozenset[int]] | None:
         return self.ahead
 
     def lines_of(self, step: int) -> list[tuple[str, Verdict | None]]:
@@ -106,15 +106,16 @@ def test_a_refuted_step_is_resampled_and_an_accepted_one_kept(narrator: Any) -> 
 
 
 def test_a_line_step_names_only_a_line_the_checker_has_ahead(narrator: Any) -> None:
-    # after "Call f ...", a checker with lines 3 and 12 ahead: "Line " may go on with 3 or 1
-    # (the start of 12), not 2 or 4; any other step is left as the grammar allows it
+    # after "Call f ...", a checker with lines 3 and 12 ahead (3 in loop iterations 2 and 5):
+    # "Line " may go on with 3 or 1 (the start of 12), not 2 or 4; "Line 3 (iteration " with
+    # 2 or 5; "Line 12" with no iteration; any other step is left as the grammar allows it
     import torch
 
     from codecot.narrate.hf.decode import Decoder, RowSpec
 
     tok, constraint = narrator.loaded.tokenizer, narrator.constraint
     texts = constraint.texts
-    stub = StubChecker(lambda step, k: Verdict.VERIFIED, frozenset({3, 12}))
+    stub = StubChecker(lambda step, k: Verdict.VERIFIED, {3: frozenset({2, 5}), 12: frozenset()})
     decoder = Decoder(tok, constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
                       temperature=0.0, tries=2)
     row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
@@ -136,6 +137,9 @@ def test_a_line_step_names_only_a_line_the_checker_has_ahead(narrator: Any) -> N
     assert "x" in after_line  # not a number: left to the grammar
     after_one = offered("Line 1")
     assert "2" in after_one and not {"3", "0", ":"} & after_one  # 12 goes on; 1 and 10 do not
+    assert {"2", "5"} <= offered("Line 3 (iteration ") and not {"1", "3"} & offered(
+        "Line 3 (iteration ")
+    assert "(" in offered("Line 3 ") and "(" not in offered("Line 12 ")
     assert {"3", "4"} <= offered("So ")  # not a line reference
     alone = Decoder(tok, constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
                     temperature=0.0, tries=1)  # not guided: no narrowing
@@ -148,14 +152,49 @@ def test_lines_ahead_are_those_the_trace_still_runs() -> None:
 
     rec, trace, _ = _demo_items()[2]  # demo_02: total = 0; for n in nums: total += n
     checker = ForwardStepChecker(rec, trace)
-    assert {2, 3, 4, 5} <= checker.lines_ahead()  # (and the def line, if the trace has it)
+    ahead = checker.lines_ahead()
+    assert ahead is not None and {2, 3, 4, 5} <= set(ahead)
+    assert ahead[2] == ahead[5] == frozenset() and ahead[4] == {1, 2, 3}
     for line in ("Call f with nums = [3, 5, 2].", "Line 2: total = 0, so total is 0.",
-                 "Line 3: iteration 1 begins with n = 3."):
+                 "Line 3: iteration 1 begins with n = 3.",
+                 "Line 4 (iteration 1): total += n, so total is 3.",
+                 "Line 3: iteration 2 begins with n = 5."):
         checker.accept(line)
-    assert {3, 4, 5} <= checker.lines_ahead() and 2 not in checker.lines_ahead()
+    ahead = checker.lines_ahead()
+    assert ahead is not None and 2 not in ahead and ahead[4] == {2, 3}
+    assert checker.check("Line 4 (iteration 1): total += n, so total is 3.") is Verdict.REFUTED
+    assert checker.check("Line 4 (iteration 2): total += n, so total is 8.") is Verdict.VERIFIED
     checker.accept("Line 3: the loop ends after 3 iterations.")
-    assert 4 not in checker.lines_ahead() and 5 in checker.lines_ahead()
+    ahead = checker.lines_ahead()
+    assert ahead is not None and 4 not in ahead and 5 in ahead
     assert checker.check("Line 4 (iteration 3): total += n, so total is 10.") is Verdict.REFUTED
+
+
+@pytest.mark.parametrize(("text", "allowed"), [
+    ("L", True), ("Line", True), ("Lines", True), ("len(", True), ("So f", True),
+    ("Line 3", True), ("Line 1", True), ("Line 12", True), ("Line 2", False), ("Line 4", False),
+    ("Line 3:", True), ("Line 13", False), ("line  12 returns", True), ("Line 2:", False),
+    ("Line 3 (", True), ("Line 3 (iter", True), ("Line 3 (iteration 2", True),
+    ("Line 3 (iteration 5)", True), ("Line 3 (iteration 1", False), ("Line 3 (iteration 25", False),
+    ("Line 12 (", False), ("Line 12 (iteration 1", False), ("Line 12 raises", True),
+])
+def test_a_header_is_allowed_when_it_can_name_a_line_and_iteration_ahead(
+        text: str, allowed: bool) -> None:
+    from codecot.narrate.guided import header_allowed
+
+    assert header_allowed(text, {3: frozenset({2, 5}), 12: frozenset()}) is allowed
+
+
+@pytest.mark.parametrize(("text", "open_"), [
+    ("", False), ("L", True), ("lin", True), ("Line 12", True), ("Line 12 (itera", True),
+    ("Line 12 (iteration 3", True), ("Line 12 (iteration 3)", False), ("Line 12:", False),
+    ("Line 12 returns", False), ("Lines", False), ("So", False),
+])
+def test_a_header_is_open_until_its_line_and_iteration_are_written(text: str,
+                                                                   open_: bool) -> None:
+    from codecot.narrate.guided import header_open
+
+    assert header_open(text) is open_
 
 
 def test_k_bounds_the_tries_and_the_best_try_is_kept(narrator: Any) -> None:

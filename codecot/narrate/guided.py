@@ -7,8 +7,9 @@ rationale's steps in order, exactly as the verifier will, given the steps kept s
 
 * :meth:`StepChecker.check` decides a candidate line without moving past it;
 * :meth:`StepChecker.accept` moves past the line that stays in the rationale;
-* :meth:`StepChecker.lines_ahead` names the lines a next step may still be about (forward:
-  those the trace runs at or after the cursor), which the decoder offers after ``Line``.
+* :meth:`StepChecker.lines_ahead` names the lines a next step may still be about, with their
+  loop iterations (forward: those the trace runs at or after the cursor); the decoder offers
+  only those after ``Line`` and ``(iteration`` (:func:`header_allowed`).
 
 :class:`ForwardStepChecker` drives the verifier's own
 :class:`~codecot.verify.forward.ForwardChecker` over the record's trace (its cursor is the only
@@ -34,7 +35,8 @@ pool (backward rationales are then written unchecked).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from codecot.claims import expr as E
@@ -75,8 +77,9 @@ class StepChecker(Protocol):
         """Move past ``line``, which stays in the rationale."""
         ...
 
-    def lines_ahead(self) -> frozenset[int] | None:
-        """The lines a next step may name (``Line N``) and still be good; None: any."""
+    def lines_ahead(self) -> Mapping[int, frozenset[int]] | None:
+        """The lines a next step may name (``Line N``) and still be good, each with the loop
+        iterations it may be labelled with (``Line N (iteration k)``); None: any."""
         ...
 
 
@@ -109,7 +112,7 @@ class ForwardStepChecker:
         self.checker = ForwardChecker(record.code, trace, argument_sources(
             record.code, record.input, record.entry_name))
         self._after: dict[str, int] = {}  # cursor after each line checked since the last accept
-        self._ahead: tuple[int, frozenset[int]] | None = None  # lines_ahead() at a cursor
+        self._ahead: tuple[int, dict[int, frozenset[int]]] | None = None  # at a cursor
 
     def check(self, line: str) -> Verdict | None:
         claim = parse_line(line)
@@ -130,14 +133,20 @@ class ForwardStepChecker:
             self.checker.cursor = self._after[line]
         self._after.clear()
 
-    def lines_ahead(self) -> frozenset[int] | None:
-        """The lines of the trace's points at or after the cursor: a step on any other line
-        has nothing left to align with (refuted: "no ... after the previous step", or "never
-        runs"; or, on a helper's line, unknown)."""
+    def lines_ahead(self) -> Mapping[int, frozenset[int]] | None:
+        """The lines of the trace's points at or after the cursor, each with the iterations of
+        those points (the innermost loop's, and a loop step's own): a step on any other line,
+        or labelled with another iteration, has nothing left to align with (refuted: "no ...
+        after the previous step", or "never runs"; or, on a helper's line, unknown)."""
         cursor = self.checker.cursor
         if self._ahead is None or self._ahead[0] != cursor:
-            points = self.checker.view.points[cursor:]
-            self._ahead = (cursor, frozenset(p.line for p in points))
+            found: dict[int, set[int]] = {}
+            for p in self.checker.view.points[cursor:]:
+                iterations = found.setdefault(p.line, set())
+                for k in (p.iteration, p.event.get("iteration")):
+                    if isinstance(k, int):
+                        iterations.add(k)
+            self._ahead = (cursor, {line: frozenset(ks) for line, ks in found.items()})
         return self._ahead[1]
 
 
@@ -213,9 +222,53 @@ class BackwardStepChecker:
         if check is not None:
             self.checks.append(check)
 
-    def lines_ahead(self) -> frozenset[int] | None:
+    def lines_ahead(self) -> Mapping[int, frozenset[int]] | None:
         """None: a backward step's ``Line N`` is not tied to an order."""
         return None
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[ \t]+", "", text).lower()
+
+
+def header_open(text: str) -> bool:
+    """Whether a step that begins with ``text`` is still writing a ``Line N (iteration k)``
+    header (``L``, ``Line 1``, ``Line 12 (itera``; not ``Line 12:``, nor an empty step)."""
+    flat = _flat(text)
+    if "line".startswith(flat):
+        return bool(flat)
+    found = re.fullmatch(r"line\d+(?:\(([a-z]*)(\d*))?", flat)
+    if found is None:
+        return False
+    letters, digits = found.group(1) or "", found.group(2) or ""
+    return letters == "iteration" if digits else "iteration".startswith(letters)
+
+
+def header_allowed(text: str, ahead: Mapping[int, frozenset[int]]) -> bool:
+    """Whether a step that begins with ``text`` may still name a line of ``ahead``, labelled
+    (if at all) with one of that line's iterations: False only for a ``Line N`` whose number,
+    as far as written, fits no line ahead, or whose ``(iteration k)`` fits none of N's
+    iterations (or N has none); any text that is no such header is allowed."""
+    flat = _flat(text)
+    found = re.match(r"line(\d+)", flat)
+    if found is None:
+        return True  # no line number yet, or a name: ``lines``
+    number, rest = found.group(1), flat[found.end():]
+    if not rest:  # the number may go on
+        return any(str(n).startswith(number) for n in ahead)
+    if int(number) not in ahead:
+        return False
+    if not rest.startswith("("):
+        return True  # the header ends: a colon, ``raises``, ``returns``
+    iterations, label = ahead[int(number)], rest[1:]
+    if "iteration".startswith(label) or not label.startswith("iteration"):
+        return bool(iterations)
+    k = re.match(r"\d+", label[len("iteration"):])
+    if k is None:
+        return bool(iterations)
+    if k.end() == len(label) - len("iteration"):  # the iteration's number may go on
+        return any(str(i).startswith(k.group(0)) for i in iterations)
+    return int(k.group(0)) in iterations
 
 
 def forward_checkers(record: CorpusRecord, trace: dict[str, Any],

@@ -44,9 +44,11 @@ key/value cache.  Rows proceed independently:
   (verdict order: verified/proved > consistent > unknown > refuted > unparsed; the latest of
   equals), its columns unmasked again, so no token is recomputed.  ``resamples`` counts the
   tries beyond the first of each kept step, dropped repeats included.  While a step's
-  ``Line N`` is being written, N is narrowed to the lines the checker still has ahead
-  (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`; forward, those the trace runs at
-  or after the cursor): a step on any other line could only fail (:meth:`Decoder._lines_ahead`).
+  ``Line N (iteration k)`` header is being written, N and k are narrowed to the lines, and
+  their iterations, that the checker still has ahead
+  (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`; forward, those of the trace's
+  points at or after the cursor): a step on any other could only fail
+  (:meth:`Decoder._lines_ahead`).
 
 Rows that end leave the batch (their cache rows are dropped), so a long row does not make the
 finished ones compute.  Free (unconstrained) decoding runs the same loop without masks; a row
@@ -56,7 +58,6 @@ ends after a line that parses as the final step, or after ``max_steps`` lines.
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -65,7 +66,7 @@ from typing import Any
 import torch
 
 from codecot.narrate.constrain import GrammarConstraint
-from codecot.narrate.guided import RESAMPLE_TEMPERATURE, is_good, rank
+from codecot.narrate.guided import RESAMPLE_TEMPERATURE, header_allowed, header_open, is_good, rank
 from codecot.narrate.hf import closing as C
 from codecot.narrate.hf.program_grammar import python_tokens
 from codecot.narrate.hf.rows import Row, RowSpec, Try, sample
@@ -77,10 +78,6 @@ from codecot.narrate.hf.word_bounds import (
     open_word,
 )
 from codecot.verify.verdicts import Verdict
-
-#: A step's text while its ``Line N`` is being written, and the number it names so far.
-_LINE_PREFIX = re.compile(r"[lL](?:[iI](?:[nN](?:[eE][ \t]*\d*)?)?)?")
-_LINE_NUMBER = re.compile(r"[lL][iI][nN][eE][ \t]*(\d*)")
 
 #: Tries of a step that does not parse (a final step: as one), without guided decoding.
 FINAL_TRIES = 3
@@ -339,32 +336,23 @@ class Decoder:
         return C.narrow(allowed, keep)[0]
 
     def _lines_ahead(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
-        """Guided, while a step's ``Line N`` is being written: ``allowed`` without the tokens
-        that would make N a line the checker has nothing left for
-        (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`); unchanged when none would
-        be left."""
+        """Guided, while a step's ``Line N (iteration k)`` header is being written: ``allowed``
+        without the tokens that would make it name a line, or an iteration of it, that the
+        checker has nothing left for (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`,
+        :func:`~codecot.narrate.guided.header_allowed`); unchanged when none would be left."""
         checker = row.spec.checker if self.tries > 1 else None
         if allowed is None or self.constraint is None or checker is None or row.closing:
             return allowed
         texts = self.constraint.texts
-        step = "".join(texts[t] for t in row.tokens[row.step_start:]).lstrip()
-        if not step or not _LINE_PREFIX.fullmatch(step):
+        step = "".join(texts[t] for t in row.tokens[row.step_start:])
+        if not header_open(step):
             return allowed
-        lines = checker.lines_ahead()
-        if lines is None:
+        ahead = checker.lines_ahead()
+        if ahead is None:
             return allowed
-        numbers = [str(n) for n in lines]
         keep = torch.ones_like(allowed)
         for token in torch.nonzero(allowed).flatten().tolist():
-            text = step + texts[token]
-            found = _LINE_NUMBER.match(text)
-            digits = found.group(1) if found is not None else ""
-            if not digits:
-                continue  # no number yet, or not a line reference
-            if found is not None and found.end() == len(text):  # the number may go on
-                keep[token] = any(n.startswith(digits) for n in numbers)
-            else:
-                keep[token] = digits in numbers
+            keep[token] = header_allowed(step + texts[token], ahead)
         return C.narrow(allowed, keep)[0]
 
     def _steer(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
