@@ -266,3 +266,30 @@ def test_an_iteration_already_begun_is_refuted_as_such() -> None:
 ])
 def test_source_counts_every_way_a_name_is_bound(snippet: str, count: int) -> None:
     assert source_of(snippet).binds("op") == count
+
+
+HELPERS = ("def triple(x):\n    return x * 3\n\ndef g(h):\n    return h(1)\n\n"
+           "def f(nums, op):\n    k = nums[0] + 1\n    return [g(triple), op(nums[0]), triple(k)]\n"
+           "\ndef double(x):\n    return x * 2\n")
+
+
+@pytest.mark.parametrize(("step", "verdict", "detail"), [
+    # a call made inside a helper is not traced: undecided, true or false
+    ("Line 5: triple(1) returns 3.", "unknown", "runs only inside g()"),
+    ("Line 5: h(1) returns 4.", "unknown", "runs only inside g()"),
+    # a traced argument without a literal value, or a claimed one that is a variable, cannot
+    # be compared: undecided, not "not called here"
+    ("Line 9: g(triple) returns 3.", "unknown", "cannot be compared"),
+    ("Line 9: triple(k) returns 6.", "unknown", "cannot be compared"),
+    # literal arguments are still decided both ways
+    ("Line 9: triple(2) returns 6.", "verified", ""),
+    ("Line 9: triple(2) returns 7.", "refuted", "returns 6"),
+    ("Line 9: triple(5) returns 15.", "refuted", "is not called here"),
+    ("Line 9: op(1) returns 2.", "verified", ""),
+    ("Line 9: op(1) returns 3.", "refuted", "returns 2"),
+])
+def test_a_call_whose_arguments_or_frame_the_trace_does_not_give_is_undecided(
+        step: str, verdict: str, detail: str) -> None:
+    s = _only_step(record(HELPERS, "[1], double"), step)
+    assert s["verdict"] == verdict, s
+    assert detail in s["detail"]

@@ -338,20 +338,38 @@ class ForwardChecker:
             return Verdict.UNKNOWN, "only calls of named functions are checked"
         if c.call.kwargs:
             return Verdict.UNKNOWN, "a call written with keyword arguments is not matched"
+        if c.line is not None and c.line not in self.view.lines_run():
+            inner = self.view.inner_function_of(c.line)
+            if inner is not None:
+                return Verdict.UNKNOWN, (f"line {c.line} runs only inside {inner}(), whose "
+                                         "calls are not traced")
         claimed_args = c.call.args
         callee = self._callee(c.call.func)
+        undecided = None  # a call that may be the one claimed: its arguments cannot be compared
         for call in self.view.calls:
             if call.pos < self.cursor or call.func != callee or len(call.args) != len(claimed_args):
                 continue
             if c.line is not None and self.view.points[call.pos].line != c.line:
                 continue
-            if not all(self._same_literal(a, e) for a, e in zip(call.args, claimed_args, strict=True)):
+            same = [self._same_argument(a, e) for a, e in zip(call.args, claimed_args, strict=True)]
+            if False in same:
+                continue
+            if None in same:
+                undecided = undecided or call
                 continue
             self.cursor = call.pos
             if call.result is None:
-                return Verdict.REFUTED, f"{render_expr(c.call)} raises an exception"
-            return self._traced_outcome(call.result, c.value, None,
-                                        f"{render_expr(c.call)} returns {call.result}")
+                outcome: Outcome = (Verdict.REFUTED, f"{render_expr(c.call)} raises an exception")
+            else:
+                outcome = self._traced_outcome(call.result, c.value, None,
+                                               f"{render_expr(c.call)} returns {call.result}")
+            if outcome[0] is Verdict.REFUTED and undecided is not None:
+                break  # an earlier call may be the one claimed
+            return outcome
+        if undecided is not None:
+            return Verdict.UNKNOWN, (f"the arguments of {render_expr(c.call)} cannot be compared "
+                                     f"with those of the traced call {undecided.func}("
+                                     f"{', '.join(undecided.args)})")
         # A call through a variable holding a function is traced under the callee's own name,
         # which the trace does not connect to the variable.
         name = c.call.func
@@ -360,6 +378,26 @@ class ForwardChecker:
             return Verdict.UNKNOWN, (f"{name} holds a function here, and its calls are "
                                      "traced under that function's own name")
         return Verdict.REFUTED, f"{render_expr(c.call)} is not called here"
+
+    @staticmethod
+    def _same_argument(repr_text: str, expr: E.Expr) -> bool | None:
+        """Whether a traced argument is the value ``expr`` writes; None when that cannot be
+        told: the traced value has no literal repr (a function, an instance), or ``expr`` is
+        no literal (a variable's value where the call ran is not in the trace)."""
+        if repr_text.startswith("<"):
+            return None
+        try:
+            traced = decoded(repr_text)
+        except (ValueError, SyntaxError):
+            return None
+        try:
+            value = evaluate(expr, {})
+        except Exception:
+            return None
+        try:
+            return bool(same_value(traced, value))
+        except Exception:
+            return None
 
     def _callee(self, name: str) -> str:
         """The function a call of ``name`` runs, as the trace names it: for a parameter of the
@@ -437,12 +475,6 @@ class ForwardChecker:
             return Truth.UNKNOWN, "the traced value cannot be encoded"
         decision = decide_expr(E.Compare(E.Name(_TRACED), ("==",), (claimed,)), env)
         return decision.truth, decision.reason
-
-    def _same_literal(self, repr_text: str, expr: E.Expr) -> bool:
-        try:
-            return same_value(decoded(repr_text), evaluate(expr, {}))
-        except Exception:
-            return False
 
     def _traced_outcome(self, repr_text: str, claimed: E.Expr, point: Point | None,
                         truth_text: str) -> Outcome:
