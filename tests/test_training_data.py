@@ -14,6 +14,7 @@ from codecot.cli import app
 from codecot.errors import InvalidArgument
 from codecot.pipeline.training_data import (
     HELDOUT,
+    HELDOUT_CORPUS,
     MANIFEST,
     TRAIN,
     TrainingRows,
@@ -89,6 +90,12 @@ def test_split_is_by_problem_and_duplicates_are_dropped(built: Path) -> None:
     assert len(train) + len(held) == 32
     assert manifest["heldout"]["rows"] == len(held)
     assert manifest["heldout"]["problem_ids"] == sorted(held_problems)
+    # the held-out corpus: the first record of each held-out problem, in corpus order
+    corpus = read(built / HELDOUT_CORPUS)
+    firsts = [r for r in RECORDS if r["id"].endswith("#0")]
+    assert [r["id"] for r in corpus] == [r["id"] for r in firsts
+                                         if problem_of(r["id"]) in held_problems]
+    assert all(r["code"] and r["input"] for r in corpus)
     assert manifest["seed"] == 1 and manifest["sources"][0]["accepted"] == {"backward": 8,
                                                                            "forward": 8}
 

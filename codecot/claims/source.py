@@ -133,7 +133,6 @@ class Source:
             return [n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)]
         return []
 
-
     def binds(self, name: str, within: ast.AST | None = None) -> int:
         """How many places in ``within`` (default: the whole program) bind, delete or declare
         ``name``: assignment and loop targets, ``del``, ``def``/``class`` names, parameters,

@@ -14,8 +14,9 @@ problem).  A problem is held out when the first 8 bytes of ``sha256("SEED:PROBLE
 fall below the held-out fraction (with at least two problems, at least one is held out and at
 least one is not).  Rows are deduplicated by their messages over both sides (the first is kept),
 so no row's messages are on both sides.  ``OUT`` gets ``train.jsonl``,
-``heldout.jsonl`` and ``manifest.json`` (counts per corpus, direction and form, the files'
-sha256, the corpora's sha256, the seed and the fraction).
+``heldout.jsonl``, ``heldout_corpus.jsonl`` (the first corpus record of each held-out problem,
+for ``codecot bench loop``) and ``manifest.json`` (counts per corpus, direction and form, the
+files' sha256, the corpora's sha256, the seed and the fraction).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from codecot.pipeline.run import RunConfig, file_sha256, load_corpus, run_pipeli
 #: The corpora of the shipped narrator's training set.
 DEFAULT_CORPORA = ("starter", "forms", "humaneval")
 TRAIN, HELDOUT, MANIFEST = "train.jsonl", "heldout.jsonl", "manifest.json"
+#: One corpus record per held-out problem (its first, corpora in order): the corpus that
+#: ``codecot bench loop`` narrates.
+HELDOUT_CORPUS = "heldout_corpus.jsonl"
 RUNS = "runs"
 CORPORA = "corpora"
 
@@ -238,7 +242,8 @@ def build_training_data(out: Path, corpora: Sequence[str] = DEFAULT_CORPORA, *,
     out.mkdir(parents=True, exist_ok=True)
     rows = TrainingRows()
     sources: list[dict[str, Any]] = []
-    for source in resolve_sources(corpora, out):
+    resolved = resolve_sources(corpora, out)
+    for source in resolved:
         if on_source is not None:
             on_source(source.name)
         run_dir = out / RUNS / source.name
@@ -262,6 +267,7 @@ def build_training_data(out: Path, corpora: Sequence[str] = DEFAULT_CORPORA, *,
         raise InvalidArgument("no accepted rationales: the training set would be empty")
     _write_jsonl(out / TRAIN, split.train)
     _write_jsonl(out / HELDOUT, split.heldout)
+    _write_jsonl(out / HELDOUT_CORPUS, heldout_records(resolved, split.held_problems))
     manifest = {
         "seed": seed, "heldout_fraction": heldout, "prompt_form": "short",
         "split": "by problem: the id up to '#'; held out when sha256('SEED:PROBLEM') < fraction",
@@ -271,10 +277,26 @@ def build_training_data(out: Path, corpora: Sequence[str] = DEFAULT_CORPORA, *,
                   "sha256": file_sha256(out / TRAIN)},
         "heldout": {**_counts(split.heldout, split.heldout_sources),
                     "sha256": file_sha256(out / HELDOUT),
-                    "problem_ids": sorted(split.held_problems)},
+                    "problem_ids": sorted(split.held_problems),
+                    "corpus": HELDOUT_CORPUS},
     }
     atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
     return BuildResult(manifest, out)
+
+
+def heldout_records(sources: Sequence[Source], problems: set[str]) -> list[dict[str, Any]]:
+    """The first record of each of ``problems`` in ``sources`` (in order), as JSON."""
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for source in sources:
+        for record in load_corpus(source.path):
+            if not isinstance(record, CorpusRecord):
+                continue
+            problem = problem_of(record.id)
+            if problem in problems and problem not in seen:
+                seen.add(problem)
+                out.append(record.to_json())
+    return out
 
 
 def train_data_command(

@@ -162,11 +162,11 @@ def _base_rules(lark: Any, alts: dict[str, list[tuple[list[Any], str | None]]]) 
     ``r_state_subject`` (what a state step may say changed)."""
     rules: Rules = {_rule_name(name): [derived_symbols(exp, {}) for exp, _ in options]
                     for name, options in alts.items()}
-    subject = {"atom_expr": "r_state_subject"}
-    name = _term_name("NAME")
-    rules["r_state_subject"] = [[name], [_terminal_named(lark, "("), name, _terminal_named(lark, ")")], *(
-        derived_symbols(exp, subject) for exp, alias in alts["atom_expr"]
-        if alias in ("getitem", "attribute"))]
+    name, subject = _term_name("NAME"), {"atom_expr": "r_state_subject"}
+    rules["r_state_subject"] = [
+        [name], [_terminal_named(lark, "("), name, _terminal_named(lark, ")")],
+        *(derived_symbols(exp, subject) for exp, alias in alts["atom_expr"]
+          if alias in ("getitem", "attribute"))]
     rules["r_callee"] = [[_term_name("NAME")], [_rule_name("atom_expr"), _term_name("DOT_NAME")]]
     rules["r_call_form"] = [derived_symbols(exp, {}) for exp, alias in alts["atom_expr"]
                             if alias == "call_expr"]
