@@ -293,3 +293,15 @@ def test_a_call_whose_arguments_or_frame_the_trace_does_not_give_is_undecided(
     s = _only_step(record(HELPERS, "[1], double"), step)
     assert s["verdict"] == verdict, s
     assert detail in s["detail"]
+
+
+def test_a_call_that_cannot_be_compared_keeps_a_later_one_from_refuting() -> None:
+    code = ("def double(x):\n    return x * 2\n\ndef g(h):\n    return 0 if callable(h) else h\n\n"
+            "def f(op):\n    return [g(op), g(4)]\n")
+    rec = record(code, "double")
+    assert _only_step(rec, "Line 8: g(4) returns 4.")["verdict"] == "verified"
+    # g(op) ran first with a function, which cannot be compared with 4: it may be the call
+    # claimed, so g(4) returning 4 does not refute "g(4) returns 0"
+    s = _only_step(rec, "Line 8: g(4) returns 0.")
+    assert s["verdict"] == "unknown" and "cannot be compared" in s["detail"], s
+    assert _only_step(rec, "Line 8: g('a') returns 0.")["verdict"] == "unknown"

@@ -301,7 +301,8 @@ def heldout_records(sources: Sequence[Source], problems: set[str]) -> list[dict[
 
 def train_data_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for train.jsonl, "
-                                         "heldout.jsonl, manifest.json (and runs/).")],
+                                         "heldout.jsonl, heldout_corpus.jsonl, manifest.json "
+                                         "(and runs/).")],
     corpus: Annotated[list[str] | None, typer.Option(
         "--corpus", help="Corpus: a JSONL file, a packaged corpus name or 'humaneval' "
         "(repeatable; default: starter, forms, humaneval).")] = None,

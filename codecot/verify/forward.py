@@ -357,7 +357,6 @@ class ForwardChecker:
             if None in same:
                 undecided = undecided or call
                 continue
-            self.cursor = call.pos
             if call.result is None:
                 outcome: Outcome = (Verdict.REFUTED, f"{render_expr(c.call)} raises an exception")
             else:
@@ -365,6 +364,7 @@ class ForwardChecker:
                                                f"{render_expr(c.call)} returns {call.result}")
             if outcome[0] is Verdict.REFUTED and undecided is not None:
                 break  # an earlier call may be the one claimed
+            self.cursor = call.pos
             return outcome
         if undecided is not None:
             return Verdict.UNKNOWN, (f"the arguments of {render_expr(c.call)} cannot be compared "
@@ -387,16 +387,8 @@ class ForwardChecker:
         if repr_text.startswith("<"):
             return None
         try:
-            traced = decoded(repr_text)
-        except (ValueError, SyntaxError):
-            return None
-        try:
-            value = evaluate(expr, {})
-        except Exception:
-            return None
-        try:
-            return bool(same_value(traced, value))
-        except Exception:
+            return bool(same_value(decoded(repr_text), evaluate(expr, {})))
+        except Exception:  # no repr to read back, or no literal: any error of evaluating it
             return None
 
     def _callee(self, name: str) -> str:
