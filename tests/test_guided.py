@@ -137,8 +137,8 @@ def test_a_line_step_names_only_a_line_the_checker_has_ahead(narrator: Any) -> N
     assert "x" in after_line  # not a number: left to the grammar
     after_one = offered("Line 1")
     assert "2" in after_one and not {"3", "0", ":"} & after_one  # 12 goes on; 1 and 10 do not
-    assert {"2", "5"} <= offered("Line 3 (iteration ") and not {"1", "3"} & offered(
-        "Line 3 (iteration ")
+    labels = offered("Line 3 (iteration ")
+    assert {"2", "5"} <= labels and not {"1", "3"} & labels
     assert "(" in offered("Line 3 ") and "(" not in offered("Line 12 ")
     assert {"3", "4"} <= offered("So ")  # not a line reference
     alone = Decoder(tok, constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
