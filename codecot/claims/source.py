@@ -46,19 +46,25 @@ class Source:
         """The lines of the statements that run in a frame of the top-level function ``func``:
         its ``def`` line and its body's, with a nested function's or class's ``def``/``class``
         line but not its body; None when the program defines no top-level ``func``."""
-        for top in self.tree.body:
-            if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef) and top.name == func:
-                lines: set[int] = {top.lineno}
-                todo: list[ast.stmt | ast.excepthandler] = list(top.body)
-                while todo:
-                    node = todo.pop()
-                    lines.add(node.lineno)
-                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                        continue
-                    todo.extend(child for child in ast.iter_child_nodes(node)
-                                if isinstance(child, ast.stmt | ast.excepthandler))
-                return frozenset(lines)
-        return None
+        top = self.top_level_function(func)
+        if top is None:
+            return None
+        lines: set[int] = {top.lineno}
+        todo: list[ast.stmt | ast.excepthandler] = list(top.body)
+        while todo:
+            node = todo.pop()
+            lines.add(node.lineno)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            todo.extend(child for child in ast.iter_child_nodes(node)
+                        if isinstance(child, ast.stmt | ast.excepthandler))
+        return frozenset(lines)
+
+    def top_level_function(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The program's top-level ``def`` of ``name``, if it has one."""
+        return next((top for top in self.tree.body
+                     if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef)
+                     and top.name == name), None)
 
     def params(self, func: str) -> list[str]:
         for n in ast.walk(self.tree):
@@ -160,19 +166,15 @@ class Source:
         nowhere else, and ``func``'s body (nested scopes included) never binds ``param``;
         else None."""
         name = argument.strip()
-        if not name.isidentifier() or self.binds(name) != 1:
+        entry = self.top_level_function(func)
+        if (entry is None or not name.isidentifier() or self.binds(name) != 1
+                or self.top_level_function(name) is None):
             return None
-        if not any(isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef) and top.name == name
-                   for top in self.tree.body):
+        a = entry.args
+        if param not in {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)}:
             return None
-        for top in self.tree.body:
-            if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef) and top.name == func:
-                a = top.args
-                if param not in {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)}:
-                    return None
-                body = ast.Module(body=top.body, type_ignores=[])
-                return name if self.binds(param, body) == 0 else None
-        return None
+        body = ast.Module(body=entry.body, type_ignores=[])
+        return name if self.binds(param, body) == 0 else None
 
 
 def input_arguments(input_src: str) -> tuple[list[str], dict[str, str]] | None:

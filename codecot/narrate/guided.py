@@ -260,15 +260,14 @@ def header_allowed(text: str, ahead: Mapping[int, frozenset[int]]) -> bool:
         return False
     if not rest.startswith("("):
         return True  # the header ends: a colon, ``raises``, ``returns``
-    iterations, label = ahead[int(number)], rest[1:]
-    if "iteration".startswith(label) or not label.startswith("iteration"):
+    iterations = ahead[int(number)]
+    label = re.match(r"\(iteration(\d+)", rest)
+    if label is None:  # no iteration number yet
         return bool(iterations)
-    k = re.match(r"\d+", label[len("iteration"):])
-    if k is None:
-        return bool(iterations)
-    if k.end() == len(label) - len("iteration"):  # the iteration's number may go on
-        return any(str(i).startswith(k.group(0)) for i in iterations)
-    return int(k.group(0)) in iterations
+    k = label.group(1)
+    if label.end() == len(rest):  # the iteration's number may go on
+        return any(str(i).startswith(k) for i in iterations)
+    return int(k) in iterations
 
 
 def forward_checkers(record: CorpusRecord, trace: dict[str, Any],

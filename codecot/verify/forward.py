@@ -133,14 +133,19 @@ class ForwardChecker:
             self.cursor = point.pos
             return point
         if claim.line is not None and claim.line not in self.view.lines_run():
-            inner = self.view.inner_function_of(claim.line)
-            if inner is not None:
-                return Verdict.UNKNOWN, (f"line {claim.line} runs only inside {inner}(), whose "
-                                         "steps are not checked")
-            return Verdict.REFUTED, f"line {claim.line} never runs"
+            return self._in_helper(claim.line, "steps are not checked") or (
+                Verdict.REFUTED, f"line {claim.line} never runs")
         at = f" in iteration {claim.iteration}" if claim.iteration is not None else ""
         line = f"line {claim.line}" if claim.line is not None else "the program"
         return Verdict.REFUTED, f"{line} has no {what}{at} after the previous step"
+
+    def _in_helper(self, line: int | None, what: str) -> Outcome | None:
+        """``unknown`` for a ``line`` that ran only inside a helper (the rationale narrates the
+        entry's frame; ``what`` says what of the helper is not checked); else None."""
+        inner = self.view.inner_function_of(line) if line is not None else None
+        if inner is None:
+            return None
+        return Verdict.UNKNOWN, f"line {line} runs only inside {inner}(), whose {what}"
 
     # -- claim kinds --------------------------------------------------------------------------
 
@@ -338,11 +343,9 @@ class ForwardChecker:
             return Verdict.UNKNOWN, "only calls of named functions are checked"
         if c.call.kwargs:
             return Verdict.UNKNOWN, "a call written with keyword arguments is not matched"
-        if c.line is not None and c.line not in self.view.lines_run():
-            inner = self.view.inner_function_of(c.line)
-            if inner is not None:
-                return Verdict.UNKNOWN, (f"line {c.line} runs only inside {inner}(), whose "
-                                         "calls are not traced")
+        in_helper = self._in_helper(c.line, "calls are not traced")
+        if in_helper is not None:
+            return in_helper
         claimed_args = c.call.args
         callee = self._callee(c.call.func)
         undecided = None  # a call that may be the one claimed: its arguments cannot be compared
