@@ -305,3 +305,50 @@ def test_a_call_that_cannot_be_compared_keeps_a_later_one_from_refuting() -> Non
     s = _only_step(rec, "Line 8: g(4) returns 0.")
     assert s["verdict"] == "unknown" and "cannot be compared" in s["detail"], s
     assert _only_step(rec, "Line 8: g('a') returns 0.")["verdict"] == "unknown"
+
+
+FIRST_BIG = ("def f(nums):\n"
+             "    for n in nums:\n"
+             "        if n > 2:\n"
+             "            return n\n"
+             "    return -1\n")
+
+
+@pytest.mark.parametrize(("step", "verdict"), [
+    ("Line 4 (iteration 2) returns 5.", "verified"),
+    ("Line 4 (iteration 2): the function returns n, which is 5.", "verified"),
+    ("Line 4 returns 5.", "verified"),
+    ("Line 4 (iteration 1) returns 5.", "refuted"),  # it returns in iteration 2
+    ("Line 4 (iteration 3): the function returns n, which is 5.", "refuted"),
+    ("Line 4 (iteration 2) returns 4.", "refuted"),
+])
+def test_a_return_in_a_loop_is_placed_in_the_iteration_it_names(step: str, verdict: str) -> None:
+    out = verify_text(record(FIRST_BIG, "[1, 5, 7]"), step)
+    [s] = out["steps"]
+    assert s["verdict"] == verdict, s
+    if verdict == "refuted" and "(iteration 2)" not in step:
+        assert "no return" in s["detail"] and "iteration" in s["detail"]
+
+
+HELPER_LOOP = ("def g(x):\n"
+               "    return x * 2\n"
+               "\n"
+               "def f(xs):\n"
+               "    out = []\n"
+               "    for x in xs:\n"
+               "        out.append(g(x))\n"
+               "    return out\n")
+
+
+@pytest.mark.parametrize(("step", "verdict"), [
+    ("Line 7 (iteration 1): g(3) returns 6.", "verified"),
+    ("Line 7 (iteration 2): g(4) returns 8.", "verified"),
+    ("Line 7: g(4) returns 8.", "verified"),
+    ("Line 7 (iteration 2): g(3) returns 6.", "refuted"),  # g(3) runs in iteration 1
+    ("Line 7 (iteration 1): g(4) returns 8.", "refuted"),
+    ("Line 7 (iteration 2): g(4) returns 6.", "refuted"),
+])
+def test_a_call_in_a_loop_is_placed_in_the_iteration_it_names(step: str, verdict: str) -> None:
+    out = verify_text(record(HELPER_LOOP, "[3, 4]"), step)
+    [s] = out["steps"]
+    assert s["verdict"] == verdict, s

@@ -270,4 +270,4 @@ class BackwardSession:
                                f"{self.output}, but {render_expr(condition)} is false{where}",
                                src)
         return Outcome(UNKNOWN, "the solver's counterexample did not survive re-execution: "
-                       + ", ".join(sources))
+                       + "; ".join(f"{self.entry}({src})" for src in sources))

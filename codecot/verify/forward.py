@@ -352,7 +352,9 @@ class ForwardChecker:
         for call in self.view.calls:
             if call.pos < self.cursor or call.func != callee or len(call.args) != len(claimed_args):
                 continue
-            if c.line is not None and self.view.points[call.pos].line != c.line:
+            point = self.view.points[call.pos]  # the line event of the line that made the call
+            if (c.line is not None and point.line != c.line) or (
+                    c.iteration is not None and point.iteration != c.iteration):
                 continue
             same = [self._same_argument(a, e) for a, e in zip(call.args, claimed_args, strict=True)]
             if False in same:
@@ -380,7 +382,8 @@ class ForwardChecker:
                 and all(call.func != name for call in self.view.calls):
             return Verdict.UNKNOWN, (f"{name} holds a function here, and its calls are "
                                      "traced under that function's own name")
-        return Verdict.REFUTED, f"{render_expr(c.call)} is not called here"
+        at = f" in iteration {c.iteration}" if c.iteration is not None else ""
+        return Verdict.REFUTED, f"{render_expr(c.call)} is not called here{at}"
 
     @staticmethod
     def _same_argument(repr_text: str, expr: E.Expr) -> bool | None:
@@ -481,7 +484,8 @@ class ForwardChecker:
         return Verdict.REFUTED, f"{truth_text}, not {render_expr(claimed)}"
 
     def _return(self, c: M.ReturnClaim) -> Outcome:
-        point = self._align(self.view.find(self.cursor, ("return",), c.line), c, "return")
+        point = self._align(self.view.find(self.cursor, ("return",), c.line, c.iteration), c,
+                            "return")
         if not isinstance(point, Point):
             return point
         if c.func is not None and c.func != self.view.entry:
