@@ -147,6 +147,40 @@ def test_a_line_step_names_only_a_line_the_checker_has_ahead(narrator: Any) -> N
     assert bool(alone._lines_ahead(alone.rows[0], everything).all())
 
 
+def test_a_step_that_says_again_what_a_kept_step_said_is_resampled(narrator: Any) -> None:
+    # a checker that verifies everything: guided, the same step a second time is rolled back
+    # as unknown (a model looping on a true step); another step, or the same one unguided,
+    # is kept
+    import torch
+
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+
+    tok, constraint = narrator.loaded.tokenizer, narrator.constraint
+    step = "Line 2: total = 0, so total is 0.\n"
+
+    def feed(decoder: Decoder, text: str) -> str:
+        row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+        outcome = ""
+        for token in tok(text, add_special_tokens=False)["input_ids"]:
+            outcome = decoder._take(row, 0, token, attention)
+            if outcome == "feed":
+                row.cols.append(len(row.cols))
+        return outcome
+
+    for tries, kept_twice in ((3, False), (1, True)):
+        stub = StubChecker(lambda step, k: Verdict.VERIFIED)
+        decoder = Decoder(tok, constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
+                          temperature=0.0, tries=tries)
+        assert feed(decoder, step) == "feed"
+        assert feed(decoder, step) == ("feed" if kept_twice else "retry")
+        if kept_twice:
+            continue
+        assert stub.accepted == [step.strip()]
+        assert [t.verdict for t in decoder.rows[0].tries] == [Verdict.UNKNOWN]
+        assert feed(decoder, "Line 3: total is now 3.\n") == "feed"
+        assert stub.accepted == [step.strip(), "Line 3: total is now 3."]
+
+
 def test_lines_ahead_are_those_the_trace_still_runs() -> None:
     from codecot.narrate.guided import ForwardStepChecker
 
@@ -569,3 +603,30 @@ def test_repeats_are_dropped_at_most_k_times_per_step(narrator: Any) -> None:
     assert outcomes == ["retry", "retry", "retry", "feed"]
     assert len(stub.checked) == 2  # the first try and the repeat past the cap
     assert stub.accepted == [line.strip()] and row.resamples == [3]
+
+
+def test_a_try_with_a_failed_ones_text_in_other_tokens_is_a_repeat(narrator: Any) -> None:
+    # the same text split into other tokens: its verdict could only be the same, so it is
+    # dropped like a token-for-token repeat
+    import torch
+
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+
+    tok = narrator.loaded.tokenizer
+    whole = tok("Call f with x = 4.\n", add_special_tokens=False)["input_ids"]
+    split = [*tok("Call f wi", add_special_tokens=False)["input_ids"],
+             *tok("th x = 4.\n", add_special_tokens=False)["input_ids"]]
+    assert whole != split and tok.decode(whole) == tok.decode(split)
+    stub = StubChecker(lambda step, k: Verdict.REFUTED if step == 0 else Verdict.VERIFIED)
+    decoder = Decoder(tok, narrator.constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
+                      temperature=0.0, tries=3)
+    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+    for tokens in (whole, split):
+        outcome = ""
+        for token in tokens:
+            outcome = decoder._take(row, 0, token, attention)
+            if outcome != "feed":
+                break
+            row.cols.append(len(row.cols))
+        assert outcome == "retry"
+    assert len(stub.checked) == 1 and len(row.tries) == 1 and row.repeats == 1

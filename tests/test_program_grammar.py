@@ -304,6 +304,66 @@ def test_forward_steps_name_only_the_lines_of_the_entry_functions_frame() -> Non
     assert ProgramFacts(frozenset(), (1, 2)).in_frame().lines == (1, 2)  # frame not known
 
 
+def test_a_state_or_loop_binding_names_a_variable_of_the_program() -> None:
+    # NESTED defines helper and inner: functions, whose values no step can state; x, out and
+    # the parameters are variables
+    rec = CorpusRecord(id="t", code=NESTED, input="[1]", entry="f")
+    facts = program_facts(rec, trace_of(rec))
+    assert facts is not None
+    assert facts.variables == {"x", "y", "xs", "out"}
+    end = "\nSo f([1]) returns [3]."
+    assert _accepts("forward", "Line 8: iteration 1 starts with x = 1." + end, facts)
+    assert _accepts("forward", "Line 7: out is now []." + end, facts)
+    assert _accepts("forward", "Line 9 (iteration 1): out[0] becomes 3." + end, facts)
+    assert not _accepts("forward", "Line 8: iteration 1 starts with inner = 1." + end, facts)
+    assert not _accepts("forward", "Line 7: inner is now 2." + end, facts)
+    assert not _accepts("forward", "Line 7: helper becomes 2." + end, facts)
+    assert not _accepts("forward", "Line 7: len becomes 2." + end, facts)
+    assert _accepts("forward", "Line 7: len(xs) is 1." + end, facts)  # not a state step
+
+
+def test_a_value_step_is_not_about_what_a_list_method_returns() -> None:
+    # `out.append(...)` returns None: `out.append(x * 2) is [2]` can only fail; the echo with
+    # `, so out is now [2]` says what the model means. A program's own `append` may return
+    # something.
+    code = "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out\n"
+    rec = record(code, "[1]")
+    facts = program_facts(rec, trace_of(rec))
+    assert facts is not None
+    end = "\nSo f([1]) returns [2]."
+    assert not _accepts("forward", "Line 4 (iteration 1): out.append(x * 2) is [2]." + end, facts)
+    assert not _accepts("forward", "Line 4: out.sort() is [2]." + end, facts)
+    assert _accepts("forward", "Line 4 (iteration 1): out.append(x * 2), so out is now [2]." + end,
+                    facts)
+    assert _accepts("forward", "Line 4: out.count(2) is 1." + end, facts)
+    assert _accepts("forward", "Line 4: out.append is 1." + end, facts)  # no call: left alone
+    own = ("class Log:\n    def __init__(self):\n        self.n = 0\n"
+           "    def append(self, x):\n        self.n += x\n        return self.n\n\n"
+           "def f(x):\n    log = Log()\n    total = log.append(x)\n    return total\n")
+    rec = CorpusRecord(id="t", code=own, input="3", entry="f")
+    facts = program_facts(rec, trace_of(rec))
+    assert facts is not None and "append" in facts.functions
+    assert _accepts("forward", "Line 10: log.append(x) is 3.\nSo f(3) returns 3.", facts)
+
+
+def test_a_backward_choice_chooses_a_parameter() -> None:
+    facts = _facts()
+    assert facts.parameters == ("n", "words")
+    end = "\nSo the input is 7, ''."
+    assert _accepts("backward", "Let words be ''." + end, facts)
+    assert _accepts("backward", "(n) can be 7." + end, facts)
+    assert not _accepts("backward", "Let total be 7." + end, facts)
+    assert not _accepts("backward", "out can be ''." + end, facts)
+    assert not _accepts("backward", "Let out satisfy out == ''." + end, facts)
+    code = "def f():\n    s = 'ab'\n    return s.upper()\n"
+    rec = CorpusRecord(id="t", code=code, input="", entry="f")
+    none = program_facts(rec, trace_of(rec))
+    assert none is not None and none.parameters == ()
+    goal = "We need f() to return 'AB'.\n"
+    assert _accepts("backward", goal + "Check: f() == 'AB'.\nSo the input is empty.", none)
+    assert not _accepts("backward", goal + "Let s be 'ab'.\nSo the input is empty.", none)
+
+
 def test_every_template_rationale_of_the_demo_corpus_is_admitted() -> None:
     from codecot.narrate.template import TemplateNarrator
     from codecot.trace.run import trace_records

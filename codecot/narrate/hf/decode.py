@@ -31,14 +31,16 @@ key/value cache.  Rows proceed independently:
   closing comes first).
 * **Guided.**  With a step checker and ``tries`` K > 1, each step is decided as soon as its
   ending token (a newline, or end-of-sequence for the final step) is sampled.  A step that is
-  not good (refuted, unknown, unparsed) is rolled back: its tokens leave the matcher
+  not good (refuted, unknown, unparsed; a middle step whose text is that of a step already
+  kept counts as unknown: a model looping on one true step spends its budget without getting
+  on) is rolled back: its tokens leave the matcher
   (``rollback``) and the row's cache columns are masked out of attention (the cache itself is
   shared by the batch and cannot be cut for one row; rolled-back columns stay as holes, and the
   positions of later tokens follow the kept ones), and the step is sampled again from the
   logits saved at its start, at ``resample_temperature`` (raised by ``resample_step`` with each
   further try), among the tokens at least ``resample_min_p`` times as likely as the most
-  likely allowed one (:func:`~codecot.narrate.hf.rows.sample`).  A try that repeats an earlier failed try of the step token for token (and
-  ends the same way) is dropped unchecked, since its verdict would be the same, and does not
+  likely allowed one (:func:`~codecot.narrate.hf.rows.sample`).  A try that repeats the text
+  of an earlier failed try of the step (and ends the same way) is dropped unchecked, since its verdict would be the same, and does not
   count as one of the K; at most K such repeats per step (each raises the temperature like a
   try).  After K tries the best complete try is kept
   (verdict order: verified/proved > consistent > unknown > refuted > unparsed; the latest of
@@ -470,6 +472,8 @@ class Decoder:
         verdict = checker.check(line) if checker is not None else Verdict.VERIFIED
         if not parses:
             verdict = Verdict.UNPARSED
+        elif checker is not None and is_good(verdict) and line in row.kept_lines:
+            verdict = Verdict.UNKNOWN  # says again what a kept step said: a model looping
         if not is_good(verdict) and len(row.tries) + 1 < limit:
             row.tries.append(self._roll_back(row, k, attention, verdict, final=final))
             return "retry"
@@ -479,10 +483,14 @@ class Decoder:
         return self._keep(row, line, final, row.redone)
 
     def _repeats_a_try(self, row: Row, final: bool) -> bool:
-        """Whether the step just ended is, token for token and in how it ended, a failed try
-        of the same step rolled back before (its verdict would be that try's again)."""
+        """Whether the step just ended is, in its text and in how it ended, a failed try of
+        the same step rolled back before (its verdict would be that try's again; the same text
+        may come in other tokens: ``j equals 0.`` was tried four times)."""
         step = row.tokens[row.step_start:]
-        return any(t.complete and t.final == final and t.tokens == step for t in row.tries)
+        text = self.step_text(step)
+        return any(t.complete and t.final == final
+                   and (t.tokens == step or self.step_text(t.tokens) == text)
+                   for t in row.tries)
 
     def _keep(self, row: Row, line: str, final: bool, resamples: int) -> str:
         """The step ``line`` (the row's last) stays after ``resamples`` other tries: move the
@@ -498,6 +506,7 @@ class Decoder:
             row.ended = True
             row.final_ok = self.is_final is None or self.is_final(line, row.spec.direction)
             return "done"
+        row.kept_lines.add(line)
         row.step_start = len(row.tokens)
         if row.remaining < row.spec.reserve and not row.closing and self.constraint is not None:
             row.matcher = self._closing_matcher(row)

@@ -278,12 +278,15 @@ def _first_last(rules: Rules) -> tuple[dict[str, set[str]], dict[str, set[str]]]
     return first, last
 
 
-def _name_variants(rules: Rules, starts: list[str]) -> tuple[Rules, list[frozenset[str]]]:
+def _name_variants(rules: Rules, starts: list[str], limited: frozenset[str] = frozenset(),
+                   ) -> tuple[Rules, list[frozenset[str]]]:
     """``rules`` where a name right after a terminal of :func:`keyword_conflicts` (or at the
     start of a step, for the rules in ``starts``) is a ``T_NAME_<k>`` terminal that cannot be
-    spelled like one of the conflicting keywords; also the banned word set of each ``k``."""
+    spelled like one of the conflicting keywords; also the banned word set of each ``k``.  The
+    terminals in ``limited`` (names limited to a set, see :func:`assemble`) get such variants
+    too (``<terminal>_<k>``)."""
     conflicts = keyword_conflicts()
-    name_term = _term_name("NAME")
+    name_terms = {_term_name("NAME"), *limited}
     first, last = _first_last(rules)
     sets: list[frozenset[str]] = []
 
@@ -297,10 +300,10 @@ def _name_variants(rules: Rules, starts: list[str]) -> tuple[Rules, list[frozens
         return frozenset().union(*(conflicts.get(t, frozenset()) for t in ends))
 
     def variant(symbol: str, k: int) -> str:
-        return f"{name_term}_{k}" if symbol == name_term else f"{symbol}__n{k}"
+        return f"{symbol}_{k}" if symbol in name_terms else f"{symbol}__n{k}"
 
     def needs(symbol: str, words: frozenset[str]) -> bool:
-        return bool(words) and (symbol == name_term or name_term in first.get(symbol, ()))
+        return bool(words) and (symbol in name_terms or bool(name_terms & first.get(symbol, set())))
 
     def rewrite(alt: list[str], lead: int | None) -> list[str]:
         out = list(alt)
@@ -348,11 +351,16 @@ def _name_regex(lark: Any, banned_words: frozenset[str], names: frozenset[str] |
 
 def _terminals_text(lark: Any, name_sets: list[frozenset[str]],
                     names: frozenset[str] | None = None,
-                    overrides: dict[str, str] | None = None) -> list[str]:
+                    overrides: dict[str, str] | None = None,
+                    limited: dict[str, frozenset[str]] | None = None) -> list[str]:
     """Terminal lines: every terminal of the parser (``overrides`` replacing the regex of
     some, by parser name), ``NAME`` and its keyword-free variants limited to ``names`` when
-    given."""
+    given, and each terminal of ``limited`` with its variants (one of its names)."""
     lines = []
+    for term, allowed in (limited or {}).items():
+        lines.append(f"{term}: {_name_regex(lark, frozenset(), allowed)}")
+        lines.extend(f"{term}_{k}: {_name_regex(lark, words, allowed)}"
+                     for k, words in enumerate(name_sets))
     for t in lark.terminals:
         if t.name == "NAME":
             lines.append(f"{_term_name(t.name)}: {_name_regex(lark, frozenset(), names)}")
@@ -371,12 +379,13 @@ def _terminals_text(lark: Any, name_sets: list[frozenset[str]],
 
 
 def _finish(lark: Any, rules: Rules, starts: list[str], names: frozenset[str] | None = None,
-            overrides: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+            overrides: dict[str, str] | None = None,
+            limited: dict[str, frozenset[str]] | None = None) -> tuple[list[str], list[str]]:
     """Rule and terminal lines of ``rules`` with name contexts and integer full stops (see
-    :func:`_terminals_text` for ``names`` and ``overrides``)."""
-    rules, name_sets = _name_variants(rules, starts)
+    :func:`_terminals_text` for ``names``, ``overrides`` and ``limited``)."""
+    rules, name_sets = _name_variants(rules, starts, frozenset(limited or ()))
     rules = _int_dot_variants(rules, _terminal_named(lark, "."))
-    return _rules_lines(rules), [*_terminals_text(lark, name_sets, names, overrides),
+    return _rules_lines(rules), [*_terminals_text(lark, name_sets, names, overrides, limited),
                                  f'{_term_name(_EQUALS)}: "=="']
 
 
@@ -437,14 +446,17 @@ def rationale_rules(direction: str) -> tuple[Any, dict[str, list[tuple[list[Any]
 
 def assemble(lark: Any, rules: Rules, max_steps: int, *, names: frozenset[str] | None = None,
              overrides: dict[str, str] | None = None, extra_terminals: dict[str, str] | None = None,
-             ) -> str:
+             limited_names: dict[str, frozenset[str]] | None = None) -> str:
     """The grammar text of ``rules`` (from :func:`rationale_rules`, maybe rewritten): at
     most ``max_steps`` steps, the last one ``f_line``.  ``names`` limits what a name may be,
-    ``overrides`` replaces parser terminals' regexes (by parser name) and
-    ``extra_terminals`` adds terminals (derived name to regex)."""
+    ``overrides`` replaces parser terminals' regexes (by parser name),
+    ``extra_terminals`` adds terminals (derived name to regex) and ``limited_names`` adds name
+    terminals that ``rules`` may use where a ``NAME`` stands (derived name to its non-empty
+    set of names; like ``NAME``, never spelled as a keyword the parser would read there)."""
     if max_steps < 1:
         raise ValueError("max_steps must be at least 1")
-    rule_lines, term_lines = _finish(lark, rules, ["m_line", "f_line"], names, overrides)
+    rule_lines, term_lines = _finish(lark, rules, ["m_line", "f_line"], names, overrides,
+                                     limited_names)
     extra = [f"{name}: /{regex}/" for name, regex in (extra_terminals or {}).items()]
     start = f"start: m_line{{0,{max_steps - 1}}} f_line" if max_steps > 1 else "start: f_line"
     return "\n".join(["%llguidance {}", start, *rule_lines, *term_lines, *extra,

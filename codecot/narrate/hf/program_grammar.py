@@ -19,7 +19,11 @@ one record's :class:`ProgramFacts`:
   the goal's call (``We need f(x) to ...``) is the entry function over its parameters, the
   final input passes as many arguments as the record's call (each no wider than arithmetic:
   ``So the arguments are 7 and -2`` would be one ``and``), and a choice chooses one value
-  (``Let a be 148 and b == 412`` would choose ``a == (148 and b == 412)``);
+  (``Let a be 148 and b == 412`` would choose ``a == (148 and b == 412)``) of a parameter
+  (the verifier decides choices about the parameters alone; without parameters, no choice);
+* forward, the subject of a state step (``X is now``, ``X becomes``, ``X equals``) and the
+  names a loop step binds are variables of the program (not a function it defines, a builtin
+  or a module: no step can state such a value);
 * forward, a step stating a call's result (``isPrime(n) returns True``) only where the
   program may call a function it defines (it defines several, or calls its one by name): the
   trace holds no other calls;
@@ -86,6 +90,14 @@ MAX_LITERAL = 80
 #: Step forms (Lark aliases) about a loop, offered after ``Line N:`` only on a loop's line.
 LOOP_STEPS = frozenset({"loop_iter", "loop_skip", "loop_end", "loop_break"})
 
+#: Methods of the builtin value types that change their object and return None.
+MUTATORS = frozenset({"append", "extend", "insert", "remove", "sort", "reverse", "clear",
+                      "update", "add", "discard", "difference_update", "intersection_update",
+                      "symmetric_difference_update"})
+
+#: Backward step forms (Lark aliases) that choose an input.
+CHOICES = frozenset({"let", "let_eq", "let_satisfy"})
+
 
 @dataclass(frozen=True)
 class ProgramFacts:
@@ -105,7 +117,12 @@ class ProgramFacts:
     ``except`` clause; ``exceptions`` the names a step may raise or catch (builtin exception
     classes, and the names the program raises or catches); ``attributes`` the names a step may
     write after a ``.`` (the builtin value types' attributes and the program's own);
-    ``frame_lines`` the lines that run in the entry function's own frame (empty: not known).
+    ``frame_lines`` the lines that run in the entry function's own frame (empty: not known);
+    ``variables`` the names the program binds as variables (assignment, loop and comprehension
+    targets, parameters, ``except ... as``, ``with ... as``, match captures; not a name bound
+    only by ``def``, ``class`` or ``import``: its value is no value a step can state);
+    ``parameters`` the entry function's parameters, as the call binds them (None: not known);
+    ``functions`` the names of the functions and methods the program defines.
     """
 
     names: frozenset[str]
@@ -126,6 +143,9 @@ class ProgramFacts:
     handler_lines: tuple[int, ...] = ()
     exceptions: frozenset[str] = BUILTIN_EXCEPTIONS
     frame_lines: tuple[int, ...] = ()
+    variables: frozenset[str] = frozenset()
+    parameters: tuple[str, ...] | None = None
+    functions: frozenset[str] = frozenset()
 
     def in_frame(self) -> ProgramFacts:
         """These facts without the lines outside ``frame_lines`` (all of them when it is
@@ -212,7 +232,25 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
         handler_lines=tuple(sorted(kinds["handler"])),
         exceptions=BUILTIN_EXCEPTIONS | _raised_names(src), calls_own=_calls_own(src),
         attributes=BUILTIN_ATTRIBUTES | _attribute_names(record.code),
-        frame_lines=tuple(sorted(frame or ())))
+        frame_lines=tuple(sorted(frame or ())), variables=frozenset(_variable_names(src)),
+        parameters=tuple(trace.get("args") or ()) if trace.get("ok") else None,
+        functions=frozenset(n.name for n in ast.walk(src.tree)
+                            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)))
+
+
+def _variable_names(src: Source) -> set[str]:
+    """The names the program binds as variables (see :class:`ProgramFacts`)."""
+    out: set[str] = set()
+    for node in ast.walk(src.tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        elif isinstance(node, ast.arg):
+            out.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            out.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            out.add(node.rest)
+    return out
 
 
 def _attribute_names(code: str) -> set[str]:
@@ -349,6 +387,7 @@ class _Narrowing:
         self.facts = facts.in_frame() if direction == "forward" else facts
         self.lark, self.alts, self.rules = rationale_rules(direction)
         self.terms: dict[str, str] = {}  # added terminals: derived name -> regex
+        self.limited: dict[str, frozenset[str]] = {}  # added name terminals -> their names
         self._tokens: dict[str, str] = {}  # a literal's token text -> its terminal
 
     def literal(self, rule: str, *texts: str) -> str:
@@ -394,12 +433,79 @@ class _Narrowing:
                     for alt, alias in body]
         if not forward:
             body = [(self._one_choice(alt, alias), alias) for alt, alias in body]
+            if facts.parameters is not None:
+                body = self._parameter_choices(body, facts.parameters)
             if facts.entry is not None and facts.arity is not None:
                 body = [([*alt[:-1], self._check_call()] if alias == "check" else alt, alias)
                         for alt, alias in body]
-        elif not facts.calls_own:
-            body = [(alt, alias) for alt, alias in body if alias != "subject_returns"]
+        else:
+            if not facts.calls_own:
+                body = [(alt, alias) for alt, alias in body if alias != "subject_returns"]
+            if facts.variables:
+                body = self._variable_subjects(body, facts.variables)
         return body
+
+    def _value_subject(self) -> str:
+        """Rule ``p_value_arith``: arithmetic (``r_arith``) that is not, at its top, a call of a
+        builtin type's method that changes the object and returns None (``results.append(x) is
+        [5]`` can only be refuted; the model meant ``results.append(x), so results is now
+        [5]``).  The methods are those of :data:`MUTATORS` the program does not define."""
+        if "p_value_arith" in self.rules:
+            return "p_value_arith"
+        spine = {"r_arith": "p_value_arith", "r_term": "p_value_term",
+                 "r_factor": "p_value_factor", "r_power": "p_value_power",
+                 "r_atom_expr": "p_value_atom_expr", "r_callee": "p_value_callee"}
+        for rule, clone in spine.items():
+            self.rules[clone] = [[spine.get(s, s) for s in alt] for alt in self.rules[rule]]
+        kept = sorted(self.facts.attributes - (MUTATORS - self.facts.functions))
+        self.terms["T_P_VALUE_DOT_NAME"] = "\\x{2e}(" + "|".join(map(literal_regex, kept)) + ")"
+        self.rules["p_value_callee"] = [["T_P_VALUE_DOT_NAME" if s == "T_DOT_NAME" else s
+                                         for s in alt] for alt in self.rules["p_value_callee"]]
+        return "p_value_arith"
+
+    def _limited(self, term: str, names: frozenset[str]) -> str:
+        """Terminal ``term``: a name that is one of ``names``."""
+        self.limited[term] = names
+        return term
+
+    def _subject_rule(self, rule: str, term: str) -> str:
+        """Rule ``rule``: a state step's subject (``r_state_subject``: a name, maybe in
+        parentheses, with subscripts or attributes) whose name is terminal ``term``."""
+        self.rules[rule] = [[term if s == "T_NAME" else rule if s == "r_state_subject" else s
+                             for s in alt] for alt in self.rules["r_state_subject"]]
+        return rule
+
+    def _variable_subjects(self, body: list[tuple[list[str], str | None]],
+                           variables: frozenset[str]) -> list[tuple[list[str], str | None]]:
+        """Forward: what a state step says changed (``X is now``, ``X becomes``, ``X
+        equals``) and what a loop step binds (``iteration 2 starts with i = 1``) are the
+        program's variables: a function it defines (``isPrime``), a builtin or a module has no
+        value a step can state."""
+        var = self._limited("T_P_VAR", variables)
+        self.rules["r_state_subject"] = [[self._subject_rule("p_var_subject", var)]]
+        rename = {"r_binding_list": "p_loop_binding_list", "r_binding": "p_loop_binding",
+                  "T_NAME": var}
+        for rule in ("r_bindings", "r_binding_list", "r_binding"):
+            self.rules["p_loop_" + rule.removeprefix("r_")] = [
+                [rename.get(s, s) for s in alt] for alt in self.rules[rule]]
+        return [([("p_loop_bindings" if s == "r_bindings" else s) for s in alt]
+                 if alias == "loop_iter" else alt, alias) for alt, alias in body]
+
+    def _parameter_choices(self, body: list[tuple[list[str], str | None]],
+                           parameters: tuple[str, ...]) -> list[tuple[list[str], str | None]]:
+        """Backward: a choice (``Let x be 4``, ``x can be 4``) chooses a parameter of the
+        entry function (the verifier decides choices about the parameters alone); a function
+        without parameters has no choice to make."""
+        if not parameters:
+            return [(alt, alias) for alt, alias in body if alias not in CHOICES]
+        subject = self._subject_rule("p_param_subject",
+                                     self._limited("T_P_PARAM", frozenset(parameters)))
+        out = []
+        for alt, alias in body:
+            if alias in CHOICES and "r_ttest" in alt:
+                alt = _replace_at(alt, alt.index("r_ttest"), subject)
+            out.append((alt, alias))
+        return out
 
     def line_body(self, line: int, body: list[tuple[list[str], str | None]]) -> list[list[str]]:
         """The body alternatives after ``Line N:``: an echo only of line N's statement, a
@@ -430,7 +536,7 @@ class _Narrowing:
             elif alias == "state_or_condition" and alt[:1] == ["r_ttest"]:
                 # `X is True` with a comparison or boolean X reads as a condition claim: only
                 # line N's own condition may be one; any other subject is a state's (arithmetic)
-                out.append(["r_arith", *alt[1:]])
+                out.append([self._value_subject(), *alt[1:]])
                 if condition is not None:
                     out.append([cond(), *alt[1:]])
             elif alias in ("must", "then_must") and returned is not None \
@@ -475,7 +581,7 @@ class _Narrowing:
         return assemble(self.lark, rules, max_steps, names=facts.names,
                         overrides={"LINE_REF": _line_regex(lines),
                                    "DOT_NAME": f"\\x{{2e}}({attributes})"},
-                        extra_terminals=self.terms)
+                        extra_terminals=self.terms, limited_names=self.limited)
 
 
     def _input_args(self, arity: int, literal: tuple[bool, ...]) -> list[list[str]]:

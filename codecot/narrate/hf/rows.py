@@ -65,6 +65,7 @@ class Row:
     failures: int = 0
     sampled: int = 0
     repeats: int = 0  # tries of this step dropped for repeating an earlier try word for word
+    kept_lines: set[str] = field(default_factory=set)  # the texts of the middle steps kept
     #: tokens the search for a way to end a pressed final step may write, in search order
     closer_ids: list[int] = field(default_factory=list)
     call_tokens: int = 0  # tokens of the call its final answer must name (0: none)
