@@ -337,6 +337,20 @@ def test_a_value_step_is_not_about_what_a_list_method_returns() -> None:
                     facts)
     assert _accepts("forward", "Line 4: out.count(2) is 1." + end, facts)
     assert _accepts("forward", "Line 4: out.append is 1." + end, facts)  # no call: left alone
+    # a state step's attribute holds data: not a method's
+    assert not _accepts("forward", "Line 4: out.append[0] becomes 2." + end, facts)
+    assert _accepts("forward", "Line 4: out[0].real becomes 2." + end, facts)
+    # a call's result: not a list method's None
+    helper = ("def g(x):\n    return x\n\n"
+              "def f(xs):\n    out = []\n    for x in xs:\n        out.append(g(x))\n"
+              "    return out\n")
+    rec = record(helper, "[1]")
+    calls = program_facts(rec, trace_of(rec))
+    assert calls is not None and calls.calls_own
+    end = "\nSo f([1]) returns [1]."
+    assert _accepts("forward", "Line 7 (iteration 1): g(1) returns 1." + end, calls)
+    assert not _accepts("forward", "Line 7 (iteration 1): out.append(g(x)) returns [1]." + end,
+                        calls)
     own = ("class Log:\n    def __init__(self):\n        self.n = 0\n"
            "    def append(self, x):\n        self.n += x\n        return self.n\n\n"
            "def f(x):\n    log = Log()\n    total = log.append(x)\n    return total\n")
@@ -344,6 +358,7 @@ def test_a_value_step_is_not_about_what_a_list_method_returns() -> None:
     facts = program_facts(rec, trace_of(rec))
     assert facts is not None and "append" in facts.functions
     assert _accepts("forward", "Line 10: log.append(x) is 3.\nSo f(3) returns 3.", facts)
+    assert _accepts("forward", "Line 10: log.n is now 3.\nSo f(3) returns 3.", facts)
 
 
 def test_a_backward_choice_chooses_a_parameter() -> None:

@@ -23,7 +23,9 @@ one record's :class:`ProgramFacts`:
   (the verifier decides choices about the parameters alone; without parameters, no choice);
 * forward, the subject of a state step (``X is now``, ``X becomes``, ``X equals``) and the
   names a loop step binds are variables of the program (not a function it defines, a builtin
-  or a module: no step can state such a value);
+  or a module: no step can state such a value), their attributes data attributes (not
+  ``out.append[0]``), and neither the subject of ``X is V`` after ``Line N:`` nor the call of
+  ``X returns V`` is a call of a builtin type's method that returns None (:data:`MUTATORS`);
 * forward, a step stating a call's result (``isPrime(n) returns True``) only where the
   program may call a function it defines (it defines several, or calls its one by name): the
   trace holds no other calls;
@@ -72,6 +74,13 @@ from codecot.verify.backward import is_literal
 BUILTIN_ATTRIBUTES = frozenset(
     n for source in (str, bytes, list, tuple, dict, set, frozenset, int, float, complex)
     for n in dir(source) if not n.startswith("_"))
+
+#: Attributes of the builtin value types that are methods (``append``, ``upper``): a bound
+#: method is no value a state step can state.
+BUILTIN_METHODS = frozenset(
+    n for n in BUILTIN_ATTRIBUTES
+    if any(callable(getattr(t, n, None))
+           for t in (str, bytes, list, tuple, dict, set, frozenset, int, float, complex)))
 
 #: Names a step may use whether or not the program does: builtins (``len(s)``,
 #: ``ValueError``) and the attributes of the builtin value types.
@@ -122,7 +131,10 @@ class ProgramFacts:
     targets, parameters, ``except ... as``, ``with ... as``, match captures; not a name bound
     only by ``def``, ``class`` or ``import``: its value is no value a step can state);
     ``parameters`` the entry function's parameters, as the call binds them (None: not known);
-    ``functions`` the names of the functions and methods the program defines.
+    ``functions`` the names of the functions and methods the program defines;
+    ``data_attributes`` the attributes that may hold a value a state step can state (those the
+    program assigns, and of ``attributes`` those that are no method of a builtin value type or
+    function of the program; None: any of ``attributes``).
     """
 
     names: frozenset[str]
@@ -146,6 +158,7 @@ class ProgramFacts:
     variables: frozenset[str] = frozenset()
     parameters: tuple[str, ...] | None = None
     functions: frozenset[str] = frozenset()
+    data_attributes: frozenset[str] | None = None
 
     def in_frame(self) -> ProgramFacts:
         """These facts without the lines outside ``frame_lines`` (all of them when it is
@@ -220,6 +233,11 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
     call, goal, bindings, passed = _call_literals(record, trace, src)
     entry = str(trace.get("entry") or record.entry_name)
     frame = src.frame_lines(entry)
+    attributes = BUILTIN_ATTRIBUTES | _attribute_names(record.code)
+    functions = frozenset(n.name for n in ast.walk(src.tree)
+                          if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+    stored = {n.attr for n in ast.walk(src.tree)
+              if isinstance(n, ast.Attribute) and not isinstance(n.ctx, ast.Load)}
     return ProgramFacts(
         names=frozenset(names) | BUILTIN_NAMES,
         lines=tuple(sorted(kinds["statement"] | kinds["handler"])),
@@ -231,11 +249,11 @@ def program_facts(record: CorpusRecord, trace: dict[str, Any]) -> ProgramFacts |
         return_lines=tuple(sorted(kinds["return"])), loop_lines=tuple(sorted(kinds["loop"])),
         handler_lines=tuple(sorted(kinds["handler"])),
         exceptions=BUILTIN_EXCEPTIONS | _raised_names(src), calls_own=_calls_own(src),
-        attributes=BUILTIN_ATTRIBUTES | _attribute_names(record.code),
+        attributes=attributes,
         frame_lines=tuple(sorted(frame or ())), variables=frozenset(_variable_names(src)),
         parameters=tuple(trace.get("args") or ()) if trace.get("ok") else None,
-        functions=frozenset(n.name for n in ast.walk(src.tree)
-                            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)))
+        functions=functions,
+        data_attributes=frozenset((attributes - BUILTIN_METHODS - functions) | stored))
 
 
 def _variable_names(src: Source) -> set[str]:
@@ -441,27 +459,34 @@ class _Narrowing:
         else:
             if not facts.calls_own:
                 body = [(alt, alias) for alt, alias in body if alias != "subject_returns"]
+            else:  # `out.append(x) returns [2]`: it returns None
+                call = self._value_subject("p_value_call_form")
+                body = [([call if s == "r_call_form" else s for s in alt]
+                         if alias == "subject_returns" else alt, alias) for alt, alias in body]
             if facts.variables:
                 body = self._variable_subjects(body, facts.variables)
         return body
 
-    def _value_subject(self) -> str:
+    def _value_subject(self, rule: str = "p_value_arith") -> str:
         """Rule ``p_value_arith``: arithmetic (``r_arith``) that is not, at its top, a call of a
         builtin type's method that changes the object and returns None (``results.append(x) is
         [5]`` can only be refuted; the model meant ``results.append(x), so results is now
-        [5]``).  The methods are those of :data:`MUTATORS` the program does not define."""
-        if "p_value_arith" in self.rules:
-            return "p_value_arith"
+        [5]``); ``p_value_call_form``: a call (``r_call_form``) that is not one.  The methods are
+        those of :data:`MUTATORS` the program does not define."""
+        if rule in self.rules:
+            return rule
         spine = {"r_arith": "p_value_arith", "r_term": "p_value_term",
                  "r_factor": "p_value_factor", "r_power": "p_value_power",
                  "r_atom_expr": "p_value_atom_expr", "r_callee": "p_value_callee"}
-        for rule, clone in spine.items():
-            self.rules[clone] = [[spine.get(s, s) for s in alt] for alt in self.rules[rule]]
+        for original, clone in spine.items():
+            self.rules[clone] = [[spine.get(s, s) for s in alt] for alt in self.rules[original]]
         kept = sorted(self.facts.attributes - (MUTATORS - self.facts.functions))
         self.terms["T_P_VALUE_DOT_NAME"] = "\\x{2e}(" + "|".join(map(literal_regex, kept)) + ")"
         self.rules["p_value_callee"] = [["T_P_VALUE_DOT_NAME" if s == "T_DOT_NAME" else s
                                          for s in alt] for alt in self.rules["p_value_callee"]]
-        return "p_value_arith"
+        self.rules["p_value_call_form"] = [[spine.get(s, s) for s in alt]
+                                           for alt in self.rules["r_call_form"]]
+        return rule
 
     def _limited(self, term: str, names: frozenset[str]) -> str:
         """Terminal ``term``: a name that is one of ``names``."""
@@ -470,9 +495,18 @@ class _Narrowing:
 
     def _subject_rule(self, rule: str, term: str) -> str:
         """Rule ``rule``: a state step's subject (``r_state_subject``: a name, maybe in
-        parentheses, with subscripts or attributes) whose name is terminal ``term``."""
-        self.rules[rule] = [[term if s == "T_NAME" else rule if s == "r_state_subject" else s
-                             for s in alt] for alt in self.rules["r_state_subject"]]
+        parentheses, with subscripts or attributes) whose name is terminal ``term`` and whose
+        attributes are data attributes (``facts.data_attributes``: ``out.append[0]`` holds
+        nothing to state)."""
+        data = self.facts.data_attributes
+        dot = "T_DOT_NAME"
+        if data is not None:
+            dot = "T_P_DATA_DOT_NAME"
+            self.terms[dot] = "\\x{2e}(" + "|".join(map(literal_regex, sorted(data))) + ")"
+        self.rules[rule] = [[term if s == "T_NAME" else rule if s == "r_state_subject" else
+                             dot if s == "T_DOT_NAME" else s
+                             for s in alt] for alt in self.rules["r_state_subject"]
+                            if data is None or data or "T_DOT_NAME" not in alt]
         return rule
 
     def _variable_subjects(self, body: list[tuple[list[str], str | None]],
