@@ -377,6 +377,13 @@ def test_a_backward_choice_chooses_a_parameter() -> None:
     goal = "We need f() to return 'AB'.\n"
     assert _accepts("backward", goal + "Check: f() == 'AB'.\nSo the input is empty.", none)
     assert not _accepts("backward", goal + "Let s be 'ab'.\nSo the input is empty.", none)
+    # a requirement: only on the return line (about what it returns)
+    assert _accepts("backward", goal + "Line 3: s.upper() must be 'AB'.\nSo the input is empty.",
+                    none)
+    assert not _accepts("backward", goal + "s must satisfy s.count('a') == 1.\n"
+                        "So the input is empty.", none)
+    # with parameters, a requirement needs no line
+    assert _accepts("backward", "n must be 7.\nSo the input is 7, ''.", facts)
 
 
 def test_every_template_rationale_of_the_demo_corpus_is_admitted() -> None:

@@ -20,7 +20,8 @@ one record's :class:`ProgramFacts`:
   final input passes as many arguments as the record's call (each no wider than arithmetic:
   ``So the arguments are 7 and -2`` would be one ``and``), and a choice chooses one value
   (``Let a be 148 and b == 412`` would choose ``a == (148 and b == 412)``) of a parameter
-  (the verifier decides choices about the parameters alone; without parameters, no choice);
+  (the verifier decides choices about the parameters alone; without parameters, no choice,
+  and no requirement but on a ``return`` line);
 * forward, the subject of a state step (``X is now``, ``X becomes``, ``X equals``) and the
   names a loop step binds are variables of the program (not a function it defines, a builtin
   or a module: no step can state such a value), their attributes data attributes (not
@@ -104,8 +105,9 @@ MUTATORS = frozenset({"append", "extend", "insert", "remove", "sort", "reverse",
                       "update", "add", "discard", "difference_update", "intersection_update",
                       "symmetric_difference_update"})
 
-#: Backward step forms (Lark aliases) that choose an input.
+#: Backward step forms (Lark aliases) that choose an input, and those that require one.
 CHOICES = frozenset({"let", "let_eq", "let_satisfy"})
+REQUIREMENTS = frozenset({"must", "then_must"})
 
 
 @dataclass(frozen=True)
@@ -588,7 +590,11 @@ class _Narrowing:
     def grammar(self, max_steps: int, final_call: bool) -> str:
         facts, rules = self.facts, self.rules
         body = self.middle_body()
-        rules["m_body"] = [alt for alt, alias in body if alias != "echo_step"]
+        # without parameters, a requirement not placed on a line is about no input at all
+        # (`s must satisfy s.count('c') == 2` on a local `s`): the verifier cannot decide it
+        unplaced = REQUIREMENTS if facts.parameters == () else frozenset()
+        rules["m_body"] = [alt for alt, alias in body
+                           if alias != "echo_step" and alias not in unplaced]
         core = [alt for alt in rules["m_core"] if alt[:1] != ["r_header"]]
         rules["p_iteration_header"] = [derived_symbols(exp, {}) for exp, alias
                                        in self.alts["header"] if alias == "iteration_header"]
