@@ -312,24 +312,6 @@ FIRST_BIG = ("def f(nums):\n"
              "        if n > 2:\n"
              "            return n\n"
              "    return -1\n")
-
-
-@pytest.mark.parametrize(("step", "verdict"), [
-    ("Line 4 (iteration 2) returns 5.", "verified"),
-    ("Line 4 (iteration 2): the function returns n, which is 5.", "verified"),
-    ("Line 4 returns 5.", "verified"),
-    ("Line 4 (iteration 1) returns 5.", "refuted"),  # it returns in iteration 2
-    ("Line 4 (iteration 3): the function returns n, which is 5.", "refuted"),
-    ("Line 4 (iteration 2) returns 4.", "refuted"),
-])
-def test_a_return_in_a_loop_is_placed_in_the_iteration_it_names(step: str, verdict: str) -> None:
-    out = verify_text(record(FIRST_BIG, "[1, 5, 7]"), step)
-    [s] = out["steps"]
-    assert s["verdict"] == verdict, s
-    if verdict == "refuted" and "(iteration 2)" not in step:
-        assert "no return" in s["detail"] and "iteration" in s["detail"]
-
-
 HELPER_LOOP = ("def g(x):\n"
                "    return x * 2\n"
                "\n"
@@ -340,15 +322,28 @@ HELPER_LOOP = ("def g(x):\n"
                "    return out\n")
 
 
-@pytest.mark.parametrize(("step", "verdict"), [
-    ("Line 7 (iteration 1): g(3) returns 6.", "verified"),
-    ("Line 7 (iteration 2): g(4) returns 8.", "verified"),
-    ("Line 7: g(4) returns 8.", "verified"),
-    ("Line 7 (iteration 2): g(3) returns 6.", "refuted"),  # g(3) runs in iteration 1
-    ("Line 7 (iteration 1): g(4) returns 8.", "refuted"),
-    ("Line 7 (iteration 2): g(4) returns 6.", "refuted"),
+@pytest.mark.parametrize(("code", "step", "verdict", "detail"), [
+    # FIRST_BIG on [1, 5, 7] returns 5 in iteration 2
+    (FIRST_BIG, "Line 4 (iteration 2) returns 5.", "verified", ""),
+    (FIRST_BIG, "Line 4 (iteration 2): the function returns n, which is 5.", "verified", ""),
+    (FIRST_BIG, "Line 4 returns 5.", "verified", ""),
+    (FIRST_BIG, "Line 4 (iteration 1) returns 5.", "refuted", "no return in iteration 1"),
+    (FIRST_BIG, "Line 4 (iteration 3): the function returns n, which is 5.", "refuted",
+     "no return in iteration 3"),
+    (FIRST_BIG, "Line 4 (iteration 2) returns 4.", "refuted", "returns 5, not 4"),
+    # HELPER_LOOP on [3, 4] calls g(3) in iteration 1, g(4) in iteration 2
+    (HELPER_LOOP, "Line 7 (iteration 1): g(3) returns 6.", "verified", ""),
+    (HELPER_LOOP, "Line 7 (iteration 2): g(4) returns 8.", "verified", ""),
+    (HELPER_LOOP, "Line 7: g(4) returns 8.", "verified", ""),
+    (HELPER_LOOP, "Line 7 (iteration 2): g(3) returns 6.", "refuted",
+     "not called here in iteration 2"),
+    (HELPER_LOOP, "Line 7 (iteration 1): g(4) returns 8.", "refuted",
+     "not called here in iteration 1"),
+    (HELPER_LOOP, "Line 7 (iteration 2): g(4) returns 6.", "refuted", "returns 8, not 6"),
 ])
-def test_a_call_in_a_loop_is_placed_in_the_iteration_it_names(step: str, verdict: str) -> None:
-    out = verify_text(record(HELPER_LOOP, "[3, 4]"), step)
+def test_a_return_or_call_in_a_loop_is_placed_in_the_iteration_it_names(
+        code: str, step: str, verdict: str, detail: str) -> None:
+    out = verify_text(record(code, "[1, 5, 7]" if code == FIRST_BIG else "[3, 4]"), step)
     [s] = out["steps"]
     assert s["verdict"] == verdict, s
+    assert detail in s["detail"], s

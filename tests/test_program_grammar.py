@@ -36,11 +36,16 @@ CODE = ("def f(n, words):\n"
         "    return total + len(out)\n")
 
 
-def _facts() -> ProgramFacts:
-    rec = record(CODE, "7, ''")
+def _facts_of(code: str, input_: str, entry: str | None = "f") -> ProgramFacts:
+    """The facts of ``code`` called with ``input_`` (``entry`` None: its only function)."""
+    rec = CorpusRecord(id="t", code=code, input=input_, entry=entry)
     facts = program_facts(rec, trace_of(rec))
     assert facts is not None
     return facts
+
+
+def _facts() -> ProgramFacts:
+    return _facts_of(CODE, "7, ''")
 
 
 def test_facts_hold_the_programs_names_lines_statements_conditions_and_call() -> None:
@@ -264,15 +269,13 @@ def test_a_call_result_is_stated_only_where_the_program_calls_its_own_function()
     assert not _accepts("forward", "Line 7: words.upper() returns ''." + FORWARD_END, facts)
     assert _accepts("forward", "Line 7: out is now ''." + FORWARD_END, facts)
     code = "def g(x):\n    return x * 2\n\ndef f(n):\n    return g(n) + 1\n"
-    rec = record(code, "3")
-    helper = program_facts(rec, trace_of(rec))
-    assert helper is not None and helper.calls_own
+    helper = _facts_of(code, "3")
+    assert helper.calls_own
     assert _accepts("forward", "Line 5: g(3) returns 6.\nSo f(3) == 7.", helper)
     # a helper may be called through a parameter
     code = "def double(n):\n    return 2 * n\n\ndef f(op, n):\n    return op(n)\n"
-    rec = CorpusRecord(id="t", code=code, input="double, 3", entry="f")
-    passed = program_facts(rec, trace_of(rec))
-    assert passed is not None and passed.calls_own
+    passed = _facts_of(code, "double, 3")
+    assert passed.calls_own
 
 
 NESTED = ("def helper(x):\n"
@@ -288,9 +291,8 @@ NESTED = ("def helper(x):\n"
 
 
 def test_forward_steps_name_only_the_lines_of_the_entry_functions_frame() -> None:
-    rec = CorpusRecord(id="t", code=NESTED, input="[1]", entry="f")
-    facts = program_facts(rec, trace_of(rec))
-    assert facts is not None
+    facts = _facts_of(NESTED, "[1]")
+
     assert facts.frame_lines == (4, 5, 7, 8, 9, 10)  # inner's def line runs in f's frame
     assert facts.lines == (1, 2, 4, 5, 6, 7, 8, 9, 10)
     end = "\nSo f([1]) returns [3]."
@@ -307,9 +309,8 @@ def test_forward_steps_name_only_the_lines_of_the_entry_functions_frame() -> Non
 def test_a_state_or_loop_binding_names_a_variable_of_the_program() -> None:
     # NESTED defines helper and inner: functions, whose values no step can state; x, out and
     # the parameters are variables
-    rec = CorpusRecord(id="t", code=NESTED, input="[1]", entry="f")
-    facts = program_facts(rec, trace_of(rec))
-    assert facts is not None
+    facts = _facts_of(NESTED, "[1]")
+
     assert facts.variables == {"x", "y", "xs", "out"}
     end = "\nSo f([1]) returns [3]."
     assert _accepts("forward", "Line 8: iteration 1 starts with x = 1." + end, facts)
@@ -327,9 +328,7 @@ def test_a_value_step_is_not_about_what_a_list_method_returns() -> None:
     # `, so out is now [2]` says what the model means. A program's own `append` may return
     # something.
     code = "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out\n"
-    rec = record(code, "[1]")
-    facts = program_facts(rec, trace_of(rec))
-    assert facts is not None
+    facts = _facts_of(code, "[1]")
     end = "\nSo f([1]) returns [2]."
     assert not _accepts("forward", "Line 4 (iteration 1): out.append(x * 2) is [2]." + end, facts)
     assert not _accepts("forward", "Line 4: out.sort() is [2]." + end, facts)
@@ -344,9 +343,8 @@ def test_a_value_step_is_not_about_what_a_list_method_returns() -> None:
     helper = ("def g(x):\n    return x\n\n"
               "def f(xs):\n    out = []\n    for x in xs:\n        out.append(g(x))\n"
               "    return out\n")
-    rec = record(helper, "[1]")
-    calls = program_facts(rec, trace_of(rec))
-    assert calls is not None and calls.calls_own
+    calls = _facts_of(helper, "[1]")
+    assert calls.calls_own
     end = "\nSo f([1]) returns [1]."
     assert _accepts("forward", "Line 7 (iteration 1): g(1) returns 1." + end, calls)
     assert not _accepts("forward", "Line 7 (iteration 1): out.append(g(x)) returns [1]." + end,
@@ -354,9 +352,8 @@ def test_a_value_step_is_not_about_what_a_list_method_returns() -> None:
     own = ("class Log:\n    def __init__(self):\n        self.n = 0\n"
            "    def append(self, x):\n        self.n += x\n        return self.n\n\n"
            "def f(x):\n    log = Log()\n    total = log.append(x)\n    return total\n")
-    rec = CorpusRecord(id="t", code=own, input="3", entry="f")
-    facts = program_facts(rec, trace_of(rec))
-    assert facts is not None and "append" in facts.functions
+    facts = _facts_of(own, "3")
+    assert "append" in facts.functions
     assert _accepts("forward", "Line 10: log.append(x) is 3.\nSo f(3) returns 3.", facts)
     assert _accepts("forward", "Line 10: log.n is now 3.\nSo f(3) returns 3.", facts)
 
@@ -371,9 +368,8 @@ def test_a_backward_choice_chooses_a_parameter() -> None:
     assert not _accepts("backward", "out can be ''." + end, facts)
     assert not _accepts("backward", "Let out satisfy out == ''." + end, facts)
     code = "def f():\n    s = 'ab'\n    return s.upper()\n"
-    rec = CorpusRecord(id="t", code=code, input="", entry="f")
-    none = program_facts(rec, trace_of(rec))
-    assert none is not None and none.parameters == ()
+    none = _facts_of(code, "")
+    assert none.parameters == ()
     goal = "We need f() to return 'AB'.\n"
     assert _accepts("backward", goal + "Check: f() == 'AB'.\nSo the input is empty.", none)
     assert not _accepts("backward", goal + "Let s be 'ab'.\nSo the input is empty.", none)
@@ -504,9 +500,8 @@ TRY_CODE = ("def g(xs):\n"
 ])
 def test_exceptions_are_exception_names_and_caught_on_except_lines(text: str,
                                                                   admitted: bool) -> None:
-    rec = record(TRY_CODE, "[1]")
-    facts = program_facts(rec, trace_of(rec))
-    assert facts is not None and facts.handler_lines == (4,)
+    facts = _facts_of(TRY_CODE, "[1]", entry=None)
+    assert facts.handler_lines == (4,)
     assert "IndexError" in facts.exceptions and "xs" not in facts.exceptions
     assert _accepts("forward", f"Call g with xs = [1].\n{text}\nSo g([1]) returns -1.",
                     facts) is admitted
