@@ -211,6 +211,11 @@ def test_lines_ahead_are_those_the_trace_still_runs() -> None:
     ("Line 3 (", True), ("Line 3 (iter", True), ("Line 3 (iteration 2", True),
     ("Line 3 (iteration 5)", True), ("Line 3 (iteration 1", False), ("Line 3 (iteration 25", False),
     ("Line 12 (", False), ("Line 12 (iteration 1", False), ("Line 12 raises", True),
+    # a loop step's own iteration: one of the line's
+    ("Line 3: iteration ", True), ("Line 3: iteration 5", True), ("line 3 : ITERATION 2 of", True),
+    ("Line 3: iteration 1", False), ("Line 3: iteration 4 begins", False),
+    ("Line 12: iteration 1", False), ("Line 3: iterations 1 to 4", True), ("Line 3: i", True),
+    ("Line 3: iteration1 is now 4", True),  # a name
 ])
 def test_a_header_is_allowed_when_it_can_name_a_line_and_iteration_ahead(
         text: str, allowed: bool) -> None:
@@ -223,6 +228,9 @@ def test_a_header_is_allowed_when_it_can_name_a_line_and_iteration_ahead(
     ("", False), ("L", True), ("lin", True), ("Line 12", True), ("Line 12 (itera", True),
     ("Line 12 (iteration 3", True), ("Line 12 (iteration 3)", False), ("Line 12:", False),
     ("Line 12 returns", False), ("Lines", False), ("So", False),
+    ("Line 3: it", True), ("Line 3: iteration", True), ("Line 3: iteration 1", True),
+    ("Line 3: iteration 1 begins", False), ("Line 3: total", False),
+    ("Line 3: iterations 1", False),
 ])
 def test_a_header_is_open_until_its_line_and_iteration_are_written(text: str,
                                                                    open_: bool) -> None:

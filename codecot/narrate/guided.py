@@ -231,9 +231,21 @@ def _flat(text: str) -> str:
     return re.sub(r"[ \t]+", "", text).lower()
 
 
+#: ``Line N: iteration K`` as far as written (a loop step's own iteration), case and spacing
+#: free; the word before the number is ``iteration`` (or, with no number yet, a start of it).
+_LOOP_STEP = re.compile(r"\s*line[ \t]*(\d+)[ \t]*:[ \t]*([a-z]+)(?:([ \t]+)(\d*))?",
+                        re.IGNORECASE)
+
+
 def header_open(text: str) -> bool:
     """Whether a step that begins with ``text`` is still writing a ``Line N (iteration k)``
-    header (``L``, ``Line 1``, ``Line 12 (itera``; not ``Line 12:``, nor an empty step)."""
+    header (``L``, ``Line 1``, ``Line 12 (itera``; not ``Line 12:``, nor an empty step), or
+    the number of a loop step's ``Line N: iteration K`` (``Line 3: iter``, ``Line 3:
+    iteration 1``)."""
+    found = _LOOP_STEP.fullmatch(text)
+    if found is not None:
+        word = found.group(2).lower()
+        return word == "iteration" if found.group(3) else "iteration".startswith(word)
     flat = _flat(text)
     if "line".startswith(flat):
         return bool(flat)
@@ -248,7 +260,21 @@ def header_allowed(text: str, ahead: Mapping[int, frozenset[int]]) -> bool:
     """Whether a step that begins with ``text`` may still name a line of ``ahead``, labelled
     (if at all) with one of that line's iterations: False only for a ``Line N`` whose number,
     as far as written, fits no line ahead, or whose ``(iteration k)`` fits none of N's
-    iterations (or N has none); any text that is no such header is allowed."""
+    iterations (or N has none), or a loop step ``Line N: iteration K`` whose K fits none of
+    them; any text that is no such header is allowed."""
+    if not _line_allowed(text, ahead):
+        return False
+    loop = re.match(r"\s*line[ \t]*(\d+)[ \t]*:[ \t]*iteration[ \t]+(\d+)", text, re.IGNORECASE)
+    if loop is None:
+        return True
+    iterations, k = ahead.get(int(loop.group(1)), frozenset()), loop.group(2)
+    if loop.end() == len(text):  # the number may go on
+        return any(str(i).startswith(k) for i in iterations)
+    return int(k) in iterations
+
+
+def _line_allowed(text: str, ahead: Mapping[int, frozenset[int]]) -> bool:
+    """:func:`header_allowed` for the ``Line N (iteration k)`` header alone."""
     flat = _flat(text)
     found = re.match(r"line(\d+)", flat)
     if found is None:
