@@ -235,6 +235,9 @@ def _flat(text: str) -> str:
 #: free; the word before the number is ``iteration`` (or, with no number yet, a start of it).
 _LOOP_STEP = re.compile(r"\s*line[ \t]*(\d+)[ \t]*:[ \t]*([a-z]+)(?:([ \t]+)(\d*))?",
                         re.IGNORECASE)
+#: A loop step's ``Line N: iteration K`` once K has a digit.
+_LOOP_NUMBER = re.compile(r"\s*line[ \t]*(\d+)[ \t]*:[ \t]*iteration[ \t]+(\d+)",
+                          re.IGNORECASE)
 
 
 def header_open(text: str) -> bool:
@@ -264,7 +267,7 @@ def header_allowed(text: str, ahead: Mapping[int, frozenset[int]]) -> bool:
     them; any text that is no such header is allowed."""
     if not _line_allowed(text, ahead):
         return False
-    loop = re.match(r"\s*line[ \t]*(\d+)[ \t]*:[ \t]*iteration[ \t]+(\d+)", text, re.IGNORECASE)
+    loop = _LOOP_NUMBER.match(text)
     if loop is None:
         return True
     iterations, k = ahead.get(int(loop.group(1)), frozenset()), loop.group(2)

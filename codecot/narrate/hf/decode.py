@@ -31,25 +31,24 @@ key/value cache.  Rows proceed independently:
   closing comes first).
 * **Guided.**  With a step checker and ``tries`` K > 1, each step is decided as soon as its
   ending token (a newline, or end-of-sequence for the final step) is sampled.  A step that is
-  not good (refuted, unknown, unparsed; a middle step whose text is that of a step already
-  kept counts as unknown: a model looping on one true step spends its budget without getting
-  on) is rolled back: its tokens leave the matcher
-  (``rollback``) and the row's cache columns are masked out of attention (the cache itself is
-  shared by the batch and cannot be cut for one row; rolled-back columns stay as holes, and the
-  positions of later tokens follow the kept ones), and the step is sampled again from the
-  logits saved at its start, at ``resample_temperature`` (raised by ``resample_step`` with each
-  further try), among the tokens at least ``resample_min_p`` times as likely as the most
-  likely allowed one (:func:`~codecot.narrate.hf.rows.sample`).  A try that repeats the text
-  of an earlier failed try of the step (and ends the same way) is dropped unchecked, since its verdict would be the same, and does not
-  count as one of the K; at most K such repeats per step (each raises the temperature like a
-  try).  After K tries the best complete try is kept
-  (verdict order: verified/proved > consistent > unknown > refuted > unparsed; the latest of
-  equals), its columns unmasked again, so no token is recomputed.  ``resamples`` counts the
-  tries beyond the first of each kept step, dropped repeats included.  While a step's
-  ``Line N (iteration k)`` header is being written, N and k are narrowed to the lines, and
-  their iterations, that the checker still has ahead
-  (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`; forward, those of the trace's
-  points at or after the cursor): a step on any other could only fail
+  not good (refuted, unknown, unparsed; a middle step whose text is that of a step already kept
+  counts as unknown: a model looping on one true step spends its budget without getting on) is
+  rolled back: its tokens leave the matcher (``rollback``) and the row's cache columns are
+  masked out of attention (the cache itself is shared by the batch and cannot be cut for one
+  row; rolled-back columns stay as holes, and the positions of later tokens follow the kept
+  ones), and the step is sampled again from the logits saved at its start, at
+  ``resample_temperature`` (raised by ``resample_step`` with each further try), among the
+  tokens at least ``resample_min_p`` times as likely as the most likely allowed one
+  (:func:`~codecot.narrate.hf.rows.sample`).  A try that repeats the text of an earlier failed
+  try of the step (and ends the same way) is dropped unchecked, since its verdict would be the
+  same, and does not count as one of the K; at most K such repeats per step (each raises the
+  temperature like a try).  After K tries the best complete try is kept (verdict order:
+  verified/proved > consistent > unknown > refuted > unparsed; the latest of equals), its
+  columns unmasked again, so no token is recomputed.  ``resamples`` counts the tries beyond the
+  first of each kept step, dropped repeats included.  While a step's ``Line N (iteration k)``
+  header (or a loop step's ``Line N: iteration K``) is being written, N and k (K) are narrowed
+  to the lines, and their iterations, that the checker still has ahead (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`; forward,
+  those of the trace's points at or after the cursor): a step on any other could only fail
   (:meth:`Decoder._lines_ahead`).
 
 Rows that end leave the batch (their cache rows are dropped), so a long row does not make the

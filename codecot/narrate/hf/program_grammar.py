@@ -502,7 +502,7 @@ class _Narrowing:
         nothing to state)."""
         data = self.facts.data_attributes
         dot = "T_DOT_NAME"
-        if data is not None:
+        if data:
             dot = "T_P_DATA_DOT_NAME"
             self.terms[dot] = "\\x{2e}(" + "|".join(map(literal_regex, sorted(data))) + ")"
         self.rules[rule] = [[term if s == "T_NAME" else rule if s == "r_state_subject" else
