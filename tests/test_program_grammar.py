@@ -335,10 +335,12 @@ def test_a_value_step_is_not_about_what_a_list_method_returns() -> None:
     assert _accepts("forward", "Line 4 (iteration 1): out.append(x * 2), so out is now [2]." + end,
                     facts)
     assert _accepts("forward", "Line 4: out.count(2) is 1." + end, facts)
-    assert _accepts("forward", "Line 4: out.append is 1." + end, facts)  # no call: left alone
-    # a state step's attribute holds data: not a method's
+    # an attribute read in a state step or in `X is V` holds data: not a method's
     assert not _accepts("forward", "Line 4: out.append[0] becomes 2." + end, facts)
+    assert not _accepts("forward", "Line 4: out.append[x] is 2." + end, facts)
+    assert not _accepts("forward", "Line 4: out.append is 1." + end, facts)
     assert _accepts("forward", "Line 4: out[0].real becomes 2." + end, facts)
+    assert _accepts("forward", "Line 4: out[0].real is 2." + end, facts)
     # a call's result: not a list method's None
     helper = ("def g(x):\n    return x\n\n"
               "def f(xs):\n    out = []\n    for x in xs:\n        out.append(g(x))\n"

@@ -24,9 +24,10 @@ one record's :class:`ProgramFacts`:
   and no requirement but on a ``return`` line);
 * forward, the subject of a state step (``X is now``, ``X becomes``, ``X equals``) and the
   names a loop step binds are variables of the program (not a function it defines, a builtin
-  or a module: no step can state such a value), their attributes data attributes (not
-  ``out.append[0]``), and neither the subject of ``X is V`` after ``Line N:`` nor the call of
-  ``X returns V`` is a call of a builtin type's method that returns None (:data:`MUTATORS`);
+  or a module: no step can state such a value); an attribute read in such a subject, or in
+  the subject of ``X is V`` after ``Line N:``, is a data attribute (not ``out.append[0]``);
+  and neither that subject of ``X is V`` nor the call of ``X returns V`` is a call of a
+  builtin type's method that returns None (:data:`MUTATORS`);
 * forward, a step stating a call's result (``isPrime(n) returns True``) only where the
   program may call a function it defines (it defines several, or calls its one by name): the
   trace holds no other calls;
@@ -486,6 +487,9 @@ class _Narrowing:
         self.terms["T_P_VALUE_DOT_NAME"] = "\\x{2e}(" + "|".join(map(literal_regex, kept)) + ")"
         self.rules["p_value_callee"] = [["T_P_VALUE_DOT_NAME" if s == "T_DOT_NAME" else s
                                          for s in alt] for alt in self.rules["p_value_callee"]]
+        data = self._data_dot()  # an attribute read, not called: data (not `out.append[0]`)
+        self.rules["p_value_atom_expr"] = [[data if s == "T_DOT_NAME" else s for s in alt]
+                                           for alt in self.rules["p_value_atom_expr"]]
         self.rules["p_value_call_form"] = [[spine.get(s, s) for s in alt]
                                            for alt in self.rules["r_call_form"]]
         return rule
@@ -500,16 +504,22 @@ class _Narrowing:
         parentheses, with subscripts or attributes) whose name is terminal ``term`` and whose
         attributes are data attributes (``facts.data_attributes``: ``out.append[0]`` holds
         nothing to state)."""
-        data = self.facts.data_attributes
-        dot = "T_DOT_NAME"
-        if data:
-            dot = "T_P_DATA_DOT_NAME"
-            self.terms[dot] = "\\x{2e}(" + "|".join(map(literal_regex, sorted(data))) + ")"
+        dot = self._data_dot()
         self.rules[rule] = [[term if s == "T_NAME" else rule if s == "r_state_subject" else
                              dot if s == "T_DOT_NAME" else s
-                             for s in alt] for alt in self.rules["r_state_subject"]
-                            if data is None or data or "T_DOT_NAME" not in alt]
+                             for s in alt] for alt in self.rules["r_state_subject"]]
         return rule
+
+    def _data_dot(self) -> str:
+        """The terminal of ``.name`` for a data attribute (``facts.data_attributes``;
+        ``T_DOT_NAME``, any attribute, when none are known)."""
+        data = self.facts.data_attributes
+        if not data:
+            return "T_DOT_NAME"
+        if "T_P_DATA_DOT_NAME" not in self.terms:
+            self.terms["T_P_DATA_DOT_NAME"] = \
+                "\\x{2e}(" + "|".join(map(literal_regex, sorted(data))) + ")"
+        return "T_P_DATA_DOT_NAME"
 
     def _variable_subjects(self, body: list[tuple[list[str], str | None]],
                            variables: frozenset[str]) -> list[tuple[list[str], str | None]]:
