@@ -77,7 +77,7 @@ AFTER_BE_WORDS = frozenset({
 INPUT_WORDS = frozenset({"empty", "no"})
 #: Words read as keywords where a binding name is expected ("with no arguments").
 BINDING_WORDS = frozenset({"no"})
-#: Words read as keywords right after "So".
+#: Words read as keywords right after "So" (and "Therefore").
 AFTER_SO_WORDS = frozenset({"the"})
 
 _PREC_IF, _PREC_OR, _PREC_AND, _PREC_NOT, _PREC_CMP = 1, 2, 3, 4, 5
@@ -412,15 +412,17 @@ def _call(c: CallClaim, v: int) -> list[str]:
             f"{head}Calling {c.func} with {args}"]
 
 
-def _compare_text(call: Expr, value: Expr) -> str:
-    return f"{_expr(call, _PREC_ARITH, True)} == {_expr(value, _PREC_ARITH, True)}"
+def _compare_text(call: Expr, value: Expr, reserved: frozenset[str] = frozenset()) -> str:
+    """``call == value``, the call parenthesized if it would start with a word of ``reserved``
+    (one the parser reads as a keyword in that place)."""
+    return f"{_slot(call, reserved, _PREC_ARITH)} == {_expr(value, _PREC_ARITH, True)}"
 
 
 def _answer(c: AnswerClaim, v: int) -> list[str]:
     head = _header(c)
     return [f"{head}So {_slot(c.call, AFTER_SO_WORDS)} returns {_slot(c.value)}",
-            f"{head}Therefore {_slot(c.call)} returns {_slot(c.value)}",
-            f"{head}Therefore {_compare_text(c.call, c.value)}",
+            f"{head}Therefore {_slot(c.call, AFTER_SO_WORDS)} returns {_slot(c.value)}",
+            f"{head}Therefore {_compare_text(c.call, c.value, AFTER_SO_WORDS)}",
             f"{head}The answer is {_compare_text(c.call, c.value)}"]
 
 
