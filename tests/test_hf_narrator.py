@@ -438,7 +438,7 @@ def test_rows_narrowed_to_their_programs_write_only_what_the_program_grammar_adm
         tiny_model: Path) -> None:
     from codecot.narrate.hf import HFNarrator, HFSettings
     from codecot.narrate.hf.generate import generate_batch
-    from codecot.narrate.hf.program_grammar import program_facts
+    from codecot.narrate.hf.program_facts import program_facts
 
     narrator, items, prompts, directions = _tiny_batch(tiny_model)
     programs = [program_facts(record, trace) for record, trace, _ in items]
@@ -771,7 +771,7 @@ def test_a_pressed_final_answer_can_be_ended_with_the_call_its_grammar_requires(
         tiny_model: Path) -> None:
     from codecot.narrate.hf.closing import CLOSE_DEPTH, shortest_close
     from codecot.narrate.hf.decode import Decoder, RowSpec
-    from codecot.narrate.hf.program_grammar import program_facts
+    from codecot.narrate.hf.program_facts import program_facts
 
     narrator, items, _, _ = _tiny_batch(tiny_model)
     record, trace, _ = items[0]

@@ -9,13 +9,13 @@ import pytest
 
 from codecot.claims import parse_step
 from codecot.corpus import CorpusRecord, load_records
-from codecot.narrate.hf.program_grammar import (
+from codecot.narrate.hf.program_facts import (
     BUILTIN_NAMES,
     ProgramFacts,
     program_facts,
-    program_grammar,
     python_tokens,
 )
+from codecot.narrate.hf.program_grammar import program_grammar
 from codecot.narrate.hf.word_bounds import (
     continues_number,
     continues_word,

@@ -32,7 +32,8 @@ import torch
 from codecot.errors import MissingDependency
 from codecot.narrate.hf.closing import closer_order, closer_tokens
 from codecot.narrate.hf.grammar import DEFAULT_MAX_STEPS, rationale_grammar
-from codecot.narrate.hf.program_grammar import ProgramFacts, program_grammar
+from codecot.narrate.hf.program_facts import ProgramFacts
+from codecot.narrate.hf.program_grammar import program_grammar
 
 #: Program-narrowed grammars a constraint keeps compiled (a batch needs two per row).
 PROGRAM_GRAMMARS_KEPT = 64

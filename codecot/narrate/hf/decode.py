@@ -69,7 +69,7 @@ import torch
 from codecot.narrate.constrain import GrammarConstraint
 from codecot.narrate.guided import RESAMPLE_TEMPERATURE, header_allowed, header_open, is_good, rank
 from codecot.narrate.hf import closing as C
-from codecot.narrate.hf.program_grammar import python_tokens
+from codecot.narrate.hf.program_facts import python_tokens
 from codecot.narrate.hf.rows import Row, RowSpec, Try, sample
 from codecot.narrate.hf.word_bounds import (
     continues_number,

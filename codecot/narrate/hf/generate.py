@@ -31,7 +31,7 @@ from codecot.narrate.constrain import GrammarConstraint
 from codecot.narrate.guided import RESAMPLE_TEMPERATURE, StepChecker
 from codecot.narrate.hf.decode import MAX_STEP_TOKENS
 from codecot.narrate.hf.kv_cache import grow_in_place
-from codecot.narrate.hf.program_grammar import ProgramFacts
+from codecot.narrate.hf.program_facts import ProgramFacts
 
 FINAL_CLAIMS: dict[str, type] = {"forward": AnswerClaim, "backward": InputClaim}
 

@@ -202,7 +202,7 @@ class HFNarrator:
         (see :mod:`codecot.narrate.hf.decode`)."""
         from codecot.narrate.guided import forward_checkers
         from codecot.narrate.hf.closing import closing_reserve
-        from codecot.narrate.hf.program_grammar import program_facts
+        from codecot.narrate.hf.program_facts import program_facts
 
         s = self.settings
         reserves = [s.closing_reserve or closing_reserve(self.loaded.tokenizer, record, trace,

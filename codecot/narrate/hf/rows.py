@@ -12,7 +12,7 @@ import torch
 
 from codecot.narrate.guided import StepChecker
 from codecot.narrate.hf import closing as C
-from codecot.narrate.hf.program_grammar import ProgramFacts
+from codecot.narrate.hf.program_facts import ProgramFacts
 from codecot.verify.verdicts import Verdict
 
 

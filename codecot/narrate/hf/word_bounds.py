@@ -21,7 +21,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from codecot.narrate.hf.program_grammar import ProgramFacts
+    from codecot.narrate.hf.program_facts import ProgramFacts
 
 
 @functools.cache
