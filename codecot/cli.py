@@ -117,6 +117,7 @@ def narrate(
     adapter: Annotated[str | None, typer.Option(help="hf: LoRA adapter folder from `codecot train`, or 'none' for the bare model (default: the shipped adapter for the embedded SmolLM2).")] = None,
     prompt_form: Annotated[str, typer.Option(help="hf: auto (short with an adapter, long for the bare model), long (rules and examples) or short (the problem only).")] = "auto",
     guided: Annotated[int, typer.Option(help="hf: guided decoding, K tries per step: each step is checked as it is written (forward against the trace, backward in a backward session) and a refuted or undecided one is sampled again (0: off).")] = 0,
+    guided_branch: Annotated[bool, typer.Option("--guided-branch/--no-guided-branch", help="hf, guided: every second further try of a step branches off a refuted try where it wrote a value, writing the model's next likeliest value there.")] = False,
     closing_reserve: Annotated[int, typer.Option(help="hf: tokens kept for the final step; once fewer remain, the rationale is steered to its final step (0: estimated per record).")] = 0,
     program_constraints: Annotated[bool, typer.Option("--program-constraints/--no-program-constraints", help="hf, constrained: narrow the grammar to each record's program: its names and line numbers, each line's own statement and condition, the record's call in the final answer.")] = True,
 ) -> None:
@@ -145,7 +146,7 @@ def narrate(
             max_new_tokens=max_new_tokens, temperature=temperature, seed=seed, device=device,
             threads=threads or None, examples=examples, dtype=dtype,
             prefix_cache=prefix_cache, adapter=adapter, prompt_form=prompt_form,
-            guided=guided, closing_reserve=closing_reserve,
+            guided=guided, guided_branch=guided_branch, closing_reserve=closing_reserve,
             program_constraints=program_constraints))
     records = load_records(corpus, limit)
     if traces is not None:
@@ -420,6 +421,7 @@ def bench(
     modes: Annotated[str, typer.Option(help="loop: comma-separated grounded, blind.")] = "grounded,blind",
     workdir: Annotated[Path | None, typer.Option(help="loop: folder for the cells' runs (resumable; default out/bench-loop).")] = None,
     program_constraints: Annotated[bool, typer.Option("--program-constraints/--no-program-constraints", help="loop: narrow each record's decoding grammar to its program.")] = True,
+    guided_branch: Annotated[bool, typer.Option("--guided-branch/--no-guided-branch", help="loop: the guided variant branches off refuted tries.")] = False,
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
     against free decoding; loop: bare, fine-tuned and guided narrators over a held-out corpus;
@@ -474,6 +476,7 @@ def bench(
                              modes=chosen_modes, batch_size=batch_size,
                              max_new_tokens=max_new_tokens, threads=threads or None,
                              device=device, jobs=jobs, program_constraints=program_constraints,
+                             guided_branch=guided_branch,
                              on_cell=lambda name, cell: typer.echo(
                                  f"{name}: {json.dumps(cell)}", err=True))
     elif what in ("narrate", "hf"):

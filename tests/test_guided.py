@@ -179,6 +179,9 @@ def test_a_step_that_says_again_what_a_kept_step_said_is_resampled(narrator: Any
         assert [t.verdict for t in decoder.rows[0].tries] == [Verdict.UNKNOWN]
         assert feed(decoder, "Line 3: total is now 3.\n") == "feed"
         assert stub.accepted == [step.strip(), "Line 3: total is now 3."]
+        # the kept step's claim in other words and spacing is a repeat too
+        assert feed(decoder, "Line 3:  total becomes 3.\n") == "retry"
+        assert feed(decoder, "Line 3: total becomes 4.\n") == "feed"
 
 
 def test_lines_ahead_are_those_the_trace_still_runs() -> None:
@@ -216,6 +219,9 @@ def test_lines_ahead_are_those_the_trace_still_runs() -> None:
     ("Line 3: iteration 1", False), ("Line 3: iteration 4 begins", False),
     ("Line 12: iteration 1", False), ("Line 3: iterations 1 to 4", True), ("Line 3: i", True),
     ("Line 3: iteration1 is now 4", True),  # a name
+    # no iteration of line 12 is ahead: its loop step cannot begin one
+    ("Line 12: iteration ", False), ("line 12 :  Iteration\t", False), ("Line 12: iteration", True),
+    ("Line 12: iterations", True), ("Line 12: the loop ends", True),
 ])
 def test_a_header_is_allowed_when_it_can_name_a_line_and_iteration_ahead(
         text: str, allowed: bool) -> None:
@@ -382,7 +388,7 @@ def test_guided_narrator_with_the_forward_checker_keeps_the_bookkeeping(
         rec = rat.to_json()
         lines = _lines(rat.text)
         assert rec["guided"] == 3 and len(rec["resamples"]) == len(lines)
-        assert all(0 <= n <= 2 for n in rec["resamples"])
+        assert all(0 <= n <= 2 * 3 - 1 for n in rec["resamples"])  # K tries, K repeats
         verdicts = verdict_record(plan(rec, record), [trace])["steps"]
         for step, n in zip(verdicts, rec["resamples"], strict=True):
             resampled += n > 0
@@ -638,3 +644,205 @@ def test_a_try_with_a_failed_ones_text_in_other_tokens_is_a_repeat(narrator: Any
             row.cols.append(len(row.cols))
         assert outcome == "retry"
     assert len(stub.checked) == 1 and len(row.tries) == 1 and row.repeats == 1
+
+
+@pytest.mark.parametrize(("failed", "again", "repeat"), [
+    ("Line 2: total is now 5.", "Line 2: total  becomes 5.", True),  # other words, spacing
+    ("Line 2: total is now 5.", "Line 2 :  total equals 5.", True),
+    ("Line 4: the condition n > 2 is False, so the branch is not taken.",
+     "Line 4: n > 2 is False, so we skip the branch.", True),
+    ("Line 2: total is now 5.", "Line 2: total is now 6.", False),  # another value
+    ("Line 2: total is now 1.", "Line 2: total is now True.", False),  # 1 == True in Python
+    ("Line 2: total is now 1.", "Line 2: total is now 1.0.", False),
+    ("Line 2: total is now 5.", "Line 2 (iteration 1): total is now 5.", False),
+    ("Line 2: s is now 'a b'.", "Line 2: s is now 'a  b'.", False),  # spacing in a string
+])
+def test_a_try_claiming_what_a_failed_one_claimed_is_a_repeat(narrator: Any, failed: str,
+                                                               again: str, repeat: bool) -> None:
+    # the same claim in other words: its verdict could only be the same, so it is dropped
+    # unchecked; a try that claims anything else is checked
+    import torch
+
+    from codecot.narrate.guided import claim_key
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+
+    assert (claim_key(failed) == claim_key(again)) is repeat and claim_key(failed) is not None
+    tok = narrator.loaded.tokenizer
+    stub = StubChecker(lambda step, k: Verdict.REFUTED if step == 0 else Verdict.VERIFIED)
+    decoder = Decoder(tok, narrator.constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
+                      temperature=0.0, tries=3)
+    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+    for text in (failed, again):
+        outcome = ""
+        for token in tok(text + "\n", add_special_tokens=False)["input_ids"]:
+            outcome = decoder._take(row, 0, token, attention)
+            if outcome != "feed":
+                break
+            row.cols.append(len(row.cols))
+        assert outcome == "retry"
+    assert [line for _, line, _ in stub.checked] == ([failed] if repeat else [failed, again])
+    assert row.repeats == int(repeat) and len(row.tries) == 2 - int(repeat)
+
+
+def _branching_decoder(narrator: Any, *, min_p: float = 0.1, tries: int = 3) -> Any:
+    import torch
+
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+
+    stub = StubChecker(lambda step, k: Verdict.REFUTED if k == 0 else Verdict.VERIFIED)
+    decoder = Decoder(narrator.loaded.tokenizer, narrator.constraint,
+                      [RowSpec("forward", 200, 20, checker=stub)], [0], temperature=0.0,
+                      tries=tries, resample_temperature=1.5, resample_min_p=0.1,
+                      branch_min_p=min_p)
+    return decoder, stub, torch.ones((1, 400), dtype=torch.bool)
+
+
+def _write_with_alternatives(decoder: Any, attention: Any, tokens: list[int],
+                             alts: dict[int, tuple[tuple[int, float], ...]]) -> str:
+    """Feed ``tokens`` as one sampled try, each position remembering ``alts`` (else the token
+    alone, certain)."""
+    row, outcome = decoder.rows[0], ""
+    for j, token in enumerate(tokens):
+        row.alts.append(alts.get(j, ((token, 1.0),)))
+        outcome = decoder._take(row, 0, token, attention)
+        if outcome != "feed":
+            return outcome
+        row.cols.append(len(row.cols) + 100 * len(row.tries))
+    return outcome
+
+
+def test_a_failed_try_is_branched_off_where_the_model_was_least_sure(narrator: Any) -> None:
+    # ``total is now 5`` refuted: the next try keeps ``Line 2: total is now`` and writes the
+    # token the model found next likeliest where the value began (``6``), then goes on
+    # greedily; the checker accepts it
+    tok = narrator.loaded.tokenizer
+    decoder, stub, attention = _branching_decoder(narrator)
+    row = decoder.rows[0]
+    texts = decoder.constraint.texts
+    head = tok("Line 2: total is now", add_special_tokens=False)["input_ids"]
+    five = tok("Line 2: total is now 5.\n", add_special_tokens=False)["input_ids"]
+    for value in ("4", "6", "7", "8", "9", "True"):  # one whose first token is no prefix of 5's
+        six = tok(f"Line 2: total is now {value}.\n", add_special_tokens=False)["input_ids"]
+        j = next(i for i, (a, b) in enumerate(zip(five, six, strict=False)) if a != b)
+        if not texts[five[j]].startswith(texts[six[j]]):
+            break
+    assert five[:len(head)] == head and j >= len(head) - 1
+    alts = {1: ((five[1], 0.5), (five[1] + 1, 0.4)),  # likelier than the value's alternative,
+            j: ((five[j], 0.6), (six[j], 0.3))}       # but already tried below (see `tried`)
+    row.tried[tuple(five[:1])] = {five[1] + 1}
+    assert _write_with_alternatives(decoder, attention, five, alts) == "retry"
+    assert row.tokens == five[:j] and row.forced is not None and row.forced[0] == six[j]
+    assert row.branched and decoder._temperature(row) == 0.0  # goes on greedily
+    assert attention[0, row.cols].all() and len(row.cols) == j
+    allowed = decoder._mask_of(row)
+    assert decoder._choose(row, 0, torch_zeros(allowed), allowed, attention) == six[j]
+    row.cols.append(300)
+    assert _write_with_alternatives(decoder, attention, six[j + 1:], {}) == "feed"
+    assert stub.accepted == [f"Line 2: total is now {value}."] and row.resamples == [1]
+    assert [line for _, line, _ in stub.checked] == ["Line 2: total is now 5.",
+                                                     f"Line 2: total is now {value}."]
+
+
+def torch_zeros(like: Any) -> Any:
+    import torch
+
+    return torch.zeros(like.shape, dtype=torch.float32)
+
+
+@pytest.mark.parametrize("case", ["below the floor", "begins the text written", "no branching",
+                                  "undecided"])
+def test_a_try_with_no_alternative_to_branch_to_starts_the_step_again(narrator: Any,
+                                                                      case: str) -> None:
+    tok = narrator.loaded.tokenizer
+    decoder, stub, attention = _branching_decoder(
+        narrator, min_p=0.1 if case != "no branching" else None)  # type: ignore[arg-type]
+    if case == "undecided":  # only a refuted try is branched off
+        stub.script = lambda step, k: Verdict.UNKNOWN
+    row = decoder.rows[0]
+    five = tok("Line 2: total is now 5.\n", add_special_tokens=False)["input_ids"]
+    texts = decoder.constraint.texts
+    if case == "begins the text written":  # a token whose text begins the chosen one's
+        j = next(i for i, t in enumerate(five) if len(texts[t]) > 1)
+        shorter = next(t for t in range(len(texts)) if texts[t] and t != five[j]
+                       and texts[five[j]].startswith(texts[t]))
+        alts = {j: ((five[j], 0.6), (shorter, 0.4))}
+    else:
+        alts = {len(five) - 2: ((five[-2], 0.95), (five[-2] + 1, 0.05))}  # 0.05 < 0.1 * 0.95
+        if case in ("no branching", "undecided"):
+            value = next(i for i, t in enumerate(five) if texts[t].strip() == "5")
+            other = texts.index(texts[five[value]].replace("5", "4"))  # a value, as likely
+            alts = {value: ((five[value], 0.5), (other, 0.5))}
+    assert _write_with_alternatives(decoder, attention, five, alts) == "retry"
+    assert row.tokens == [] and row.forced is None and not row.branched
+    assert decoder._temperature(row) == 1.5  # a whole new try, hot
+
+
+@pytest.mark.parametrize(("prefix", "token", "value"), [
+    ("Line 4 (iteration 1): lookup(k, 0) is '", "b", True),  # inside a string
+    ("Line 3 (iteration 1): nums.remove(val), so nums becomes [", "3", True),
+    ("Line 4: n > 2 is", " True", True), ("Line 4: n > 2 is", " False", True),
+    ("Line 2: x is", " None", True), ("so out is now", " ['", True), ("x is", " [", True),
+    ("x becomes", " -", True), ("Line 1", "6", True),  # a line's number
+    ("so out is now ['a', 3", "].", True), ("so out is now ['a', 3", ",", True),
+    ("Line 5: out.append(n[5:]), so out", " becomes", False),  # wording
+    ("so skipped is", " now", False), ("Line 15: iteration 2", " starts", False),
+    ("Line 4:", " the", False), ("Line 20", ":", False),
+    ("Line 3", " (", False),  # the header's label, not a tuple
+    ("so mid is 3", ".", False),  # the step's full stop
+    ("Line 2: x = a", " -", False),  # an operator in echoed code
+    ("Line 2: s is 'it'", " x", False),  # the string was closed
+    ("Line 2: s is 'it\\'", "s", True),  # an escaped quote
+])
+def test_a_value_token_writes_a_value_not_the_steps_wording(prefix: str, token: str,
+                                                            value: bool) -> None:
+    from codecot.narrate.hf.word_bounds import value_token
+
+    assert value_token(prefix, token) is value
+
+
+def test_a_step_is_branched_off_only_where_it_wrote_a_value_and_every_second_try(
+        narrator: Any) -> None:
+    from codecot.narrate.hf.word_bounds import value_token
+
+    # the verb was less sure than the value (another word 0.45 against ``is``), but a word
+    # of the wording is no value: the branch is at the value.  The try after a failed branch
+    # starts the step again (hot)
+    tok = narrator.loaded.tokenizer
+    decoder, stub, attention = _branching_decoder(narrator, tries=4)
+    stub.script = lambda step, k: Verdict.REFUTED
+    row, texts = decoder.rows[0], decoder.constraint.texts
+    five = tok("Line 2: total is 5.\n", add_special_tokens=False)["input_ids"]
+    verb = next(i for i, t in enumerate(five) if texts[t] == " is")
+    value = next(i for i, t in enumerate(five) if texts[t].strip() == "5")
+    other = next(t for t in range(len(texts))
+                 if texts[t] in {texts[five[value]].replace("5", d) for d in "4679"})
+    becomes = next(t for t in range(len(texts)) if texts[t].strip().isalpha()
+                   and texts[t] != texts[five[verb]] and not value_token("Line 2: total", texts[t]))
+    alts = {verb: ((five[verb], 0.55), (becomes, 0.45)),
+            value: ((five[value], 0.7), (other, 0.3))}
+    assert _write_with_alternatives(decoder, attention, five, alts) == "retry"
+    assert row.tokens == five[:value] and row.forced is not None and row.forced[0] == other
+    allowed = decoder._mask_of(row)
+    assert decoder._choose(row, 0, torch_zeros(allowed), allowed, attention) == other
+    row.cols.append(300)
+    rest = tok(".\n", add_special_tokens=False)["input_ids"]
+    assert _write_with_alternatives(decoder, attention, rest, {}) == "retry"
+    assert len(row.tries) == 2 and row.tokens == [] and not row.branched  # the third: hot
+    assert decoder._temperature(row) == 1.5
+    assert len(stub.checked) == 2
+
+
+def test_guided_branch_is_off_by_default_and_reaches_the_decoder_when_asked(
+        tiny_model: Path) -> None:  # noqa: F811
+    from codecot.narrate.hf import HFNarrator, HFSettings
+
+    items = [it for it in _demo_items() if it[2] == "forward"][:1]
+    for branch in (False, True):
+        settings = HFSettings(model=str(tiny_model), batch_size=1, max_steps=3, examples=1,
+                              threads=1, max_new_tokens=60, guided=2, guided_branch=branch)
+        nar = HFNarrator(settings, loaded=terse(tiny_model))
+        assert nar._steering(items)["branch_min_p"] == (0.1 if branch else None)
+        rat = nar.narrate_many(items)[0]
+        assert isinstance(rat, Rationale)
+        assert rat.to_json().get("guided_branch", False) is branch
+    assert HFSettings().guided_branch is False

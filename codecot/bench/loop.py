@@ -44,13 +44,16 @@ def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4))
 
 
-def variant_options(variant: str, adapter: str | None, guided: int) -> dict[str, Any]:
+def variant_options(variant: str, adapter: str | None, guided: int,
+                    guided_branch: bool = False) -> dict[str, Any]:
     """The HF narrator options of a variant (``adapter`` None: the shipped one)."""
     if variant == "bare":
         return {"adapter": "none"}
     options: dict[str, Any] = {} if adapter is None else {"adapter": adapter}
     if variant == "guided":
         options["guided"] = guided
+        if guided_branch:
+            options["guided_branch"] = True
     elif variant != "tuned":
         raise ValueError(f"variant {variant!r}: choose {', '.join(VARIANTS)}")
     return options
@@ -128,11 +131,12 @@ def bench_loop(corpus: Path, workdir: Path, *, records: int = 30, adapter: str |
                guided: int = 4, variants: Sequence[str] = VARIANTS,
                modes: Sequence[str] = MODES, batch_size: int = 8, max_new_tokens: int = 384,
                threads: int | None = 1, device: str = "cpu", jobs: int | None = None,
-               program_constraints: bool = True,
+               program_constraints: bool = True, guided_branch: bool = False,
                on_cell: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run every variant × mode over the first ``records`` records of ``corpus`` (see the
     module doc); figures per cell, also written to ``workdir/loop.json`` after each cell.
-    ``program_constraints`` False decodes every variant with the program-independent grammar."""
+    ``program_constraints`` False decodes every variant with the program-independent grammar;
+    ``guided_branch`` makes the guided variant branch off refuted tries."""
     from codecot.pipeline.run import RunConfig
 
     for name in variants:
@@ -142,7 +146,8 @@ def bench_loop(corpus: Path, workdir: Path, *, records: int = 30, adapter: str |
     figures: dict[str, Any] = {"corpus": str(corpus), "records": count, "guided": guided,
                                "batch_size": batch_size, "max_new_tokens": max_new_tokens,
                                "device": device, "threads": threads,
-                               "program_constraints": program_constraints, "cells": {}}
+                               "program_constraints": program_constraints,
+                               "guided_branch": guided_branch, "cells": {}}
     for variant in variants:
         for mode in modes:
             name = f"{variant}/{mode}"
@@ -150,7 +155,7 @@ def bench_loop(corpus: Path, workdir: Path, *, records: int = 30, adapter: str |
             options = {"grounded": mode == "grounded", "batch_size": batch_size,
                        "max_new_tokens": max_new_tokens, "threads": threads, "device": device,
                        "program_constraints": program_constraints,
-                       **variant_options(variant, adapter, guided)}
+                       **variant_options(variant, adapter, guided, guided_branch)}
             started = time.perf_counter()
             summary = _run(RunConfig(corpus=sample, outdir=run_dir, narrators=("hf",),
                                      directions=DIRECTIONS, jobs=jobs, report=False,

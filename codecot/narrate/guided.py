@@ -43,6 +43,7 @@ from codecot.claims import expr as E
 from codecot.claims import model as M
 from codecot.claims.errors import StepParseError
 from codecot.claims.parse import parse_rationale
+from codecot.claims.render import render_claim
 from codecot.claims.source import argument_sources, input_arguments, source_of
 from codecot.corpus import CorpusRecord
 from codecot.verify.backward import (
@@ -103,6 +104,19 @@ def parse_line(line: str) -> M.Claim | StepParseError:
     if len(steps) != 1:
         return StepParseError(f"expected one step, found {len(steps)}", text=line)
     return steps[0]
+
+
+def claim_key(line: str) -> str | None:
+    """What ``line`` claims, in words of its own: the parsed claim rendered canonically, so two
+    steps with one key say the same thing in other words or spacing (``total is now 7`` and
+    ``total  becomes 7``) and get one verdict; None when it does not parse as one step."""
+    claim = parse_line(line)
+    if isinstance(claim, StepParseError):
+        return None
+    try:
+        return render_claim(claim)
+    except ValueError:
+        return None
 
 
 class ForwardStepChecker:
@@ -235,6 +249,8 @@ def _flat(text: str) -> str:
 #: free; the word before the number is ``iteration`` (or, with no number yet, a start of it).
 _LOOP_STEP = re.compile(r"\s*line[ \t]*(\d+)[ \t]*:[ \t]*([a-z]+)(?:([ \t]+)(\d*))?",
                         re.IGNORECASE)
+#: A loop step's ``Line N: iteration`` and the space before its number.
+_LOOP_OPEN = re.compile(r"\s*line[ \t]*(\d+)[ \t]*:[ \t]*iteration[ \t]+", re.IGNORECASE)
 #: A loop step's ``Line N: iteration K`` once K has a digit.
 _LOOP_NUMBER = re.compile(r"\s*line[ \t]*(\d+)[ \t]*:[ \t]*iteration[ \t]+(\d+)",
                           re.IGNORECASE)
@@ -264,12 +280,13 @@ def header_allowed(text: str, ahead: Mapping[int, frozenset[int]]) -> bool:
     (if at all) with one of that line's iterations: False only for a ``Line N`` whose number,
     as far as written, fits no line ahead, or whose ``(iteration k)`` fits none of N's
     iterations (or N has none), or a loop step ``Line N: iteration K`` whose K fits none of
-    them; any text that is no such header is allowed."""
+    them (or, with no K yet, N has none); any text that is no such header is allowed."""
     if not _line_allowed(text, ahead):
         return False
     loop = _LOOP_NUMBER.match(text)
     if loop is None:
-        return True
+        opened = _LOOP_OPEN.fullmatch(text)  # no number yet: N must have an iteration ahead
+        return opened is None or bool(ahead.get(int(opened.group(1))))
     iterations, k = ahead.get(int(loop.group(1)), frozenset()), loop.group(2)
     if loop.end() == len(text):  # the number may go on
         return any(str(i).startswith(k) for i in iterations)

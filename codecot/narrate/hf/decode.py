@@ -31,24 +31,40 @@ key/value cache.  Rows proceed independently:
   closing comes first).
 * **Guided.**  With a step checker and ``tries`` K > 1, each step is decided as soon as its
   ending token (a newline, or end-of-sequence for the final step) is sampled.  A step that is
-  not good (refuted, unknown, unparsed; a middle step whose text is that of a step already kept
-  counts as unknown: a model looping on one true step spends its budget without getting on) is
-  rolled back: its tokens leave the matcher (``rollback``) and the row's cache columns are
-  masked out of attention (the cache itself is shared by the batch and cannot be cut for one
-  row; rolled-back columns stay as holes, and the positions of later tokens follow the kept
-  ones), and the step is sampled again from the logits saved at its start, at
+  not good (refuted, unknown, unparsed; a middle step whose text or claim is that of a step
+  already kept counts as unknown: a model looping on one true step spends its budget without
+  getting on) is rolled back: its tokens leave the matcher (``rollback``) and the row's cache
+  columns are masked out of attention (the cache itself is shared by the batch and cannot be
+  cut for one row; rolled-back columns stay as holes, and the positions of later tokens
+  follow the kept ones), and the step is sampled again from the logits saved at its start, at
   ``resample_temperature`` (raised by ``resample_step`` with each further try), among the
   tokens at least ``resample_min_p`` times as likely as the most likely allowed one
-  (:func:`~codecot.narrate.hf.rows.sample`).  A try that repeats the text of an earlier failed
-  try of the step (and ends the same way) is dropped unchecked, since its verdict would be the
-  same, and does not count as one of the K; at most K such repeats per step (each raises the
-  temperature like a try).  After K tries the best complete try is kept (verdict order:
-  verified/proved > consistent > unknown > refuted > unparsed; the latest of equals), its
-  columns unmasked again, so no token is recomputed.  ``resamples`` counts the tries beyond the
-  first of each kept step, dropped repeats included.  While a step's ``Line N (iteration k)``
-  header (or a loop step's ``Line N: iteration K``) is being written, N and k (K) are narrowed
-  to the lines, and their iterations, that the checker still has ahead (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`; forward,
-  those of the trace's points at or after the cursor): a step on any other could only fail
+  (:func:`~codecot.narrate.hf.rows.sample`).
+* **Branching.**  With ``branch_min_p`` set (``--guided-branch``; off by default), every
+  second further try (:data:`BRANCH_EVERY`) instead *branches* off a refuted try where it
+  wrote a value and the model had another in mind.  Each position of a try remembers its
+  likeliest allowed tokens (:func:`~codecot.narrate.hf.rows.alternatives`); among the
+  positions where a refuted try wrote a value
+  (:func:`~codecot.narrate.hf.word_bounds.value_token`: a number, a string, ``True``, a
+  literal's brackets; not the step's wording), the untried value token most likely there (at
+  least ``branch_min_p`` times that position's likeliest) is written after the try's tokens
+  before it, which are put back as they were; the try then goes on at ``temperature``.  A
+  wrong value (``skipped is 2``) is so replaced by the model's next likeliest one, the words
+  before it kept.  An unknown or unparsed try is not branched off (an undecided step seldom
+  turns on a value), and a try with nothing to branch to starts the step again, hot.
+* **Repeats.**  A try that says what an earlier failed try of the step said (and ends the same
+  way) is dropped unchecked, since its verdict would be the same, and does not count as one
+  of the K: the same text, in the same tokens or not, or the same claim in other words
+  (:func:`~codecot.narrate.guided.claim_key`: ``total becomes 7`` after ``total is now 7``);
+  at most K such repeats per step (each raises the temperature like a try).  After K tries the
+  best complete try is kept (verdict order: verified/proved > consistent > unknown > refuted >
+  unparsed; the latest of equals), its columns unmasked again, so no token is recomputed.
+  ``resamples`` counts the tries beyond the first of each kept step, dropped repeats included.
+* **Lines ahead.**  While a step's ``Line N (iteration k)`` header (or a loop step's ``Line N:
+  iteration K``) is being written, N and k (K) are narrowed to the lines, and their
+  iterations, that the checker still has ahead
+  (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`; forward, those of the trace's
+  points at or after the cursor): a step on any other could only fail
   (:meth:`Decoder._lines_ahead`).
 
 Rows that end leave the batch (their cache rows are dropped), so a long row does not make the
@@ -67,21 +83,33 @@ from typing import Any
 import torch
 
 from codecot.narrate.constrain import GrammarConstraint
-from codecot.narrate.guided import RESAMPLE_TEMPERATURE, header_allowed, header_open, is_good, rank
+from codecot.narrate.guided import (
+    RESAMPLE_TEMPERATURE,
+    claim_key,
+    header_allowed,
+    header_open,
+    is_good,
+    rank,
+)
 from codecot.narrate.hf import closing as C
 from codecot.narrate.hf.program_facts import python_tokens
-from codecot.narrate.hf.rows import Row, RowSpec, Try, sample
+from codecot.narrate.hf.rows import Row, RowSpec, Try, alternatives, sample
 from codecot.narrate.hf.word_bounds import (
     continues_number,
     continues_word,
     ends_in_keyword,
     open_number,
     open_word,
+    value_token,
 )
 from codecot.verify.verdicts import Verdict
 
 #: Tries of a step that does not parse (a final step: as one), without guided decoding.
 FINAL_TRIES = 3
+
+#: A step's tries that may branch off a failed one: every second (the others start the step
+#: again, hot); 1: every one.
+BRANCH_EVERY = 2
 
 #: Tokens a middle step may take before it counts as a failed try (a model that loops inside
 #: a step would otherwise spend the whole budget on it).
@@ -105,6 +133,7 @@ class Decoder:
                  specs: Sequence[RowSpec], prompt_lens: Sequence[int], *, temperature: float,
                  tries: int = 1, resample_temperature: float = RESAMPLE_TEMPERATURE,
                  resample_step: float = 0.0, resample_min_p: float = 0.0,
+                 branch_min_p: float | None = None,
                  max_steps: int = 40, max_step_tokens: int = MAX_STEP_TOKENS,
                  overlap: bool = True, is_final: Callable[[str, str], bool] | None = None,
                  is_step: Callable[[str], bool] | None = None) -> None:
@@ -115,6 +144,7 @@ class Decoder:
         self.resample_temperature = resample_temperature
         self.resample_step = resample_step
         self.resample_min_p = resample_min_p
+        self.branch_min_p = branch_min_p
         self.max_steps = max_steps
         self.max_step_tokens = max_step_tokens
         self.overlap = overlap and constraint is not None
@@ -236,8 +266,21 @@ class Decoder:
                 assert row.boundary_logits is not None
                 logits, allowed = row.boundary_logits, self._mask_of(row)
                 narrowed = self._steer(row, self._word_bound(row, allowed))
-            token = sample(logits, narrowed, self._temperature(row), row.generator, self.eos,
-                           self.resample_min_p if row.redone else 0.0)
+            if row.forced is not None:  # a branch off a failed try (see _branch)
+                token, alts = row.forced
+                row.forced = None
+                if narrowed is not None and not bool(narrowed[token]):
+                    # not expected (the state is the failed try's): start the step again
+                    self._roll_back(row, k, attention, None)
+                    assert row.boundary_logits is not None
+                    logits, allowed = row.boundary_logits, self._mask_of(row)
+                    continue
+                row.alts.append(alts)
+            else:
+                token = sample(logits, narrowed, self._temperature(row), row.generator, self.eos,
+                               self.resample_min_p if row.redone and not row.branched else 0.0)
+                if narrowed is not None and self._branches(row):
+                    row.alts.append(alternatives(logits, narrowed))
             row.sampled += 1
             outcome = self._take(row, k, token, attention)
             if outcome != "retry":
@@ -249,8 +292,9 @@ class Decoder:
     def _temperature(self, row: Row) -> float:
         """The sampling temperature of the row's current try: ``temperature`` for a step's
         first, then ``resample_temperature`` raised by ``resample_step`` for each further one
-        (dropped repeats included)."""
-        if not row.redone:
+        (dropped repeats included); a try that branched off a failed one goes on at
+        ``temperature``."""
+        if not row.redone or row.branched:
             return self.temperature
         return self.resample_temperature + self.resample_step * (row.redone - 1)
 
@@ -462,36 +506,44 @@ class Decoder:
         middle step's end, switch to the closing grammar when the budget is low."""
         checker = row.spec.checker if self.tries > 1 else None
         limit = self._tries_of(row)
-        if self._repeats_a_try(row, final) and row.repeats < limit:
-            self._roll_back(row, k, attention, None)
-            row.repeats += 1
-            return "retry"
         line = self.step_text(row.tokens[row.step_start:])
+        key = claim_key(line) if checker is not None else None
+        if self._repeats_a_try(row, final, line, key) and row.repeats < limit:
+            row.remember(self._roll_back(row, k, attention, None).tokens)
+            row.repeats += 1
+            self._branch(row, k, attention)
+            return "retry"
         parses = self._reads_as_step(line, row.spec.direction, final)
         verdict = checker.check(line) if checker is not None else Verdict.VERIFIED
         if not parses:
             verdict = Verdict.UNPARSED
-        elif checker is not None and is_good(verdict) and line in row.kept_lines:
+        elif checker is not None and is_good(verdict) and (
+                line in row.kept_lines or key in row.kept_lines):
             verdict = Verdict.UNKNOWN  # says again what a kept step said: a model looping
-        if not is_good(verdict) and len(row.tries) + 1 < limit:
-            row.tries.append(self._roll_back(row, k, attention, verdict, final=final))
-            return "retry"
         if not is_good(verdict):
-            row.tries.append(self._roll_back(row, k, attention, verdict, final=final))
+            failed = self._roll_back(row, k, attention, verdict, final=final, key=key)
+            row.tries.append(failed)
+            row.remember(failed.tokens)
+            if len(row.tries) < limit:
+                self._branch(row, k, attention)
+                return "retry"
             return self._keep_best(row, k, attention)
-        return self._keep(row, line, final, row.redone)
+        return self._keep(row, line, final, row.redone, key)
 
-    def _repeats_a_try(self, row: Row, final: bool) -> bool:
-        """Whether the step just ended is, in its text and in how it ended, a failed try of
-        the same step rolled back before (its verdict would be that try's again; the same text
-        may come in other tokens: ``j equals 0.`` was tried four times)."""
+    def _repeats_a_try(self, row: Row, final: bool, text: str, key: str | None) -> bool:
+        """Whether the step just ended (``text``, claiming ``key``) is a failed try of the same
+        step rolled back before, ended the same way, in its text or in what it claims: its
+        verdict would be that try's again.  The same text may come in other tokens (``j equals
+        0.`` was tried four times), and the same claim in other words (``total is now 7``,
+        ``total becomes 7``)."""
         step = row.tokens[row.step_start:]
-        text = self.step_text(step)
         return any(t.complete and t.final == final
-                   and (t.tokens == step or self.step_text(t.tokens) == text)
+                   and (t.tokens == step or self.step_text(t.tokens) == text
+                        or (key is not None and t.key == key))
                    for t in row.tries)
 
-    def _keep(self, row: Row, line: str, final: bool, resamples: int) -> str:
+    def _keep(self, row: Row, line: str, final: bool, resamples: int,
+              key: str | None = None) -> str:
         """The step ``line`` (the row's last) stays after ``resamples`` other tries: move the
         checker past it, and end the row (a final step) or start the next step, switching to
         the closing grammar when the budget is low."""
@@ -506,6 +558,8 @@ class Decoder:
             row.final_ok = self.is_final is None or self.is_final(line, row.spec.direction)
             return "done"
         row.kept_lines.add(line)
+        if key is not None:
+            row.kept_lines.add(key)
         row.step_start = len(row.tokens)
         if row.remaining < row.spec.reserve and not row.closing and self.constraint is not None:
             row.matcher = self._closing_matcher(row)
@@ -519,7 +573,7 @@ class Decoder:
         return self.is_step is None or self.is_step(line)
 
     def _roll_back(self, row: Row, k: int, attention: torch.Tensor, verdict: Verdict | None,
-                   *, final: bool | None = None) -> Try:
+                   *, final: bool | None = None, key: str | None = None) -> Try:
         """Remove the current step from the row: matcher, tokens, attention.  ``final`` (not
         None: the step is complete) says whether it ended as the final step."""
         tokens = row.tokens[row.step_start:]
@@ -529,7 +583,63 @@ class Decoder:
             attention[k, cols] = False
         del row.tokens[row.step_start:]
         del row.cols[row.step_start:]
-        return Try(tokens, cols, verdict, complete=final is not None, final=bool(final))
+        alts, row.alts, row.branched = row.alts[:len(tokens)], [], False
+        return Try(tokens, cols, verdict, complete=final is not None, final=bool(final),
+                   key=key, alts=alts)
+
+    def _branches(self, row: Row) -> bool:
+        """Whether the row's failed tries may be branched off (guided, not closing)."""
+        return (self.branch_min_p is not None and self.tries > 1
+                and row.spec.checker is not None and not row.closing)
+
+    def _text_of(self, tokens: Sequence[int]) -> str:
+        assert self.constraint is not None
+        return "".join(self.constraint.texts[t] for t in tokens)
+
+    def _branch(self, row: Row, k: int, attention: torch.Tensor) -> bool:
+        """Set up the next try of a step as a branch off a refuted one, if it is a branching
+        try and one may be (see the module doc): among the positions where a refuted try of
+        the step wrote a value (not its last, the step's end), the untried value token that
+        was most likely there, at least ``branch_min_p`` times that position's likeliest, and
+        whose text does not begin the text written there.  The try's tokens before it are put
+        back (as in :meth:`_keep_best`) and the token is taken next.  False: nothing to branch
+        to; the next try starts the step again."""
+        if not self._branches(row) or len(row.tries) % BRANCH_EVERY != 1 % BRANCH_EVERY:
+            return False
+        assert self.branch_min_p is not None and self.constraint is not None
+        texts = self.constraint.texts
+        best: tuple[float, Try, int, int] | None = None
+        for t in row.tries:
+            if not t.complete or t.verdict is not Verdict.REFUTED:
+                continue  # an undecided step seldom turns on a value: try another
+            for j, alts in enumerate(t.alts[:len(t.tokens) - 1]):
+                tried = row.tried.get(tuple(t.tokens[:j]), set())
+                floor = self.branch_min_p * alts[0][1] if alts else 1.0
+                chosen = texts[t.tokens[j]]
+                if not value_token(self._text_of(t.tokens[:j]), chosen):
+                    continue
+                for token, p in alts:
+                    # a token whose text begins the one written there (`` `` before
+                    # `` total``) would most likely write the same text again
+                    if (token not in tried and p >= floor and not chosen.startswith(texts[token])
+                            and value_token(self._text_of(t.tokens[:j]), texts[token])):
+                        if best is None or p > best[0]:
+                            best = (p, t, j, token)
+                        break  # the likeliest untried one of this position
+        if best is None:
+            return False
+        _, t, j, token = best
+        prefix, cols = t.tokens[:j], t.cols[:j]
+        row.matcher.consume_tokens(prefix)
+        row.tokens.extend(prefix)
+        row.cols.extend(cols)
+        if cols:
+            attention[k, cols] = True
+        row.alts = list(t.alts[:j])
+        row.forced = (token, t.alts[j])
+        row.tried.setdefault(tuple(prefix), set()).add(token)
+        row.branched = True
+        return True
 
     def _keep_best(self, row: Row, k: int, attention: torch.Tensor) -> str:
         """Every try failed and is rolled back: put back the best complete one (verdict order,
@@ -541,4 +651,4 @@ class Decoder:
         row.cols.extend(best.cols)
         if best.cols:
             attention[k, best.cols] = True
-        return self._keep(row, self.step_text(best.tokens), best.final, row.redone - 1)
+        return self._keep(row, self.step_text(best.tokens), best.final, row.redone - 1, best.key)

@@ -185,6 +185,7 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
                    resample_temperature: float = RESAMPLE_TEMPERATURE,
                    resample_step: float = 0.0,
                    resample_min_p: float = 0.0,
+                   branch_min_p: float | None = None,
                    programs: Sequence[ProgramFacts | None] | None = None,
                    max_step_tokens: int = MAX_STEP_TOKENS) -> list[Generated]:
     """Generate one rationale per prompt in one padded batch.
@@ -194,7 +195,7 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     at least :data:`MIN_SHARED_PREFIX` long) is prefilled once for the whole batch.
     ``reserves`` are the rows' closing reserves (default 0: never steered before the last
     token); with ``checkers`` and ``tries`` > 1 decoding is guided (see
-    :mod:`codecot.narrate.hf.decode`); ``programs`` narrow the rows' grammars to their
+    :mod:`codecot.narrate.hf.decode`; ``branch_min_p``: failed tries are branched off); ``programs`` narrow the rows' grammars to their
     programs (:mod:`codecot.narrate.hf.program_grammar`); a middle step reaching
     ``max_step_tokens`` unfinished is sampled again.  A row's sampling seed comes from
     ``seed`` and its prompt (:func:`~codecot.narrate.hf.rows.row_seed`)."""
@@ -214,7 +215,7 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     decoder = Decoder(tokenizer, constraint, specs, [len(r) for r in rows],
                       temperature=temperature, tries=tries,
                       resample_temperature=resample_temperature, resample_step=resample_step,
-                      resample_min_p=resample_min_p,
+                      resample_min_p=resample_min_p, branch_min_p=branch_min_p,
                       max_steps=max_steps, max_step_tokens=max_step_tokens,
                       overlap=overlap, is_final=is_final_line, is_step=is_step_line)
     cache_arg = _cache_argument(model)

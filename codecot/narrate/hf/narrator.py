@@ -41,6 +41,7 @@ class HFSettings:
     guided_temperature: float = RESAMPLE_TEMPERATURE  # temperature of a step's second try
     guided_temperature_step: float = RESAMPLE_STEP  # added to it for each further try
     guided_min_p: float = RESAMPLE_MIN_P  # resampled tries draw only tokens this share as likely
+    guided_branch: bool = False  # every second further try branches off a refuted one
     closing_reserve: int = 0  # tokens kept for the final line (0: estimated per record)
     adapter: str | None = None  # a `codecot train` folder or "none"; None: shipped (embedded model)
     prompt_form: str = "auto"  # auto: the adapter's form (short), long for a bare model
@@ -191,7 +192,9 @@ class HFNarrator:
                            "finished": gen.finished, "temperature": s.temperature,
                            "seed": s.seed, "closed_early": gen.closed_early,
                            "guided": s.guided, "prompt_tokens": order[i][1],
-                           **({"resamples": list(gen.resamples)} if s.guided else {})})
+                           **({"resamples": list(gen.resamples)} if s.guided else {}),
+                           **({"guided_branch": True} if s.guided and s.guided_branch
+                              else {})})
             if on_done is not None:
                 on_done(len(batch))
         return [r if r is not None else NarrationError("not generated") for r in out]
@@ -217,5 +220,6 @@ class HFNarrator:
                 "resample_temperature": s.guided_temperature,
                 "resample_step": s.guided_temperature_step,
                 "resample_min_p": s.guided_min_p,
+                "branch_min_p": s.guided_min_p if s.guided_branch else None,
                 "checkers": [factory(record, trace, direction)
                              for record, trace, direction in items]}

@@ -29,16 +29,29 @@ class RowSpec:
     program: ProgramFacts | None = None
 
 
+#: The likeliest allowed tokens at one position of a step, most likely first, each with its
+#: probability among the allowed ones (temperature 1).
+Alternatives = tuple[tuple[int, float], ...]
+
+#: How many of a position's likeliest allowed tokens a row remembers for branching.
+ALTERNATIVES = 4
+
+
 @dataclass
 class Try:
-    """A rolled-back try of a step: its tokens and cache columns, its verdict, and whether it
-    was a whole step (``complete``; ``final``: ended by end-of-sequence as the final step)."""
+    """A rolled-back try of a step: its tokens and cache columns, its verdict, whether it was a
+    whole step (``complete``; ``final``: ended by end-of-sequence as the final step) and, when
+    guided, what it claims (:func:`~codecot.narrate.guided.claim_key`; None: it does not parse)."""
 
     tokens: list[int]
     cols: list[int]
     verdict: Verdict | None
     complete: bool = False
     final: bool = False
+    key: str | None = None
+    #: per token, the likeliest allowed tokens at its position with their probabilities (guided
+    #: rows that branch; see :meth:`Row.alternatives`)
+    alts: list[Alternatives] = field(default_factory=list)
 
 
 @dataclass
@@ -65,7 +78,14 @@ class Row:
     failures: int = 0
     sampled: int = 0
     repeats: int = 0  # tries of this step dropped for repeating an earlier try word for word
-    kept_lines: set[str] = field(default_factory=set)  # the texts of the middle steps kept
+    kept_lines: set[str] = field(default_factory=set)  # middle steps kept: texts, claim keys
+    #: guided branching: the current step's alternatives per token so far, the tokens tried
+    #: after each prefix of the step, the token (and its alternatives) the next position must
+    #: take, and whether the current try branched off a failed one
+    alts: list[Alternatives] = field(default_factory=list)
+    tried: dict[tuple[int, ...], set[int]] = field(default_factory=dict)
+    forced: tuple[int, Alternatives] | None = None
+    branched: bool = False
     #: tokens the search for a way to end a pressed final step may write, in search order
     closer_ids: list[int] = field(default_factory=list)
     call_tokens: int = 0  # tokens of the call its final answer must name (0: none)
@@ -84,6 +104,13 @@ class Row:
     def clear_tries(self) -> None:
         """Forget the current step's thrown-away tries (a step is kept or given up)."""
         self.tries, self.repeats = [], 0
+        self.alts, self.tried, self.forced, self.branched = [], {}, None, False
+
+    def remember(self, tokens: list[int]) -> None:
+        """Note the tokens of a thrown-away try as tried after each of its prefixes."""
+        for j, token in enumerate(tokens):
+            self.tried.setdefault(tuple(tokens[:j]), set()).add(token)
+
 
     @property
     def remaining(self) -> int:
@@ -118,3 +145,13 @@ def sample(logits: torch.Tensor, allowed: torch.Tensor | None, temperature: floa
         logits = logits.masked_fill(logits < floor, float("-inf"))
     probs = torch.softmax(logits.float() / temperature, dim=-1)
     return int(torch.multinomial(probs, 1, generator=generator))
+
+
+def alternatives(logits: torch.Tensor, allowed: torch.Tensor) -> Alternatives:
+    """The :data:`ALTERNATIVES` likeliest tokens among ``allowed``, with their probabilities
+    among the allowed (temperature 1), most likely first."""
+    masked = logits.float().masked_fill(~allowed, float("-inf"))
+    probs = torch.softmax(masked, dim=-1)
+    top = torch.topk(probs, min(ALTERNATIVES, int(allowed.sum())))
+    return tuple((int(i), float(p)) for p, i in zip(top.values, top.indices, strict=True)
+                 if p > 0)

@@ -130,21 +130,55 @@ def _keyword_prefixes() -> frozenset[str]:
     return frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
 
 
+def _open_literals(text: str) -> tuple[str | None, int]:
+    """The quote of the one-line string literal ``text`` ends inside (None: none) and how many
+    brackets, braces and parentheses it leaves open outside strings."""
+    quote, depth, escaped = None, 0, False
+    for ch in text:
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[({":
+            depth += 1
+        elif ch in "])}":
+            depth = max(0, depth - 1)
+    return quote, depth
+
+
 def _inside_string(text: str) -> bool:
     """Whether ``text`` ends inside an unclosed one-line string literal."""
-    quote = None
-    escaped = False
-    for ch in text:
-        if quote is None:
-            if ch in "'\"":
-                quote = ch
-        elif escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == quote:
-            quote = None
-    return quote is not None
+    return _open_literals(text)[0] is not None
+
+
+#: Where a bracket, brace or parenthesis may open a value: after ``is``, ``now``, ``becomes``,
+#: ``equals``, ``be``, ``returns``, ``with``, ``=``, a comma or another opener.
+_VALUE_INTRO = re.compile(r"(?:\b(?:is|now|becomes|equals|be|returns|with)|[=,\[({])$")
+
+
+def value_token(prefix: str, token: str) -> bool:
+    """Whether ``token``, written after the step text ``prefix``, writes (part of) a value: a
+    number, a string, ``True``/``False``/``None``, a bracketed literal or its punctuation; not
+    a word of the step's wording (``becomes``, ``the``, ``starts``) nor its header's ``(``.
+    Guided decoding branches off a refuted try only where it wrote a value
+    (``Decoder._branch``)."""
+    quote, depth = _open_literals(prefix)
+    if quote is not None:
+        return True
+    text = token.lstrip()
+    if not text:
+        return False
+    head = text[0]
+    if head.isdigit() or head in "'\"" or text.startswith(("True", "False", "None")):
+        return True
+    if head == "-" or head in "[({":
+        return _VALUE_INTRO.search(prefix.rstrip()) is not None
+    return depth > 0 and head in "]}),."
 
 
 def open_word(text: str) -> str | None:
