@@ -509,7 +509,9 @@ class Decoder:
         line = self.step_text(row.tokens[row.step_start:])
         key = claim_key(line) if checker is not None else None
         if self._repeats_a_try(row, final, line, key) and row.repeats < limit:
-            row.remember(self._roll_back(row, k, attention, None).tokens)
+            dropped = self._roll_back(row, k, attention, None)
+            if self._branches(row):
+                row.remember(dropped.tokens)
             row.repeats += 1
             self._branch(row, k, attention)
             return "retry"
@@ -523,7 +525,8 @@ class Decoder:
         if not is_good(verdict):
             failed = self._roll_back(row, k, attention, verdict, final=final, key=key)
             row.tries.append(failed)
-            row.remember(failed.tokens)
+            if self._branches(row):
+                row.remember(failed.tokens)
             if len(row.tries) < limit:
                 self._branch(row, k, attention)
                 return "retry"

@@ -50,7 +50,7 @@ class Try:
     final: bool = False
     key: str | None = None
     #: per token, the likeliest allowed tokens at its position with their probabilities (guided
-    #: rows that branch; see :meth:`Row.alternatives`)
+    #: rows that branch; see :func:`alternatives`)
     alts: list[Alternatives] = field(default_factory=list)
 
 
@@ -77,7 +77,7 @@ class Row:
     final_ok: bool = False  # the kept final step parses as the direction's final step
     failures: int = 0
     sampled: int = 0
-    repeats: int = 0  # tries of this step dropped for repeating an earlier try word for word
+    repeats: int = 0  # tries of this step dropped for repeating a failed one (text or claim)
     kept_lines: set[str] = field(default_factory=set)  # middle steps kept: texts, claim keys
     #: guided branching: the current step's alternatives per token so far, the tokens tried
     #: after each prefix of the step, the token (and its alternatives) the next position must
@@ -110,7 +110,6 @@ class Row:
         """Note the tokens of a thrown-away try as tried after each of its prefixes."""
         for j, token in enumerate(tokens):
             self.tried.setdefault(tuple(tokens[:j]), set()).add(token)
-
 
     @property
     def remaining(self) -> int:
