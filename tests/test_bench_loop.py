@@ -24,6 +24,9 @@ def test_variant_options_name_adapter_and_guidance() -> None:
     assert variant_options("tuned", None, 4) == {}
     assert variant_options("tuned", "/x", 4) == {"adapter": "/x"}
     assert variant_options("guided", "/x", 3) == {"adapter": "/x", "guided": 3}
+    # branching is the guided variant's alone
+    assert variant_options("guided", None, 4, True) == {"guided": 4, "guided_branch": True}
+    assert variant_options("tuned", None, 4, True) == {}
     with pytest.raises(ValueError):
         variant_options("huge", None, 4)
 
