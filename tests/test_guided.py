@@ -661,30 +661,21 @@ def test_a_try_claiming_what_a_failed_one_claimed_is_a_repeat(narrator: Any, fai
                                                                again: str, repeat: bool) -> None:
     # the same claim in other words: its verdict could only be the same, so it is dropped
     # unchecked; a try that claims anything else is checked
-    import torch
-
     from codecot.narrate.guided import claim_key
-    from codecot.narrate.hf.decode import Decoder, RowSpec
 
     assert (claim_key(failed) == claim_key(again)) is repeat and claim_key(failed) is not None
     tok = narrator.loaded.tokenizer
-    stub = StubChecker(lambda step, k: Verdict.REFUTED if step == 0 else Verdict.VERIFIED)
-    decoder = Decoder(tok, narrator.constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
-                      temperature=0.0, tries=3)
-    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+    decoder, stub, attention = _branching_decoder(narrator, min_p=None)
+    stub.script = lambda step, k: Verdict.REFUTED
+    row = decoder.rows[0]
     for text in (failed, again):
-        outcome = ""
-        for token in tok(text + "\n", add_special_tokens=False)["input_ids"]:
-            outcome = decoder._take(row, 0, token, attention)
-            if outcome != "feed":
-                break
-            row.cols.append(len(row.cols))
-        assert outcome == "retry"
+        tokens = tok(text + "\n", add_special_tokens=False)["input_ids"]
+        assert _write_with_alternatives(decoder, attention, tokens, {}) == "retry"
     assert [line for _, line, _ in stub.checked] == ([failed] if repeat else [failed, again])
     assert row.repeats == int(repeat) and len(row.tries) == 2 - int(repeat)
 
 
-def _branching_decoder(narrator: Any, *, min_p: float = 0.1, tries: int = 3) -> Any:
+def _branching_decoder(narrator: Any, *, min_p: float | None = 0.1, tries: int = 3) -> Any:
     import torch
 
     from codecot.narrate.hf.decode import Decoder, RowSpec
@@ -755,7 +746,7 @@ def test_a_try_with_no_alternative_to_branch_to_starts_the_step_again(narrator: 
                                                                       case: str) -> None:
     tok = narrator.loaded.tokenizer
     decoder, stub, attention = _branching_decoder(
-        narrator, min_p=0.1 if case != "no branching" else None)  # type: ignore[arg-type]
+        narrator, min_p=0.1 if case != "no branching" else None)
     if case == "undecided":  # only a refuted try is branched off
         stub.script = lambda step, k: Verdict.UNKNOWN
     row = decoder.rows[0]
