@@ -93,14 +93,13 @@ from codecot.narrate.guided import (
 )
 from codecot.narrate.hf import closing as C
 from codecot.narrate.hf.program_facts import python_tokens
-from codecot.narrate.hf.rows import Row, RowSpec, Try, alternatives, sample
+from codecot.narrate.hf.rows import Row, RowSpec, Try, alternatives, branch_point, sample
 from codecot.narrate.hf.word_bounds import (
     continues_number,
     continues_word,
     ends_in_keyword,
     open_number,
     open_word,
-    value_token,
 )
 from codecot.verify.verdicts import Verdict
 
@@ -510,10 +509,8 @@ class Decoder:
         key = claim_key(line) if checker is not None else None
         if self._repeats_a_try(row, final, line, key) and row.repeats < limit:
             dropped = self._roll_back(row, k, attention, None)
-            if self._branches(row):
-                row.remember(dropped.tokens)
             row.repeats += 1
-            self._branch(row, k, attention)
+            self._branch(row, k, attention, dropped.tokens)
             return "retry"
         parses = self._reads_as_step(line, row.spec.direction, final)
         verdict = checker.check(line) if checker is not None else Verdict.VERIFIED
@@ -525,10 +522,8 @@ class Decoder:
         if not is_good(verdict):
             failed = self._roll_back(row, k, attention, verdict, final=final, key=key)
             row.tries.append(failed)
-            if self._branches(row):
-                row.remember(failed.tokens)
             if len(row.tries) < limit:
-                self._branch(row, k, attention)
+                self._branch(row, k, attention, failed.tokens)
                 return "retry"
             return self._keep_best(row, k, attention)
         return self._keep(row, line, final, row.redone, key)
@@ -595,63 +590,43 @@ class Decoder:
         return (self.branch_min_p is not None and self.tries > 1
                 and row.spec.checker is not None and not row.closing)
 
-    def _text_of(self, tokens: Sequence[int]) -> str:
-        assert self.constraint is not None
-        return "".join(self.constraint.texts[t] for t in tokens)
-
-    def _branch(self, row: Row, k: int, attention: torch.Tensor) -> bool:
-        """Set up the next try of a step as a branch off a refuted one, if it is a branching
-        try and one may be (see the module doc): among the positions where a refuted try of
-        the step wrote a value (not its last, the step's end), the untried value token that
-        was most likely there, at least ``branch_min_p`` times that position's likeliest, and
-        whose text does not begin the text written there.  The try's tokens before it are put
-        back (as in :meth:`_keep_best`) and the token is taken next.  False: nothing to branch
-        to; the next try starts the step again."""
-        if not self._branches(row) or len(row.tries) % BRANCH_EVERY != 1 % BRANCH_EVERY:
+    def _branch(self, row: Row, k: int, attention: torch.Tensor, failed: list[int]) -> bool:
+        """After a try of the row's step (``failed``, its tokens) was thrown away: note its
+        tokens as tried, and if the next try is a branching one (every :data:`BRANCH_EVERY`)
+        set it up as a branch off a refuted try (:func:`~codecot.narrate.hf.rows.branch_point`,
+        see the module doc): the try's tokens before the branch point are put back and the
+        token is taken next.  False: the next try starts the step again."""
+        if not self._branches(row):
+            return False
+        row.remember(failed)
+        if len(row.tries) % BRANCH_EVERY != 1 % BRANCH_EVERY:
             return False
         assert self.branch_min_p is not None and self.constraint is not None
-        texts = self.constraint.texts
-        best: tuple[float, Try, int, int] | None = None
-        for t in row.tries:
-            if not t.complete or t.verdict is not Verdict.REFUTED:
-                continue  # an undecided step seldom turns on a value: try another
-            for j, alts in enumerate(t.alts[:len(t.tokens) - 1]):
-                tried = row.tried.get(tuple(t.tokens[:j]), set())
-                floor = self.branch_min_p * alts[0][1] if alts else 1.0
-                chosen = texts[t.tokens[j]]
-                if not value_token(self._text_of(t.tokens[:j]), chosen):
-                    continue
-                for token, p in alts:
-                    # a token whose text begins the one written there (`` `` before
-                    # `` total``) would most likely write the same text again
-                    if (token not in tried and p >= floor and not chosen.startswith(texts[token])
-                            and value_token(self._text_of(t.tokens[:j]), texts[token])):
-                        if best is None or p > best[0]:
-                            best = (p, t, j, token)
-                        break  # the likeliest untried one of this position
-        if best is None:
+        found = branch_point(row.tries, row.tried, self.constraint.texts, self.branch_min_p)
+        if found is None:
             return False
-        _, t, j, token = best
-        prefix, cols = t.tokens[:j], t.cols[:j]
-        row.matcher.consume_tokens(prefix)
-        row.tokens.extend(prefix)
+        t, j, token = found
+        self._put_back(row, k, attention, t.tokens[:j], t.cols[:j])
+        row.alts = list(t.alts[:j])
+        row.forced = (token, t.alts[j])
+        row.tried.setdefault(tuple(t.tokens[:j]), set()).add(token)
+        row.branched = True
+        return True
+
+    def _put_back(self, row: Row, k: int, attention: torch.Tensor, tokens: list[int],
+                  cols: list[int]) -> None:
+        """Put tokens of a rolled-back try back into the row (matcher, tokens, attention to
+        their cache columns, which were kept)."""
+        row.matcher.consume_tokens(tokens)
+        row.tokens.extend(tokens)
         row.cols.extend(cols)
         if cols:
             attention[k, cols] = True
-        row.alts = list(t.alts[:j])
-        row.forced = (token, t.alts[j])
-        row.tried.setdefault(tuple(prefix), set()).add(token)
-        row.branched = True
-        return True
 
     def _keep_best(self, row: Row, k: int, attention: torch.Tensor) -> str:
         """Every try failed and is rolled back: put back the best complete one (verdict order,
         the latest of equals) and keep it (see :meth:`_keep`)."""
         complete = [i for i, t in enumerate(row.tries) if t.complete]
         best = row.tries[max(complete, key=lambda i: (rank(row.tries[i].verdict), i))]
-        row.matcher.consume_tokens(best.tokens)
-        row.tokens.extend(best.tokens)
-        row.cols.extend(best.cols)
-        if best.cols:
-            attention[k, best.cols] = True
+        self._put_back(row, k, attention, best.tokens, best.cols)
         return self._keep(row, self.step_text(best.tokens), best.final, row.redone - 1, best.key)

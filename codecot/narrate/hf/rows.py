@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ import torch
 from codecot.narrate.guided import StepChecker
 from codecot.narrate.hf import closing as C
 from codecot.narrate.hf.program_facts import ProgramFacts
+from codecot.narrate.hf.word_bounds import value_token
 from codecot.verify.verdicts import Verdict
 
 
@@ -154,3 +156,34 @@ def alternatives(logits: torch.Tensor, allowed: torch.Tensor) -> Alternatives:
     top = torch.topk(probs, min(ALTERNATIVES, int(allowed.sum())))
     return tuple((int(i), float(p)) for p, i in zip(top.values, top.indices, strict=True)
                  if p > 0)
+
+
+def branch_point(tries: Sequence[Try], tried: Mapping[tuple[int, ...], set[int]],
+                 texts: Sequence[str], min_p: float) -> tuple[Try, int, int] | None:
+    """Where a guided step's next try branches off (see :mod:`codecot.narrate.hf.decode`):
+    the refuted complete try, the position in it and the token to write there.  Among the
+    positions where a refuted try wrote a value (:func:`~codecot.narrate.hf.word_bounds.
+    value_token`; not its last, the step's end), the untried value token (``tried``: the
+    tokens tried after each prefix) that was most likely there, at least ``min_p`` times that
+    position's likeliest, and whose text does not begin the text written there.  None:
+    nothing to branch to."""
+    best: tuple[float, Try, int, int] | None = None
+    for t in tries:
+        if not t.complete or t.verdict is not Verdict.REFUTED:
+            continue  # an undecided step seldom turns on a value: try another
+        prefix = ""
+        for j, alts in enumerate(t.alts[:len(t.tokens) - 1]):
+            chosen = texts[t.tokens[j]]
+            if alts and value_token(prefix, chosen):
+                done = tried.get(tuple(t.tokens[:j]), set())
+                for token, p in alts:
+                    # a token whose text begins the one written there (`` `` before
+                    # `` total``) would most likely write the same text again
+                    if (token not in done and p >= min_p * alts[0][1]
+                            and not chosen.startswith(texts[token])
+                            and value_token(prefix, texts[token])):
+                        if best is None or p > best[0]:
+                            best = (p, t, j, token)
+                        break  # the likeliest untried one of this position
+            prefix += chosen
+    return None if best is None else best[1:]
