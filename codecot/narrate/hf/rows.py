@@ -1,5 +1,6 @@
 """The state of one row of a decoding batch (:class:`Row`, with its :class:`RowSpec` and the
-rolled-back tries of its current step), its sampling seed, and how one token is drawn."""
+rolled-back tries of its current step), its sampling seed, how one token is drawn, and where
+a guided try branches off a refuted one (:func:`alternatives`, :func:`branch_point`)."""
 
 from __future__ import annotations
 

@@ -166,7 +166,7 @@ def value_token(prefix: str, token: str) -> bool:
     number, a string, ``True``/``False``/``None``, a bracketed literal or its punctuation; not
     a word of the step's wording (``becomes``, ``the``, ``starts``) nor its header's ``(``.
     Guided decoding branches off a refuted try only where it wrote a value
-    (``Decoder._branch``)."""
+    (:func:`~codecot.narrate.hf.rows.branch_point`)."""
     quote, depth = _open_literals(prefix)
     if quote is not None:
         return True
