@@ -181,3 +181,43 @@ def test_a_choice_naming_a_builtin_is_about_the_parameters(factory: Any) -> None
         assert step["verdict"] == verdict, step
         if verdict == "refuted":
             assert step["detail"] == "the final input does not honour the choice: value = 'q'"
+
+
+APPLY = ("def double(x):\n    return x * 2\n\ndef triple(x):\n    return x * 3\n\n"
+         "def f(nums, op):\n    out = []\n    for n in nums:\n        out.append(op(n))\n    return out\n")
+APPLY_GOOD = """We need f(nums, op) to be [2, 4].
+Line 11 returns out, so out must be [2, 4].
+Let nums be [1, 2].
+{choice}
+Check: f([1, 2], double) returns [2, 4].
+So the input is [1, 2], double."""
+
+
+@pytest.mark.parametrize(("choice", "verdict", "detail"), [
+    ("Let op be double.", "consistent", ""),
+    ("Let op be equal to double.", "consistent", ""),
+    ("Let op satisfy double == op.", "consistent", ""),
+    # the final input passes double: another function of the program is refuted
+    ("Let op be triple.", "refuted", "the final input does not honour the choice: op = double"),
+    # a literal is never the function the input passes
+    ("Let op be 2.", "unknown", None),
+])
+def test_a_choice_can_give_a_parameter_a_program_function(
+        factory: Any, choice: str, verdict: str, detail: str | None) -> None:
+    out = check(factory, APPLY, "[2, 4]", APPLY_GOOD.format(choice=choice), "[1, 3], double")
+    step = out["steps"][3]
+    assert (step["kind"], step["verdict"]) == ("let", verdict), step
+    if detail is not None:
+        assert step["detail"] == detail
+    assert out["accepted"] is (verdict == "consistent")
+
+
+def test_a_function_choice_is_refuted_where_the_final_input_passes_a_literal(
+        factory: Any) -> None:
+    code = "def double(x):\n    return x * 2\n\ndef f(nums, op):\n    return len(nums)\n"
+    text = "We need f(nums, op) to be 1.\nLet op be double.\nSo the input is [1], {op}."
+    out = check(factory, code, "1", text.format(op="double"), "[1], double")
+    assert [s["verdict"] for s in out["steps"]] == ["proved", "consistent", "proved"]
+    out = check(factory, code, "1", text.format(op="5"), "[1], double")
+    assert [s["verdict"] for s in out["steps"]] == ["proved", "refuted", "refuted"]
+    assert out["steps"][1]["detail"] == "the final input does not honour the choice: op = 5"

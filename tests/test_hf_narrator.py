@@ -31,7 +31,9 @@ from codecot.narrate.prompts import (
     choose_examples,
     features,
     numbered,
+    problem_text,
     render_trace,
+    shown_arguments,
 )
 from tests.hf_helpers import DEMO, bpe_tokenizer, ll_tokenizer
 
@@ -290,6 +292,24 @@ def test_render_trace_shows_only_changed_variables() -> None:
     assert lines == ["call f(nums=[3, 5])", "line 2: total = 0", "line 3: n = 3",
                      "line 3: iteration 1", "line 4: total = 3", "line 5: f returns 8"]
     assert numbered("a\nb").split("\n") == ["1 | a", "2 | b"]
+
+
+def test_a_function_argument_is_shown_by_the_input_text() -> None:
+    from codecot.trace.tracer import trace_in_process
+
+    code = "def double(x):\n    return x * 2\n\ndef f(nums, op):\n    return [op(n) for n in nums]"
+    rec = CorpusRecord(id="fn", code=code, input="[1], double", output="[2]")
+    trace = trace_in_process(code, rec.input, None, id="fn")
+    assert trace["args"]["op"] == "<function object>"
+    forward = problem_text(rec, trace, "forward", grounded=True).split("\n")
+    assert "Call: f([1], double)" in forward
+    assert "call f(nums=[1], op=double)" in forward
+    # other calls and non-object arguments keep their traced values
+    assert "call double(x=1)" in forward
+    backward = problem_text(rec, trace, "backward", grounded=True)
+    assert "call f(nums=[1], op=double)" in backward and "object>" not in backward
+    assert shown_arguments(rec, {"args": {"nums": "[1]"}, "types": {"nums": "list[int]"}}) == \
+        {"nums": "[1]"}
 
 
 def test_missing_embedded_model_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -187,7 +187,7 @@ class BackwardStepChecker:
         rec = self.record
         checker = BackwardChecker(rec.entry_name, [], str(rec.output), final,
                                   [check] if check is not None else [], code=rec.code,
-                                  session=self.session)
+                                  session=self.session, record_input=rec.input)
         checker.all_checks = (self.witness, *self.checks)
         checker.choices = list(self.choices)
         return checker

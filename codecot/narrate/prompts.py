@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codecot.claims.source import argument_sources
 from codecot.corpus import CorpusRecord
 from codecot.narrate.base import NarrationError
+from codecot.trace.values import is_object_tag
 
 #: Starter records added to the demo programs to form the example pool.
 POOL_STARTER_IDS = ("starter_007", "starter_037", "starter_055", "starter_073", "starter_103",
@@ -126,15 +128,35 @@ def _short(value: str) -> str:
     return value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS - 3] + "..."
 
 
+def shown_arguments(record: CorpusRecord, trace: dict[str, Any]) -> dict[str, str] | None:
+    """The entry call's arguments by name as a prompt shows them: the traced value, or, for
+    an object (a function, a bound method, an instance), the input's own text for it
+    (``op=double``, not ``op=<function object>``); None when the trace has no arguments."""
+    args = trace.get("args")
+    if args is None:
+        return None
+    types = trace.get("types") or {}
+    objects = {k for k in args if is_object_tag(types.get(k, ""))}
+    if not objects:
+        return dict(args)
+    entry = str(trace.get("entry") or record.entry or "f")
+    sources = argument_sources(record.code, record.input, entry)
+    return {k: sources.get(k, v) if k in objects else v for k, v in args.items()}
+
+
 def call_text(entry: str, args: dict[str, str] | None, record: CorpusRecord) -> str:
-    """The call ``f(arg1, arg2)`` as Python source."""
+    """The call ``f(arg1, arg2)`` as Python source (``args`` as :func:`shown_arguments`
+    gives them; None: the record's input)."""
     if args is not None:
         return f"{entry}({', '.join(args.values())})"
     return f"{entry}({record.input})"
 
 
-def render_trace(trace: dict[str, Any]) -> str:
-    """A compact account of the execution: per executed line, the variables it changed."""
+def render_trace(trace: dict[str, Any], entry_args: dict[str, str] | None = None) -> str:
+    """A compact account of the execution: per executed line, the variables it changed.
+
+    ``entry_args`` (from :func:`shown_arguments`) replaces the arguments of the entry call's
+    line; other calls show their traced values."""
     out: list[str] = []
     previous: dict[int, dict[str, str]] = {}
     for ev in trace.get("events", []):
@@ -143,7 +165,8 @@ def render_trace(trace: dict[str, Any]) -> str:
         depth = ev.get("depth", 0)
         where = f"line {line}" + (f" [{ev.get('func')}]" if depth else "")
         if kind == "call":
-            args = ", ".join(f"{k}={_short(v)}" for k, v in ev.get("args", {}).items())
+            shown = entry_args if depth == 0 and entry_args is not None else ev.get("args", {})
+            args = ", ".join(f"{k}={_short(v)}" for k, v in shown.items())
             out.append(f"call {ev.get('func')}({args})")
             previous[depth] = dict(ev.get("args", {}))
         elif kind == "line":
@@ -180,12 +203,13 @@ def problem_text(record: CorpusRecord, trace: dict[str, Any], direction: str,
     output = trace.get("output") if trace.get("ok") else None
     if output is None:
         output = record.output
+    args = shown_arguments(record, trace)
     if direction == "forward":
-        parts.append(f"Call: {call_text(entry, trace.get('args'), record)}")
+        parts.append(f"Call: {call_text(entry, args, record)}")
     else:
         parts.append(f"Output: {entry}(...) returns {output}")
     if grounded:
-        parts += ["", "Trace:", render_trace(trace)]
+        parts += ["", "Trace:", render_trace(trace, args)]
     parts += ["", f"Write the {direction} rationale."]
     return "\n".join(parts)
 

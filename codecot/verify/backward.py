@@ -5,7 +5,9 @@ for necessities.
 * a choice (``let``) holds, together with the earlier choices, at an input the rationale
   executes (its final input, else one of its checks) that reproduces the output, so it is
   satisfiable with the goal and the earlier steps (``consistent``); it is ``refuted`` when the
-  final input reproduces the output but does not honour it;
+  final input reproduces the output but does not honour it.  A choice ``p == g`` that gives a
+  parameter a top-level function of the program (``Let op be double``) is decided too (see
+  :meth:`BackwardChecker._function_truth`);
 * a necessity (``must``, ``then ... must``) given the choices so far: anchored to a ``return E``
   line and stating ``E == V``, it is ``proved`` when ``V`` is the output (every path returning
   there returns ``E``); otherwise :class:`codecot.symbolic.session.BackwardSession` decides it
@@ -25,9 +27,9 @@ from codecot.claims import expr as E
 from codecot.claims import model as M
 from codecot.claims.reference import evaluate
 from codecot.claims.render import render_expr
-from codecot.claims.source import same_source
+from codecot.claims.source import argument_sources, same_source, source_of
 from codecot.solver import Truth, decide_expr, encode
-from codecot.trace.values import decode, same_value
+from codecot.trace.values import decode, is_object_tag, same_value
 from codecot.verify.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -117,12 +119,14 @@ class BackwardChecker:
     """Checks backward claims given the record, and traces of the final input and checks.
 
     ``session`` (optional) decides necessities symbolically; without it they are ``unknown``
-    unless the return-line rule proves them.
+    unless the return-line rule proves them.  ``record_input`` (the record's own input text)
+    lets a choice give a parameter a program function.
     """
 
     def __init__(self, entry: str, params: list[str], output: str,
                  final_trace: dict[str, Any] | None, check_traces: list[dict[str, Any] | None],
-                 *, code: str | None = None, session: BackwardSession | None = None) -> None:
+                 *, code: str | None = None, session: BackwardSession | None = None,
+                 record_input: str | None = None) -> None:
         self.entry = entry
         self.params = params
         self.output = output
@@ -132,6 +136,9 @@ class BackwardChecker:
         self.code = code
         self.session = session
         self.choices: list[E.Expr] = []
+        self.own_arguments: dict[str, str] = (
+            argument_sources(code, record_input, entry)
+            if code is not None and record_input is not None else {})
 
     def _reproduces(self, trace: dict[str, Any] | None) -> Outcome:
         if trace is None:
@@ -211,9 +218,53 @@ class BackwardChecker:
                 out.append(trace)
         return out
 
+    def _function_choice(self, condition: E.Expr) -> tuple[str, str] | None:
+        """``(parameter, name)`` when ``condition`` is ``parameter == name`` (either way round)
+        and ``name`` is no parameter: a choice that gives the parameter a named function."""
+        if not (isinstance(condition, E.Compare) and condition.ops == ("==",)):
+            return None
+        sides = (condition.left, condition.comparators[0])
+        for param, name in (sides, sides[::-1]):
+            if (isinstance(param, E.Name) and isinstance(name, E.Name)
+                    and param.id in self.own_arguments and name.id not in self.own_arguments):
+                return param.id, name.id
+        return None
+
+    def _function_truth(self, param: str, name: str, trace: dict[str, Any]) -> bool | None:
+        """Whether ``param == name`` holds at an executed input, where ``name`` must be a
+        top-level function of the program that it binds nowhere else.
+
+        A value that is no object (a literal, or one too large to show) is never a function:
+        False.  An object can only have come from the record's own argument text (an executed
+        input writes every other argument as a literal, see :func:`args_source`), so it is the
+        function that text names when it is one
+        (:meth:`~codecot.claims.source.Source.fixed_function_argument`): True when that is
+        ``name``, False for another such function, else None."""
+        tag = (trace.get("types") or {}).get(param)
+        if tag is None or self.code is None:
+            return None
+        src = source_of(self.code)
+        if src.top_level_function(name) is None or src.binds(name) != 1:
+            return None
+        if not is_object_tag(tag):
+            return False
+        own = src.fixed_function_argument(self.entry, param, self.own_arguments[param])
+        return None if own is None else own == name
+
+    def _shown(self, param: str, trace: dict[str, Any]) -> str:
+        """A traced argument as a message writes it: for an object, the record's own text
+        (``double``, not ``<function object>``)."""
+        tag = (trace.get("types") or {}).get(param, "")
+        if is_object_tag(tag) and param in self.own_arguments:
+            return self.own_arguments[param]
+        return str((trace.get("args") or {}).get(param))
+
     def _holds(self, condition: E.Expr, trace: dict[str, Any]) -> bool | None:
         """The truth of a condition over the parameters at an executed input (None: unknown)."""
         args: dict[str, str] = trace.get("args") or {}
+        function = self._function_choice(condition)
+        if function is not None:
+            return self._function_truth(*function, trace)
         names = _variables(condition, args)
         if not names <= args.keys():
             return None
@@ -229,7 +280,8 @@ class BackwardChecker:
         if not witnesses:
             return Verdict.UNKNOWN, "no executed input of the rationale reproduces the output"
         first_args = witnesses[0].get("args") or {}
-        if not _variables(c.condition, first_args) <= first_args.keys():
+        if self._function_choice(c.condition) is None \
+                and not _variables(c.condition, first_args) <= first_args.keys():
             return Verdict.UNKNOWN, "the choice is not about the parameters alone"
         undecided = False
         for trace in witnesses:
@@ -240,7 +292,8 @@ class BackwardChecker:
         final = witnesses[0] if witnesses[0] is self.final else None
         if final is not None and self._holds(c.condition, final) is False:
             args: dict[str, str] = final.get("args") or {}
-            shown = ", ".join(f"{n} = {args[n]}" for n in sorted(_variables(c.condition, args)))
+            names = sorted(n for n in _variables(c.condition, args) if n in args)
+            shown = ", ".join(f"{n} = {self._shown(n, final)}" for n in names)
             return Verdict.REFUTED, f"the final input does not honour the choice: {shown}"
         if undecided:
             return Verdict.UNKNOWN, "the choice cannot be decided at the executed inputs"

@@ -174,7 +174,7 @@ def free_verdict_record(p: FreePlan, traces: list[dict[str, Any] | None],
         if record.output is not None:
             session = backward(_SessionPlan(p)) if backward is not None else None
             back = BackwardChecker(entry, [], record.output, final, checks, code=record.code,
-                                   session=session)
+                                   session=session, record_input=record.input)
         seen_ok = final if final is not None and final.get("ok") \
             and final.get("output") == record.output else own
         run = seen_ok

@@ -70,7 +70,7 @@ def verdict_record(p: Plan, traces: list[dict[str, Any] | None], policy: Policy 
         if record.output is not None:
             checker = BackwardChecker(record.entry_name, [], record.output,
                                       traces[0] if traces else None, list(traces[1:]),
-                                      code=record.code,
+                                      code=record.code, record_input=record.input,
                                       session=backward(p) if backward is not None else None)
     else:
         trace = traces[0] if traces else None
