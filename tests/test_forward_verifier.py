@@ -229,6 +229,38 @@ def test_a_call_through_a_variable_that_may_hold_another_function_is_undecided(
         assert s["verdict"] == "unknown" and "op holds a function here" in s["detail"], s
 
 
+LOOKUP = ("def f(keys, lookup):\n    out = []\n    for k in keys:\n"
+          "        out.append(lookup(k, 0))\n    return out\n")
+
+
+@pytest.mark.parametrize(("step", "verdict", "detail"), [
+    # lookup holds {'a': 3}.get throughout: its calls are that method's, decided both ways
+    ("Line 4 (iteration 1): lookup(k, 0) is 3.", "verified", ""),
+    ("Line 4 (iteration 1): lookup('x', 0) + 1 is 1.", "verified", ""),
+    ("Line 4 (iteration 1): lookup(k, 0) is {'a': 3}.", "refuted",
+     "lookup(k, 0) is 3, not {'a': 3}"),
+    ("Line 4 (iteration 1): lookup(k) is None.", "refuted", "lookup(k) is 3, not None"),
+])
+def test_a_call_through_a_parameter_holding_a_literal_method(
+        step: str, verdict: str, detail: str) -> None:
+    s = _only_step(record(LOOKUP, "['a'], {'a': 3}.get"), step)
+    assert (s["verdict"], s["detail"].split(", ", 1)[-1]) == (verdict, detail), s
+
+
+@pytest.mark.parametrize(("code", "args"), [
+    # a mutating method: each call changes the one list the argument made
+    (LOOKUP.replace("lookup(k, 0)", "lookup(k)"), "['a'], [].append"),
+    # lookup is rebound in the body
+    (LOOKUP.replace("    out = []\n", "    out = []\n    lookup = lookup\n"), "['a'], {'a': 3}.get"),
+])
+def test_a_call_through_a_parameter_that_may_change_is_not_rewritten(code: str, args: str) -> None:
+    line = 5 if "lookup = lookup" in code else 4
+    call = "lookup(k)" if "[].append" in args else "lookup(k, 0)"
+    for value in ("3", "None"):
+        s = _only_step(record(code, args), f"Line {line} (iteration 1): {call} is {value}.")
+        assert s["verdict"] == "unknown", s
+
+
 def test_a_line_of_a_helper_is_not_said_never_to_run() -> None:
     """A step on a line that runs only inside a helper is undecided (the rationale narrates the
     entry's frame); a line that runs nowhere is still refuted."""

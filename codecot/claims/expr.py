@@ -10,8 +10,9 @@ evaluates anything: evaluation lives in :mod:`codecot.claims.reference` (pure Py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 #: Binary operators a narration may use, spelled as in Python.
 BINARY_OPERATORS = ("+", "-", "*", "/", "//", "%", "**")
@@ -202,6 +203,22 @@ def free_names(expr: Expr) -> frozenset[str]:
             for field in node.__slots__:
                 stack.append(getattr(node, field))
     return frozenset(out)
+
+
+def map_calls(expr: Expr, rewrite: Callable[[Call], Expr | None]) -> Expr:
+    """``expr`` with each call ``f(...)`` (innermost first) replaced by ``rewrite(call)``, or
+    kept where that is None."""
+    def walk(node: Any) -> Any:
+        cls = node.__class__
+        if cls is tuple:
+            return tuple(walk(x) for x in node)
+        if node is None or cls is str or cls is Const or cls is Name:
+            return node
+        rebuilt = cls(*(walk(getattr(node, f)) for f in node.__slots__))
+        if cls is Call:
+            return rewrite(rebuilt) or rebuilt
+        return rebuilt
+    return cast(Expr, walk(expr))
 
 
 def mutation_roots(expr: Expr) -> frozenset[str]:

@@ -166,15 +166,21 @@ class Source:
         nowhere else, and ``func``'s body (nested scopes included) never binds ``param``;
         else None."""
         name = argument.strip()
-        entry = self.top_level_function(func)
-        if (entry is None or not name.isidentifier() or self.binds(name) != 1
+        if (not name.isidentifier() or self.binds(name) != 1
                 or self.top_level_function(name) is None):
             return None
+        return name if self.keeps_parameter(func, param) else None
+
+    def keeps_parameter(self, func: str, param: str) -> bool:
+        """Whether ``param`` is a parameter of the top-level function ``func`` that its body
+        (nested scopes included) never binds, so it holds its argument throughout a call."""
+        entry = self.top_level_function(func)
+        if entry is None:
+            return False
         a = entry.args
         if param not in {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)}:
-            return None
-        body = ast.Module(body=entry.body, type_ignores=[])
-        return name if self.binds(param, body) == 0 else None
+            return False
+        return self.binds(param, ast.Module(body=entry.body, type_ignores=[])) == 0
 
 
 def input_arguments(input_src: str) -> tuple[list[str], dict[str, str]] | None:

@@ -16,13 +16,14 @@ from typing import Any
 
 from codecot.claims import expr as E
 from codecot.claims import model as M
-from codecot.claims.pyexpr import expr_from_ast_or_none
+from codecot.claims.pyexpr import argument_from_source, expr_from_ast_or_none
 from codecot.claims.reference import evaluate
 from codecot.claims.render import render_expr
 from codecot.claims.source import Source, same_source, source_of
 from codecot.solver import Truth, Unsupported, decide_expr, encode
 from codecot.symbolic.tracepoints import Point, TraceView, decoded
-from codecot.trace.values import decode, same_value
+from codecot.trace.values import decode, is_object_tag, same_value
+from codecot.verify.backward import is_literal
 from codecot.verify.verdicts import Verdict
 
 Outcome = tuple[Verdict, str]
@@ -64,6 +65,7 @@ class ForwardChecker:
         except (SyntaxError, ValueError):
             self.src = None
         self.cursor = 0
+        self.bound_methods = self._bound_methods()
         self._handlers: dict[type, Callable[[Any], Outcome]] = {
             M.CallClaim: self._call, M.StateClaim: self._state, M.ConditionClaim: self._condition,
             M.LoopIterClaim: self._loop_iter, M.LoopSkipClaim: self._loop_skip,
@@ -78,9 +80,37 @@ class ForwardChecker:
             return Verdict.UNKNOWN, f"a {M.kind_of(claim)} step is not checked in a forward rationale"
         return handler(claim)
 
+    def _bound_methods(self) -> dict[str, E.Attribute]:
+        """Parameters that hold a method of a literal throughout the call, by the input's text
+        for them (``lookup={'a': 3}.get``): the method changes nothing (not in
+        :data:`~codecot.claims.expr.MUTATING_METHODS`) and the entry function never rebinds
+        the parameter."""
+        out: dict[str, E.Attribute] = {}
+        if self.src is None:
+            return out
+        for name, source in self.arg_sources.items():
+            if not is_object_tag(self.view.arg_types.get(name, "")):
+                continue
+            expr = argument_from_source(source)
+            if (isinstance(expr, E.Attribute) and is_literal(expr.value, calls=False)
+                    and expr.attr not in E.MUTATING_METHODS
+                    and self.src.keeps_parameter(self.view.entry, name)):
+                out[name] = expr
+        return out
+
+    def _through_methods(self, call: E.Call) -> E.Expr | None:
+        """``lookup(k, 0)`` as ``{'a': 3}.get(k, 0)`` where ``lookup`` holds that method
+        (:meth:`_bound_methods`); None for any other call."""
+        method = self.bound_methods.get(call.func)
+        if method is None:
+            return None
+        return E.MethodCall(method.value, method.attr, call.args, call.kwargs)
+
     # -- deciding -----------------------------------------------------------------------------
 
     def _decide(self, formula: E.Expr, point: Point | None) -> tuple[Truth, str]:
+        if self.bound_methods:
+            formula = E.map_calls(formula, self._through_methods)
         names = E.free_names(formula)
         env = self.view.env(point, names)
         missing = sorted(names - env.keys())
@@ -108,6 +138,8 @@ class ForwardChecker:
         reprs = {**self.view.globals, **(point.vars if point else self.view.args)}
         if isinstance(expr, E.Name):
             return reprs.get(expr.id)
+        if self.bound_methods:
+            expr = E.map_calls(expr, self._through_methods)
         try:
             env = {n: decode(reprs[n]) for n in E.free_names(expr) if n in reprs}
             return repr(evaluate(expr, env))
