@@ -112,6 +112,7 @@ def test_a_line_step_names_only_a_line_the_checker_has_ahead(narrator: Any) -> N
     import torch
 
     from codecot.narrate.hf.decode import Decoder, RowSpec
+    from codecot.narrate.hf.narrowing import lines_ahead, word_bound
 
     tok, constraint = narrator.loaded.tokenizer, narrator.constraint
     texts = constraint.texts
@@ -124,12 +125,12 @@ def test_a_line_step_names_only_a_line_the_checker_has_ahead(narrator: Any) -> N
         row.cols.append(len(row.cols))
     assert stub.accepted == ["Call f with x = 4."]
     everything = torch.ones(len(texts), dtype=torch.bool)
-    assert bool(decoder._lines_ahead(row, everything).all())  # at a step's start: no line yet
+    assert bool(lines_ahead(constraint, [], stub, everything).all())  # no line yet
 
     def offered(prefix: str) -> set[str]:
         del row.tokens[row.step_start:]
         row.tokens.extend(tok(prefix, add_special_tokens=False)["input_ids"])
-        kept = decoder._lines_ahead(row, everything)
+        kept = lines_ahead(constraint, row.tokens[row.step_start:], stub, everything)
         return {texts[t] for t in torch.nonzero(kept).flatten().tolist()}
 
     after_line = offered("Line ")
@@ -141,10 +142,18 @@ def test_a_line_step_names_only_a_line_the_checker_has_ahead(narrator: Any) -> N
     assert {"2", "5"} <= labels and not {"1", "3"} & labels
     assert "(" in offered("Line 3 ") and "(" not in offered("Line 12 ")
     assert {"3", "4"} <= offered("So ")  # not a line reference
+    # the decoder narrows a guided row's header so, and an unguided row's only to word bounds
+    two = [t for t in range(len(texts)) if texts[t] == "2"]
+    del row.tokens[row.step_start:]
+    row.tokens.extend(tok("Line ", add_special_tokens=False)["input_ids"])
+    guided = decoder._narrow(row, everything)
+    assert guided is not None and two and not any(bool(guided[t]) for t in two)
     alone = Decoder(tok, constraint, [RowSpec("forward", 200, 20, checker=stub)], [0],
-                    temperature=0.0, tries=1)  # not guided: no narrowing
+                    temperature=0.0, tries=1)  # not guided: no header narrowing
     alone.rows[0].tokens.extend(tok("Line ", add_special_tokens=False)["input_ids"])
-    assert bool(alone._lines_ahead(alone.rows[0], everything).all())
+    unguided = alone._narrow(alone.rows[0], everything)
+    assert unguided is not None and all(bool(unguided[t]) for t in two)
+    assert torch.equal(unguided, word_bound(constraint, alone.rows[0].tokens, None, everything))
 
 
 def test_a_step_that_says_again_what_a_kept_step_said_is_resampled(narrator: Any) -> None:

@@ -719,7 +719,7 @@ def test_eos_only_after_the_final_step_and_no_word_glued_to_a_keyword(
     decoder = Decoder(tok, constraint, [RowSpec("backward", 40, 0)], [0], temperature=0.0)
     row = decoder.rows[0]
     row.matcher, row.tokens = matcher, tok("The", add_special_tokens=False)["input_ids"]
-    narrowed = decoder._word_bound(row, allowed)
+    narrowed = decoder._narrow(row, allowed)
     assert narrowed is not None and bool(narrowed.any())
     assert not any(bool(narrowed[t]) for t in glued)
 
@@ -746,7 +746,7 @@ def test_no_run_of_space_tokens_and_none_at_a_steps_start(tiny_model: Path) -> N
         row.matcher, row.tokens, row.step_start = matcher, list(ids), 0
         allowed = constraint.masks([matcher])[0]
         allowed[spaces] = True  # whatever the grammar says, the decoder keeps these out
-        narrowed = decoder._word_bound(row, allowed)
+        narrowed = decoder._narrow(row, allowed)
         assert narrowed is not None and bool(narrowed.any())
         assert any(bool(narrowed[t]) for t in spaces) is not banned, prefix
 

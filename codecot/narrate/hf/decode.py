@@ -10,7 +10,7 @@ key/value cache.  Rows proceed independently:
   (:meth:`~codecot.narrate.constrain.GrammarConstraint.masks`, computed on a background thread
   while the model runs); a row ends when its final step is complete (end-of-sequence is
   allowed only there).  No word may be glued onto a keyword, and no token of spaces alone may
-  start a step or follow a space (:meth:`Decoder._word_bound`).
+  start a step or follow a space (:func:`~codecot.narrate.hf.narrowing.word_bound`).
 * **Closing.**  A row's budget is ``max_new_tokens`` kept tokens (end-of-sequence included) and
   its *reserve* the tokens its final line may need.  Once fewer than ``reserve`` tokens remain,
   a middle step being written ends as soon as the grammar allows (only step-ending tokens are
@@ -65,7 +65,7 @@ key/value cache.  Rows proceed independently:
   iterations, that the checker still has ahead
   (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`; forward, those of the trace's
   points at or after the cursor): a step on any other could only fail
-  (:meth:`Decoder._lines_ahead`).
+  (:func:`~codecot.narrate.hf.narrowing.lines_ahead`).
 
 Rows that end leave the batch (their cache rows are dropped), so a long row does not make the
 finished ones compute.  Free (unconstrained) decoding runs the same loop without masks; a row
@@ -83,24 +83,11 @@ from typing import Any
 import torch
 
 from codecot.narrate.constrain import GrammarConstraint
-from codecot.narrate.guided import (
-    RESAMPLE_TEMPERATURE,
-    claim_key,
-    header_allowed,
-    header_open,
-    is_good,
-    rank,
-)
+from codecot.narrate.guided import RESAMPLE_TEMPERATURE, claim_key, is_good, rank
 from codecot.narrate.hf import closing as C
+from codecot.narrate.hf.narrowing import lines_ahead, word_bound
 from codecot.narrate.hf.program_facts import python_tokens
 from codecot.narrate.hf.rows import Row, RowSpec, Try, alternatives, branch_point, sample
-from codecot.narrate.hf.word_bounds import (
-    continues_number,
-    continues_word,
-    ends_in_keyword,
-    open_number,
-    open_word,
-)
 from codecot.verify.verdicts import Verdict
 
 #: Tries of a step that does not parse (a final step: as one), without guided decoding.
@@ -255,7 +242,7 @@ class Decoder:
                 if len(row.tokens) == row.step_start:
                     assert row.boundary_logits is not None
                     logits = row.boundary_logits
-            narrowed = self._steer(row, self._lines_ahead(row, self._word_bound(row, allowed)))
+            narrowed = self._steer(row, self._narrow(row, allowed))
             if narrowed is None and allowed is not None:  # the final step cannot end in time
                 self._roll_back(row, k, attention, None)
                 row.tight = True
@@ -264,7 +251,7 @@ class Decoder:
                     row.matcher = self._closing_matcher(row)
                 assert row.boundary_logits is not None
                 logits, allowed = row.boundary_logits, self._mask_of(row)
-                narrowed = self._steer(row, self._word_bound(row, allowed))
+                narrowed = self._steer(row, self._narrow(row, allowed))
             if row.forced is not None:  # a branch off a failed try (see _branch)
                 token, alts = row.forced
                 row.forced = None
@@ -337,67 +324,16 @@ class Decoder:
         row.closing = row.steered = True
         return self._mask_of(row)
 
-    def _word_bound(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
-        """``allowed`` without a token of spaces alone at a step's start or after a token that
-        ends in a space, and without tokens that would glue a word onto a keyword, onto a
-        number (:func:`~codecot.narrate.hf.word_bounds.continues_number`) or, in a row narrowed
-        to its program, onto a word that cannot go on as a name
-        (:func:`~codecot.narrate.hf.word_bounds.continues_word`): llguidance would read
-        two lexemes where the parser's lexer reads one."""
+    def _narrow(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
+        """``allowed`` narrowed to word boundaries the parser reads as llguidance does
+        (:func:`~codecot.narrate.hf.narrowing.word_bound`) and, guided, in a middle step, to a
+        header the checker can still align (:func:`~codecot.narrate.hf.narrowing.lines_ahead`)."""
         if allowed is None or self.constraint is None:
             return allowed
-        texts = self.constraint.texts
-        at_start = len(row.tokens) == row.step_start
-        if at_start or texts[row.tokens[-1]][-1:].isspace():
-            allowed = C.narrow(allowed, ~self.constraint.space_only)[0]
-        if at_start:
-            return allowed
-        step = "".join(texts[t] for t in row.tokens[row.step_start:])
-        if ends_in_keyword(step):
-            unglued = allowed & ~self.constraint.word_start
-            if bool(unglued.any()):
-                return unglued
-            # only a word may follow: llguidance reads the keyword as the start of a longer
-            # name (``x / or`` can only go on as ``ord``), and the name rules below apply
-        lead = self.constraint.word_lead
-        program = row.spec.program
-        number = open_number(step)
-        word = open_word(step) if program is not None and number is None else None
-        if number is not None:
-            def goes_on(token: int) -> bool:
-                return continues_number(number, lead[token])
-        elif word is not None and program is not None:
-            def goes_on(token: int) -> bool:
-                return continues_word(word, lead[token], program)
-        else:
-            return allowed
-        candidates = torch.nonzero(allowed & self.constraint.word_start).flatten().tolist()
-        glued = [t for t in candidates if not goes_on(t)]
-        if not glued:
-            return allowed
-        keep = torch.ones_like(allowed)
-        keep[glued] = False
-        return C.narrow(allowed, keep)[0]
-
-    def _lines_ahead(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
-        """Guided, while a step's ``Line N (iteration k)`` header is being written: ``allowed``
-        without the tokens that would make it name a line, or an iteration of it, that the
-        checker has nothing left for (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`,
-        :func:`~codecot.narrate.guided.header_allowed`); unchanged when none would be left."""
-        checker = row.spec.checker if self.tries > 1 else None
-        if allowed is None or self.constraint is None or checker is None or row.closing:
-            return allowed
-        texts = self.constraint.texts
-        step = "".join(texts[t] for t in row.tokens[row.step_start:])
-        if not header_open(step):
-            return allowed
-        ahead = checker.lines_ahead()
-        if ahead is None:
-            return allowed
-        keep = torch.ones_like(allowed)
-        for token in torch.nonzero(allowed).flatten().tolist():
-            keep[token] = header_allowed(step + texts[token], ahead)
-        return C.narrow(allowed, keep)[0]
+        step = row.tokens[row.step_start:]
+        allowed = word_bound(self.constraint, step, row.spec.program, allowed)
+        checker = row.spec.checker if self.tries > 1 and not row.closing else None
+        return allowed if checker is None else lines_ahead(self.constraint, step, checker, allowed)
 
     def _steer(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
         """``allowed`` narrowed when the row runs out of budget (see the module doc); None

@@ -1,5 +1,5 @@
 """Word boundaries the constrained decoder keeps where llguidance's lexer and the parser's
-differ (see :mod:`codecot.narrate.hf.decode`, ``Decoder._word_bound``).
+differ (see :func:`codecot.narrate.hf.narrowing.word_bound`).
 
 The parser's lexer reads a run of word characters as one lexeme (a name, a keyword, a
 number).  llguidance has no lookahead: it ends a lexeme where its regex cannot go on and reads
