@@ -751,6 +751,60 @@ def test_no_run_of_space_tokens_and_none_at_a_steps_start(tiny_model: Path) -> N
         assert any(bool(narrowed[t]) for t in spaces) is not banned, prefix
 
 
+def test_no_second_space_outside_a_string_literal(tiny_model: Path) -> None:
+    """A model sampling hot wrote ``op =  double`` and ``[1, 1]  ]``: the grammar ignores the
+    runs, so the decoder keeps them out, but not inside a string, whose spaces are its value."""
+    import torch
+
+    from codecot.narrate.constrain import GrammarConstraint
+    from codecot.narrate.hf.model import load_model
+    from codecot.narrate.hf.narrowing import word_bound
+
+    tok = load_model(str(tiny_model)).tokenizer
+    constraint = GrammarConstraint(tok, len(tok), max_steps=6)
+    texts = constraint.texts
+    led = [t for t in range(len(texts)) if re.fullmatch(r" [a-z]+", texts[t])]
+    runs = [t for t in range(len(texts)) if texts[t] in ("  ", "   ")]
+    assert led and runs
+    everything = torch.ones(len(texts), dtype=torch.bool)
+
+    def allowed_after(prefix: str) -> torch.Tensor:
+        ids = tok(prefix, add_special_tokens=False)["input_ids"]
+        assert "".join(texts[t] for t in ids) == prefix
+        return word_bound(constraint, ids, None, everything)
+
+    for prefix in ("Line 3: x =", "Line 3: x = 'a b"):
+        kept = allowed_after(prefix)
+        assert all(bool(kept[t]) for t in led), prefix  # one space before a word
+    outside, inside = allowed_after("Line 3: x ="), allowed_after("Line 3: x = 'a b")
+    assert not any(bool(outside[t]) for t in runs)  # two spaces in a row
+    assert all(bool(inside[t]) for t in runs)  # inside the string they are its value
+    after_space = allowed_after("Line 3: x = ")
+    assert not any(bool(after_space[t]) for t in led)
+    assert all(bool(allowed_after("Line 3: x = 'a ")[t]) for t in led)
+
+
+def test_a_keyword_is_generated_in_lower_capitalised_or_upper_case(tiny_model: Path) -> None:
+    from codecot.claims import parse_step as parse
+    from codecot.narrate.constrain import GrammarConstraint
+    from codecot.narrate.hf.lark_regex import case_forms
+    from codecot.narrate.hf.model import load_model
+
+    assert case_forms("answer") == ("answer", "Answer", "ANSWER")
+    assert case_forms("So") == ("so", "So", "SO")
+    tok = load_model(str(tiny_model)).tokenizer
+    constraint = GrammarConstraint(tok, len(tok), max_steps=6)
+    for line, admitted in (("The answer is f(4) == 5.", True),
+                           ("THE ANSWER IS f(4) == 5.", True),
+                           ("The AnSwEr is f(4) == 5.", False),
+                           ("So f(4) ReTurns 5.", False)):
+        matcher = constraint.matcher("forward", closing=True)
+        ids = tok(line, add_special_tokens=False)["input_ids"]
+        consumed = bool(matcher.consume_tokens(ids)) and not matcher.is_error()
+        assert consumed is admitted, line
+        assert parse(line) is not None  # the parser reads every casing
+
+
 def test_free_generation_with_a_tiny_random_model_does_not_parse(tiny_model: Path) -> None:
     from lark.exceptions import LarkError
 

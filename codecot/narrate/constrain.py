@@ -109,13 +109,21 @@ class GrammarConstraint:
         #: (not allowed right after a keyword)
         self.word_start = torch.tensor([bool(re.match("[\\w\ufffd]", t)) for t in self.texts],
                                        dtype=torch.bool)
-        #: the word characters each token begins with (see decode.Decoder._word_bound)
+        #: the word characters each token begins with (see narrowing.word_bound)
         self.word_lead = [re.match(r"\w*", t).group() for t in self.texts]  # type: ignore[union-attr]
-        #: tokens that close what a final line has open (see codecot.narrate.hf.closing)
         #: tokens of spaces alone (no newline): never two in a row, nor at a step's start
         #: (the grammar ignores such runs, and a weak model can loop on them to the budget)
         self.space_only = torch.tensor([bool(t) and not t.strip() and "\n" not in t
                                         for t in self.texts], dtype=torch.bool)
+        #: tokens that begin with a space or tab, and tokens with two of them in a row before
+        #: any quote: outside a string literal, the first never follow a space, the second
+        #: never come (``op =  double``, ``[1, 1]  ]``; see narrowing.word_bound)
+        self.space_led = torch.tensor([t[:1] in (" ", "\t") for t in self.texts],
+                                      dtype=torch.bool)
+        self.spaces_run = torch.tensor(
+            [bool(re.search(r"[ \t]{2}", re.split("[\"']", t, maxsplit=1)[0]))
+             for t in self.texts], dtype=torch.bool)
+        #: tokens that close what a final line has open (see codecot.narrate.hf.closing)
         self.closers = closer_tokens(self.texts) & ~self.word_start
         self.closer_ids = sorted((int(t) for t in torch.nonzero(self.closers).flatten()),
                                  key=lambda t: closer_order(t, self.texts))

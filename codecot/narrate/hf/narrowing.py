@@ -4,7 +4,8 @@ and (guided) the checker can still align.
 :mod:`codecot.narrate.hf.decode` applies both to each sampled token of a constrained row:
 
 * :func:`word_bound` keeps word boundaries where llguidance's lexer and the parser's differ
-  (:mod:`codecot.narrate.hf.word_bounds`), and keeps runs of spaces out;
+  (:mod:`codecot.narrate.hf.word_bounds`), and keeps runs of spaces out (the grammar ignores
+  them; a model sampling hot writes them: ``op =  double``);
 * :func:`lines_ahead`, guided, keeps a step's ``Line N (iteration k)`` header to the lines and
   iterations the checker has ahead (:func:`~codecot.narrate.guided.header_allowed`).
 
@@ -26,6 +27,7 @@ from codecot.narrate.hf.word_bounds import (
     continues_number,
     continues_word,
     ends_in_keyword,
+    inside_string,
     open_number,
     open_word,
 )
@@ -34,17 +36,24 @@ from codecot.narrate.hf.word_bounds import (
 def word_bound(constraint: GrammarConstraint, step: Sequence[int], program: ProgramFacts | None,
                allowed: torch.Tensor) -> torch.Tensor:
     """``allowed`` without a token of spaces alone at a step's start (``step`` empty) or after
-    a token that ends in a space, and without tokens that would glue a word onto a keyword,
+    a token that ends in a space; outside a string literal, without a second space in a row
+    (a token that begins with one after a space, or holds two); and without tokens that would
+    glue a word onto a keyword,
     onto a number (:func:`~codecot.narrate.hf.word_bounds.continues_number`) or, in a row
     narrowed to its ``program``, onto a word that cannot go on as a name
     (:func:`~codecot.narrate.hf.word_bounds.continues_word`): llguidance would read two
     lexemes where the parser's lexer reads one."""
     texts = constraint.texts
-    if not step or texts[step[-1]][-1:].isspace():
+    text = "".join(texts[t] for t in step)
+    after_space = not step or texts[step[-1]][-1:].isspace()
+    if after_space:
         allowed = narrow(allowed, ~constraint.space_only)[0]
+    if not inside_string(text):
+        spaced = constraint.spaces_run | constraint.space_led if after_space \
+            else constraint.spaces_run
+        allowed = narrow(allowed, ~spaced)[0]
     if not step:
         return allowed
-    text = "".join(texts[t] for t in step)
     if ends_in_keyword(text):
         unglued = allowed & ~constraint.word_start
         if bool(unglued.any()):

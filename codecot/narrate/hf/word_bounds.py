@@ -79,7 +79,7 @@ def open_number(text: str) -> str | None:
     (``12``, ``1e``, ``0x1f``) outside a string literal; else None."""
     found = re.search(r"\w+$", text)
     if (found is None or _NUMBER_SO_FAR.fullmatch(found.group()) is None
-            or _inside_string(text[:found.start()])):
+            or inside_string(text[:found.start()])):
         return None
     return found.group()
 
@@ -98,7 +98,7 @@ def ends_in_keyword(text: str) -> bool:
     if found is None:
         return False
     word, start = found
-    if _inside_string(text[:start]):
+    if inside_string(text[:start]):
         return False
     folded, exact = keyword_words()
     if word in exact or word.lower() in folded:
@@ -151,7 +151,7 @@ def _open_literals(text: str) -> tuple[str | None, int]:
     return quote, depth
 
 
-def _inside_string(text: str) -> bool:
+def inside_string(text: str) -> bool:
     """Whether ``text`` ends inside an unclosed one-line string literal."""
     return _open_literals(text)[0] is not None
 
@@ -185,7 +185,7 @@ def open_word(text: str) -> str | None:
     """The word ``text`` ends in, if a word character written next could be glued onto it
     (not a number, nor inside a string); else None."""
     found = trailing_word(text)
-    if found is None or _inside_string(text[:found[1]]):
+    if found is None or inside_string(text[:found[1]]):
         return None
     return found[0]
 
