@@ -201,6 +201,8 @@ So the input is [1, 2], double."""
     ("Let op be triple.", "refuted", "the final input does not honour the choice: op = double"),
     # a literal is never the function the input passes
     ("Let op be 2.", "unknown", None),
+    # no function of the program is called dbl
+    ("Let op be dbl.", "unknown", "the choice is not about the parameters alone"),
 ])
 def test_a_choice_can_give_a_parameter_a_program_function(
         factory: Any, choice: str, verdict: str, detail: str | None) -> None:

@@ -220,19 +220,22 @@ class BackwardChecker:
 
     def _function_choice(self, condition: E.Expr) -> tuple[str, str] | None:
         """``(parameter, name)`` when ``condition`` is ``parameter == name`` (either way round)
-        and ``name`` is no parameter: a choice that gives the parameter a named function."""
-        if not (isinstance(condition, E.Compare) and condition.ops == ("==",)):
+        and ``name`` is a top-level function of the program that it binds nowhere else: a
+        choice that gives the parameter that function."""
+        if self.code is None or not (isinstance(condition, E.Compare)
+                                     and condition.ops == ("==",)):
             return None
         sides = (condition.left, condition.comparators[0])
         for param, name in (sides, sides[::-1]):
             if (isinstance(param, E.Name) and isinstance(name, E.Name)
                     and param.id in self.own_arguments and name.id not in self.own_arguments):
-                return param.id, name.id
+                src = source_of(self.code)
+                if src.top_level_function(name.id) is not None and src.binds(name.id) == 1:
+                    return param.id, name.id
         return None
 
     def _function_truth(self, param: str, name: str, trace: dict[str, Any]) -> bool | None:
-        """Whether ``param == name`` holds at an executed input, where ``name`` must be a
-        top-level function of the program that it binds nowhere else.
+        """Whether ``param == name`` (a :meth:`_function_choice`) holds at an executed input.
 
         A value that is no object (a literal, or one too large to show) is never a function:
         False.  An object can only have come from the record's own argument text (an executed
@@ -244,8 +247,6 @@ class BackwardChecker:
         if tag is None or self.code is None:
             return None
         src = source_of(self.code)
-        if src.top_level_function(name) is None or src.binds(name) != 1:
-            return None
         if not is_object_tag(tag):
             return False
         own = src.fixed_function_argument(self.entry, param, self.own_arguments[param])
