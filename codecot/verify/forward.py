@@ -50,6 +50,13 @@ def _same_code(actual: str, claimed: str) -> bool:
         return re.sub(r"\s+", "", actual) == re.sub(r"\s+", "", claimed)
 
 
+#: Methods of a list, dict or set that change nothing: a parameter given one of a literal
+#: (``{'a': 3}.get``) has its calls decided as that method's.
+PURE_METHODS = frozenset({"get", "count", "index", "keys", "values", "items", "copy", "union",
+                          "intersection", "difference", "symmetric_difference", "issubset",
+                          "issuperset", "isdisjoint"})
+
+
 class ForwardChecker:
     """Checks the claims of one forward rationale against one trace."""
 
@@ -82,18 +89,24 @@ class ForwardChecker:
 
     def _bound_methods(self) -> dict[str, E.Attribute]:
         """Parameters that hold a method of a literal throughout the call, by the input's text
-        for them (``lookup={'a': 3}.get``): the method changes nothing (not in
-        :data:`~codecot.claims.expr.MUTATING_METHODS`) and the entry function never rebinds
-        the parameter."""
+        for them (``lookup={'a': 3}.get``): a method of a string, bytes or tuple, or one of
+        :data:`PURE_METHODS` of a list, dict or set, so no call changes what the next returns;
+        the entry function never rebinds the parameter; and the program reaches no object
+        behind a value (no ``__self__`` or other dunder attribute, no import)."""
         out: dict[str, E.Attribute] = {}
-        if self.src is None:
+        if self.src is None or not self.arg_sources or any(
+                isinstance(n, ast.Import | ast.ImportFrom)
+                or (isinstance(n, ast.Attribute) and n.attr.startswith("__"))
+                for n in ast.walk(self.src.tree)):
             return out
         for name, source in self.arg_sources.items():
             if not is_object_tag(self.view.arg_types.get(name, "")):
                 continue
             expr = argument_from_source(source)
-            if (isinstance(expr, E.Attribute) and is_literal(expr.value, calls=False)
-                    and expr.attr not in E.MUTATING_METHODS
+            if not (isinstance(expr, E.Attribute) and is_literal(expr.value, calls=False)):
+                continue
+            immutable = isinstance(expr.value, E.Const | E.TupleExpr)
+            if ((immutable or expr.attr in PURE_METHODS)
                     and self.src.keeps_parameter(self.view.entry, name)):
                 out[name] = expr
         return out
