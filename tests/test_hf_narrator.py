@@ -782,6 +782,12 @@ def test_no_second_space_outside_a_string_literal(tiny_model: Path) -> None:
     after_space = allowed_after("Line 3: x = ")
     assert not any(bool(after_space[t]) for t in led)
     assert all(bool(allowed_after("Line 3: x = 'a ")[t]) for t in led)
+    # a final step steered to end in time keeps every way the grammar has (spaces=False), and
+    # its closing tokens are none with a run of spaces
+    ids = tok("Line 3: x =", add_special_tokens=False)["input_ids"]
+    unspaced = word_bound(constraint, ids, None, everything, spaces=False)
+    assert all(bool(unspaced[t]) for t in runs)
+    assert bool(constraint.closers.any()) and not bool((constraint.closers & constraint.spaces_run).any())
 
 
 def test_a_keyword_is_generated_in_lower_capitalised_or_upper_case(tiny_model: Path) -> None:

@@ -124,7 +124,7 @@ class GrammarConstraint:
             [bool(re.search(r"[ \t]{2}", re.split("[\"']", t, maxsplit=1)[0]))
              for t in self.texts], dtype=torch.bool)
         #: tokens that close what a final line has open (see codecot.narrate.hf.closing)
-        self.closers = closer_tokens(self.texts) & ~self.word_start
+        self.closers = closer_tokens(self.texts) & ~self.word_start & ~self.spaces_run
         self.closer_ids = sorted((int(t) for t in torch.nonzero(self.closers).flatten()),
                                  key=lambda t: closer_order(t, self.texts))
         self.never = torch.zeros(vocab_size, dtype=torch.bool)

@@ -326,12 +326,15 @@ class Decoder:
 
     def _narrow(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
         """``allowed`` narrowed to word boundaries the parser reads as llguidance does
-        (:func:`~codecot.narrate.hf.narrowing.word_bound`) and, guided, in a middle step, to a
-        header the checker can still align (:func:`~codecot.narrate.hf.narrowing.lines_ahead`)."""
+        (:func:`~codecot.narrate.hf.narrowing.word_bound`; runs of spaces only in a middle
+        step, so that nothing narrows the ways to end a final step in time) and, guided, in a
+        middle step, to a header the checker can still align
+        (:func:`~codecot.narrate.hf.narrowing.lines_ahead`)."""
         if allowed is None or self.constraint is None:
             return allowed
         step = row.tokens[row.step_start:]
-        allowed = word_bound(self.constraint, step, row.spec.program, allowed)
+        allowed = word_bound(self.constraint, step, row.spec.program, allowed,
+                             spaces=not row.closing)
         checker = row.spec.checker if self.tries > 1 and not row.closing else None
         return allowed if checker is None else lines_ahead(self.constraint, step, checker, allowed)
 

@@ -34,11 +34,11 @@ from codecot.narrate.hf.word_bounds import (
 
 
 def word_bound(constraint: GrammarConstraint, step: Sequence[int], program: ProgramFacts | None,
-               allowed: torch.Tensor) -> torch.Tensor:
+               allowed: torch.Tensor, *, spaces: bool = True) -> torch.Tensor:
     """``allowed`` without a token of spaces alone at a step's start (``step`` empty) or after
-    a token that ends in a space; outside a string literal, without a second space in a row
-    (a token that begins with one after a space, or holds two); and without tokens that would
-    glue a word onto a keyword,
+    a token that ends in a space; with ``spaces``, outside a string literal, without a second
+    space in a row (a token that begins with one after a space, or holds two); and without
+    tokens that would glue a word onto a keyword,
     onto a number (:func:`~codecot.narrate.hf.word_bounds.continues_number`) or, in a row
     narrowed to its ``program``, onto a word that cannot go on as a name
     (:func:`~codecot.narrate.hf.word_bounds.continues_word`): llguidance would read two
@@ -48,7 +48,7 @@ def word_bound(constraint: GrammarConstraint, step: Sequence[int], program: Prog
     after_space = not step or texts[step[-1]][-1:].isspace()
     if after_space:
         allowed = narrow(allowed, ~constraint.space_only)[0]
-    if not inside_string(text):
+    if spaces and not inside_string(text):
         spaced = constraint.spaces_run | constraint.space_led if after_space \
             else constraint.spaces_run
         allowed = narrow(allowed, ~spaced)[0]
