@@ -3,10 +3,8 @@
 Python's ``re`` and llguidance (Rust regex syntax, no lookaround) differ: :func:`terminal_regex`
 writes a parser terminal's regex so that llguidance matches what Python matches there
 (lookaheads dropped, ``(?i:...)`` written out with ASCII case pairs, ``\\w`` and letter classes
-as explicit code-point ranges, control characters escaped for ``/.../``), except that a
-case-insensitive keyword is matched only in its :func:`case_forms` (``answer``, ``Answer``,
-``ANSWER``; the parser reads any casing); :func:`literal_regex` matches one literal text
-exactly.
+as explicit code-point ranges, control characters escaped for ``/.../``);
+:func:`literal_regex` matches one literal text exactly.
 """
 
 from __future__ import annotations
@@ -85,21 +83,11 @@ def terminal_regex(term: Any) -> str:
 
     pattern = term.pattern
     if isinstance(pattern, PatternStr):
-        forms = case_forms(pattern.value) if "i" in pattern.flags else (pattern.value,)
-        regex = "|".join(re.escape(form) for form in forms)
-        if len(forms) > 1:
-            regex = f"(?:{regex})"
+        body = re.escape(pattern.value)
+        regex = ascii_case(f"(?i:{body})") if "i" in pattern.flags else body
     else:
         regex = _ascii_classes(ascii_case(_strip_lookarounds(pattern.to_regexp())))
     return _escape_for_slashes(regex)
-
-
-def case_forms(word: str) -> tuple[str, ...]:
-    """The spellings a generated step may give a case-insensitive keyword: lower case,
-    capitalised and upper case (``answer``, ``Answer``, ``ANSWER``).  The parser reads any
-    casing; a model sampling hot was seen to write ``The AnSwEr is`` and ``nO aRgUmENtS``."""
-    lower = word.lower()
-    return tuple(dict.fromkeys((lower, lower[:1].upper() + lower[1:], lower.upper())))
 
 
 def ascii_case(regex: str) -> str:
