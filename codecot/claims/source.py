@@ -171,6 +171,14 @@ class Source:
             return None
         return name if self.keeps_parameter(func, param) else None
 
+    @cached_property
+    def reaches_into_objects(self) -> bool:
+        """Whether the program imports anything or reads a dunder attribute (``__self__``),
+        by which it could reach the object behind a value, such as a bound method's dict."""
+        return any(isinstance(n, ast.Import | ast.ImportFrom)
+                   or (isinstance(n, ast.Attribute) and n.attr.startswith("__"))
+                   for n in ast.walk(self.tree))
+
     def keeps_parameter(self, func: str, param: str) -> bool:
         """Whether ``param`` is a parameter of the top-level function ``func`` that its body
         (nested scopes included) never binds, so it holds its argument throughout a call."""

@@ -94,20 +94,16 @@ class ForwardChecker:
         the entry function never rebinds the parameter; and the program reaches no object
         behind a value (no ``__self__`` or other dunder attribute, no import)."""
         out: dict[str, E.Attribute] = {}
-        if self.src is None or not self.arg_sources or any(
-                isinstance(n, ast.Import | ast.ImportFrom)
-                or (isinstance(n, ast.Attribute) and n.attr.startswith("__"))
-                for n in ast.walk(self.src.tree)):
-            return out
+        src = self.src
         for name, source in self.arg_sources.items():
-            if not is_object_tag(self.view.arg_types.get(name, "")):
+            if src is None or not is_object_tag(self.view.arg_types.get(name, "")):
                 continue
             expr = argument_from_source(source)
             if not (isinstance(expr, E.Attribute) and is_literal(expr.value, calls=False)):
                 continue
             immutable = isinstance(expr.value, E.Const | E.TupleExpr)
-            if ((immutable or expr.attr in PURE_METHODS)
-                    and self.src.keeps_parameter(self.view.entry, name)):
+            if ((immutable or expr.attr in PURE_METHODS) and not src.reaches_into_objects
+                    and src.keeps_parameter(self.view.entry, name)):
                 out[name] = expr
         return out
 
