@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from codecot.claims import expr as E
@@ -136,9 +137,16 @@ class BackwardChecker:
         self.code = code
         self.session = session
         self.choices: list[E.Expr] = []
-        self.own_arguments: dict[str, str] = (
-            argument_sources(code, record_input, entry)
-            if code is not None and record_input is not None else {})
+        self.record_input = record_input
+
+    @cached_property
+    def own_arguments(self) -> dict[str, str]:
+        """The record's own argument text by parameter (empty without ``record_input``);
+        parsed only when a choice may name a function, since guided decoding builds a checker
+        for every try."""
+        if self.code is None or self.record_input is None:
+            return {}
+        return argument_sources(self.code, self.record_input, self.entry)
 
     def _reproduces(self, trace: dict[str, Any] | None) -> Outcome:
         if trace is None:
