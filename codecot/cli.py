@@ -118,6 +118,7 @@ def narrate(
     prompt_form: Annotated[str, typer.Option(help="hf: auto (short with an adapter, long for the bare model), long (rules and examples) or short (the problem only).")] = "auto",
     guided: Annotated[int, typer.Option(help="hf: guided decoding, K tries per step: each step is checked as it is written (forward against the trace, backward in a backward session) and a refuted or undecided one is sampled again (0: off).")] = 0,
     guided_branch: Annotated[bool, typer.Option("--guided-branch/--no-guided-branch", help="hf, guided: every second further try of a step branches off a refuted try where it wrote a value, writing the model's next likeliest value there.")] = False,
+    guided_skips: Annotated[int, typer.Option(help="hf, guided: times a step whose K tries all failed is skipped: written again, K more tries, about another line than the failed tries named (0: keep the best failed try at once).")] = 2,
     closing_reserve: Annotated[int, typer.Option(help="hf: tokens kept for the final step; once fewer remain, the rationale is steered to its final step (0: estimated per record).")] = 0,
     program_constraints: Annotated[bool, typer.Option("--program-constraints/--no-program-constraints", help="hf, constrained: narrow the grammar to each record's program: its names and line numbers, each line's own statement and condition, the record's call in the final answer.")] = True,
 ) -> None:
@@ -146,7 +147,8 @@ def narrate(
             max_new_tokens=max_new_tokens, temperature=temperature, seed=seed, device=device,
             threads=threads or None, examples=examples, dtype=dtype,
             prefix_cache=prefix_cache, adapter=adapter, prompt_form=prompt_form,
-            guided=guided, guided_branch=guided_branch, closing_reserve=closing_reserve,
+            guided=guided, guided_branch=guided_branch, guided_skips=guided_skips,
+            closing_reserve=closing_reserve,
             program_constraints=program_constraints))
     records = load_records(corpus, limit)
     if traces is not None:
@@ -422,6 +424,7 @@ def bench(
     workdir: Annotated[Path | None, typer.Option(help="loop: folder for the cells' runs (resumable; default out/bench-loop).")] = None,
     program_constraints: Annotated[bool, typer.Option("--program-constraints/--no-program-constraints", help="loop: narrow each record's decoding grammar to its program.")] = True,
     guided_branch: Annotated[bool, typer.Option("--guided-branch/--no-guided-branch", help="loop: the guided variant branches off refuted tries.")] = False,
+    guided_skips: Annotated[int, typer.Option(help="loop: times a step of the guided variant may be skipped after its tries all failed.")] = 2,
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
     against free decoding; loop: bare, fine-tuned and guided narrators over a held-out corpus;
@@ -471,12 +474,14 @@ def bench(
             _usage(f"--modes {modes}: choose from {', '.join(MODES)}")
         if guided < 1:
             _usage("--guided must be at least 1")
+        if guided_skips < 0:
+            _usage("--guided-skips must be at least 0")
         figures = bench_loop(corpus, workdir or Path("out/bench-loop"), records=records,
                              adapter=adapter, guided=guided, variants=chosen_variants,
                              modes=chosen_modes, batch_size=batch_size,
                              max_new_tokens=max_new_tokens, threads=threads or None,
                              device=device, jobs=jobs, program_constraints=program_constraints,
-                             guided_branch=guided_branch,
+                             guided_branch=guided_branch, guided_skips=guided_skips,
                              on_cell=lambda name, cell: typer.echo(
                                  f"{name}: {json.dumps(cell)}", err=True))
     elif what in ("narrate", "hf"):

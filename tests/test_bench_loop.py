@@ -23,10 +23,11 @@ def test_variant_options_name_adapter_and_guidance() -> None:
     assert variant_options("bare", "/x", 4) == {"adapter": "none"}
     assert variant_options("tuned", None, 4) == {}
     assert variant_options("tuned", "/x", 4) == {"adapter": "/x"}
-    assert variant_options("guided", "/x", 3) == {"adapter": "/x", "guided": 3}
-    # branching is the guided variant's alone
-    assert variant_options("guided", None, 4, True) == {"guided": 4, "guided_branch": True}
-    assert variant_options("tuned", None, 4, True) == {}
+    assert variant_options("guided", "/x", 3) == {"adapter": "/x", "guided": 3, "guided_skips": 2}
+    # branching and skipping are the guided variant's alone
+    assert variant_options("guided", None, 4, True, 0) == {"guided": 4, "guided_branch": True,
+                                                           "guided_skips": 0}
+    assert variant_options("tuned", None, 4, True, 2) == {}
     with pytest.raises(ValueError):
         variant_options("huge", None, 4)
 
@@ -59,3 +60,21 @@ def test_write_sample_takes_the_first_valid_records(tmp_path: Path) -> None:
     assert write_sample(corpus, 3, target) == 3
     ids = [json.loads(line)["id"] for line in target.read_text(encoding="utf-8").splitlines()]
     assert ids == ["r0", "r1", "r2"]
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--guided", "0"], "--guided must be at least 1"),
+    (["--guided-skips", "-1"], "--guided-skips must be at least 0"),
+])
+def test_bench_loop_refuses_bad_guided_settings_before_any_work(
+        tmp_path: Path, option: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from codecot.cli import app
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"id": "a", "code": "def f(x):\\n    return x", "input": "1"}\n')
+    res = CliRunner().invoke(app, ["bench", "loop", str(corpus), "--workdir",
+                                   str(tmp_path / "w"), *option])
+    assert res.exit_code == 2 and message in res.output
+    assert not (tmp_path / "w").exists()

@@ -196,6 +196,112 @@ def test_a_step_that_says_again_what_a_kept_step_said_is_resampled(narrator: Any
         assert feed(decoder, "Line 3: total becomes 4.\n") == "feed"
 
 
+def _feed(decoder: Any, tok: Any, text: str) -> str:
+    """Feed ``text``'s tokens to the decoder's only row as if sampled; the last outcome."""
+    import torch
+
+    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+    outcome = ""
+    for token in tok(text, add_special_tokens=False)["input_ids"]:
+        outcome = decoder._take(row, 0, token, attention)
+        if outcome == "feed":
+            row.cols.append(len(row.cols))
+    return outcome
+
+
+@pytest.mark.parametrize("skips", [0, 1])
+def test_a_step_whose_tries_all_fail_is_skipped_to_another_line(narrator: Any,
+                                                               skips: int) -> None:
+    # lines 3 (iterations 2 and 5) and 12 ahead; every try after the call step is refuted.
+    # With a skip, once K = 2 tries about line 3's iteration 2 failed the step is written
+    # again without it: "Line 3 (iteration " goes on with 5 only, and the next round's two
+    # tries are counted with the first's; after that round the best try of both is kept.
+    # Without, the best of the first round is kept at once.
+    import torch
+
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+    from codecot.narrate.hf.narrowing import lines_ahead
+
+    tok, constraint = narrator.loaded.tokenizer, narrator.constraint
+    texts = constraint.texts
+    stub = StubChecker(lambda step, k: Verdict.VERIFIED if step == 0 else Verdict.REFUTED,
+                       {3: frozenset({2, 5}), 12: frozenset()})
+    decoder = Decoder(tok, constraint, [RowSpec("forward", 300, 20, checker=stub)], [0],
+                      temperature=0.0, tries=2, skips=skips)
+    row = decoder.rows[0]
+    assert _feed(decoder, tok, "Call f with x = 4.\n") == "feed"
+    assert _feed(decoder, tok, "Line 3 (iteration 2): x is now 5.\n") == "retry"
+    second = _feed(decoder, tok, "Line 3: iteration 2 starts with x = 6.\n")
+    if not skips:
+        assert second == "feed" and row.resamples == [0, 1] and row.skipped == [0, 0]
+        assert stub.accepted[-1] == "Line 3: iteration 2 starts with x = 6."
+        return
+    assert second == "retry" and row.skips == 1 and row.banned == {(3, 2)} and not row.tries
+    everything = torch.ones(len(texts), dtype=torch.bool)
+    del row.tokens[row.step_start:]
+    row.tokens.extend(tok("Line 3 (iteration ", add_special_tokens=False)["input_ids"])
+    labels = {texts[t] for t in torch.nonzero(decoder._narrow(row, everything)).flatten()}
+    assert "5" in labels and "2" not in labels
+    assert "2" in {texts[t] for t in torch.nonzero(
+        lines_ahead(constraint, row.tokens[row.step_start:], stub, everything)).flatten()}
+    del row.tokens[row.step_start:]
+    assert decoder._temperature(row) == 0.0  # the new round starts as a step does
+    assert _feed(decoder, tok, "Line 12: x is now 7.\n") == "retry"
+    assert _feed(decoder, tok, "Line 3 (iteration 5): x is now 8.\n") == "feed"
+    # no further skip: the best (the latest of equals) of all four tries stays
+    assert row.resamples == [0, 3] and row.skipped == [0, 1] and not row.banned
+    assert stub.accepted[-1] == "Line 3 (iteration 5): x is now 8."
+    assert [line for _, line, _ in stub.checked[1:]] == [
+        "Line 3 (iteration 2): x is now 5.", "Line 3: iteration 2 starts with x = 6.",
+        "Line 12: x is now 7.", "Line 3 (iteration 5): x is now 8."]
+
+
+def test_a_step_is_not_skipped_when_its_failed_tries_name_no_line(narrator: Any) -> None:
+    from codecot.narrate.hf.decode import Decoder, RowSpec
+
+    tok, constraint = narrator.loaded.tokenizer, narrator.constraint
+    for ahead, failed in (({3: frozenset({2})}, ["x is now 5.", "x is now 6."]),
+                          # banning line 3 would leave nothing to write about
+                          ({3: frozenset({2})}, ["Line 3: x is now 5.", "Line 3: x is 6."]),
+                          (None, ["Line 3: x is now 5.", "Line 3: x is 6."])):
+        stub = StubChecker(lambda step, k: Verdict.VERIFIED if step == 0 else Verdict.REFUTED,
+                           ahead)
+        decoder = Decoder(tok, constraint, [RowSpec("forward", 300, 20, checker=stub)], [0],
+                          temperature=0.0, tries=2, skips=1)
+        assert _feed(decoder, tok, "Call f with x = 4.\n") == "feed"
+        assert _feed(decoder, tok, failed[0] + "\n") == "retry"
+        assert _feed(decoder, tok, failed[1] + "\n") == "feed"
+        assert decoder.rows[0].skipped == [0, 0] and stub.accepted[-1] == failed[1]
+
+
+@pytest.mark.parametrize(("line", "target"), [
+    ("Line 6 (iteration 2): results.pop() is 5.", (6, 2)),
+    ("Line 3: iteration 2 starts with op = '-'.", (3, 2)),
+    ("Line 13 returns caught.", (13, None)),
+    ("Line 4: the loop runs 2 times.", (4, None)),
+    ("total is now 3.", None),
+    ("So f(1) returns 2.", None),
+    ("Line 4 is nonsense here", None),
+])
+def test_a_step_target_is_the_line_and_iteration_its_header_names(
+        line: str, target: tuple[int, int | None] | None) -> None:
+    from codecot.narrate.guided import step_target
+
+    assert step_target(line) == target
+
+
+def test_banned_targets_leave_the_other_lines_and_iterations() -> None:
+    from codecot.narrate.guided import without_targets
+
+    ahead = {3: frozenset({2, 5}), 12: frozenset()}
+    assert without_targets(ahead, set()) == ahead
+    assert without_targets(ahead, {(3, 2)}) == {3: frozenset({5}), 12: frozenset()}
+    assert without_targets(ahead, {(3, 2), (3, 5)}) == {12: frozenset()}  # no iteration left
+    assert without_targets(ahead, {(3, None)}) == {12: frozenset()}
+    assert without_targets(ahead, {(12, None), (7, 1)}) == {3: frozenset({2, 5})}
+    assert without_targets(ahead, {(12, 1)}) == ahead  # line 12 is not in a loop
+
+
 def test_lines_ahead_are_those_the_trace_still_runs() -> None:
     from codecot.narrate.guided import ForwardStepChecker
 
@@ -423,7 +529,10 @@ def test_guided_settings_are_checked() -> None:
         HFSettings(guided=2, guided_temperature_step=-0.1).check()
     with pytest.raises(InvalidArgument, match="min-p"):
         HFSettings(guided=2, guided_min_p=1.0).check()
+    with pytest.raises(InvalidArgument, match="skips"):
+        HFSettings(guided=2, guided_skips=-1).check()
     HFSettings(guided=4).check()
+    assert HFSettings().guided_skips == 2
     assert HFSettings().guided_temperature_step > 0  # further tries sample hotter by default
 
 
@@ -445,7 +554,9 @@ def test_codecot_narrate_guided_writes_the_resamples(tiny_model: Path,  # noqa: 
     assert [r["direction"] for r in records] == ["forward", "backward"]
     for rec in records:
         assert rec["guided"] == 2 and len(rec["resamples"]) == len(_lines(rec["text"]))
-        assert set(rec["resamples"]) <= {0, 1} and "closed_early" in rec
+        assert len(rec["skipped"]) == len(rec["resamples"]) and "closed_early" in rec
+        for resamples, skipped in zip(rec["resamples"], rec["skipped"], strict=True):
+            assert 0 <= skipped <= 2 and 0 <= resamples <= 2 * (skipped + 1) - 1
 
 
 def test_resample_figures_per_slot_and_step_kind() -> None:
@@ -456,7 +567,7 @@ def test_resample_figures_per_slot_and_step_kind() -> None:
     figures.add({"narrator": "hf", "direction": "forward", "guided": 3,
                  "resamples": [0, 2, 1, 0], "steps": steps})
     figures.add({"narrator": "hf", "direction": "forward", "guided": 3,
-                 "resamples": [0, 0, 0, 1], "steps": steps})
+                 "resamples": [0, 0, 0, 1], "steps": steps, "skipped": [0, 0, 0, 0]})
     figures.add({"narrator": "hf", "direction": "forward", "steps": steps})  # not guided
     figures.add({"narrator": "hf", "direction": "forward", "guided": 3, "resamples": [1],
                  "steps": steps})  # steps and resamples disagree: skipped
@@ -465,8 +576,15 @@ def test_resample_figures_per_slot_and_step_kind() -> None:
     kinds = out["by_slot"]["hf/forward"]["kinds"]
     assert next(iter(kinds)) == "state" and list(kinds)[-1] == "all steps"
     assert kinds["state"] == {"steps": 4, "resamples": 3, "mean_resamples": 0.75,
-                              "share_resampled": 0.5, "share_every_try": 0.25}
+                              "share_resampled": 0.5, "share_every_try": 0.25,
+                              "share_after_skip": 0.0}
     assert kinds["call"]["resamples"] == 0 and kinds["all steps"]["steps"] == 8
+    # a step written after its first round of K tries was thrown away
+    figures.add({"narrator": "hf", "direction": "forward", "guided": 3,
+                 "resamples": [0, 5, 0, 0], "steps": steps, "skipped": [0, 1, 0, 0]})
+    kinds = figures.to_json()["by_slot"]["hf/forward"]["kinds"]
+    assert kinds["state"]["share_after_skip"] == round(1 / 6, 4)
+    assert kinds["all steps"]["share_after_skip"] == round(1 / 12, 4)
     html = resample_section(out)
     assert "hf/forward" in html and "0.75" in html and "<table>" in html
     assert resample_section({"rationales": 0, "by_slot": {}}) == ""
@@ -488,7 +606,7 @@ def test_codecot_run_guided_reports_the_resamples(tiny_model: Path,  # noqa: F81
     assert figures["rationales"] == 2 and figures["by_slot"]["hf/forward"]["guided"] == 2
     rows = [json.loads(line) for name in ("accepted.jsonl", "rejected.jsonl")
             for line in (tmp_path / "run" / name).read_text().splitlines()]
-    assert all(len(r["resamples"]) == len(r["steps"]) for r in rows)
+    assert all(len(r["resamples"]) == len(r["skipped"]) == len(r["steps"]) for r in rows)
     assert "Guided decoding: resamples by step kind" in (tmp_path / "run" /
                                                          "report.html").read_text()
 

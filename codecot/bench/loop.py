@@ -27,6 +27,7 @@ from typing import Any
 
 from codecot.bench.common import valid_records
 from codecot.jsonl import atomic_write_text, iter_jsonl, write_jsonl
+from codecot.narrate.guided import SKIPS
 
 VARIANTS = ("bare", "tuned", "guided")
 MODES = ("grounded", "blind")
@@ -45,7 +46,7 @@ def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def variant_options(variant: str, adapter: str | None, guided: int,
-                    guided_branch: bool = False) -> dict[str, Any]:
+                    guided_branch: bool = False, guided_skips: int = SKIPS) -> dict[str, Any]:
     """The HF narrator options of a variant (``adapter`` None: the shipped one)."""
     if variant == "bare":
         return {"adapter": "none"}
@@ -54,6 +55,7 @@ def variant_options(variant: str, adapter: str | None, guided: int,
         options["guided"] = guided
         if guided_branch:
             options["guided_branch"] = True
+        options["guided_skips"] = guided_skips
     elif variant != "tuned":
         raise ValueError(f"variant {variant!r}: choose {', '.join(VARIANTS)}")
     return options
@@ -132,11 +134,13 @@ def bench_loop(corpus: Path, workdir: Path, *, records: int = 30, adapter: str |
                modes: Sequence[str] = MODES, batch_size: int = 8, max_new_tokens: int = 384,
                threads: int | None = 1, device: str = "cpu", jobs: int | None = None,
                program_constraints: bool = True, guided_branch: bool = False,
+               guided_skips: int = SKIPS,
                on_cell: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run every variant × mode over the first ``records`` records of ``corpus`` (see the
     module doc); figures per cell, also written to ``workdir/loop.json`` after each cell.
     ``program_constraints`` False decodes every variant with the program-independent grammar;
-    ``guided_branch`` makes the guided variant branch off refuted tries."""
+    ``guided_branch`` makes the guided variant branch off refuted tries, and ``guided_skips``
+    is how often its steps may be skipped after all their tries failed."""
     from codecot.pipeline.run import RunConfig
 
     for name in variants:
@@ -147,7 +151,8 @@ def bench_loop(corpus: Path, workdir: Path, *, records: int = 30, adapter: str |
                                "batch_size": batch_size, "max_new_tokens": max_new_tokens,
                                "device": device, "threads": threads,
                                "program_constraints": program_constraints,
-                               "guided_branch": guided_branch, "cells": {}}
+                               "guided_branch": guided_branch, "guided_skips": guided_skips,
+                               "cells": {}}
     for variant in variants:
         for mode in modes:
             name = f"{variant}/{mode}"
@@ -155,7 +160,8 @@ def bench_loop(corpus: Path, workdir: Path, *, records: int = 30, adapter: str |
             options = {"grounded": mode == "grounded", "batch_size": batch_size,
                        "max_new_tokens": max_new_tokens, "threads": threads, "device": device,
                        "program_constraints": program_constraints,
-                       **variant_options(variant, adapter, guided, guided_branch)}
+                       **variant_options(variant, adapter, guided, guided_branch,
+                                         guided_skips)}
             started = time.perf_counter()
             summary = _run(RunConfig(corpus=sample, outdir=run_dir, narrators=("hf",),
                                      directions=DIRECTIONS, jobs=jobs, report=False,

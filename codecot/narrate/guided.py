@@ -36,7 +36,8 @@ pool (backward rationales are then written unchecked).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Protocol
 
 from codecot.claims import expr as E
@@ -65,6 +66,10 @@ if TYPE_CHECKING:
 RESAMPLE_TEMPERATURE = 1.5
 RESAMPLE_STEP = 0.5
 RESAMPLE_MIN_P = 0.1
+
+#: Rounds of K failed tries a step may throw away, each time naming another line
+#: (``HFSettings.guided_skips``; see :mod:`codecot.narrate.hf.decode`).
+SKIPS = 2
 
 
 class StepChecker(Protocol):
@@ -314,6 +319,49 @@ def _line_allowed(text: str, ahead: Mapping[int, frozenset[int]]) -> bool:
     if label.end() == len(rest):  # the iteration's number may go on
         return any(str(i).startswith(k) for i in iterations)
     return int(k) in iterations
+
+
+#: The line a step is about and its loop iteration (None: not labelled).
+Target = tuple[int, int | None]
+
+
+def step_target(line: str) -> Target | None:
+    """The line, and loop iteration, that ``line``'s header names (``Line 6 (iteration 2):
+    ...`` and ``Line 3: iteration 2 starts ...``: (6, 2) and (3, 2); ``Line 9 returns ...``:
+    (9, None)); None when it names no line or does not parse."""
+    claim = parse_line(line)
+    if isinstance(claim, StepParseError) or claim.line is None:
+        return None
+    return claim.line, claim.iteration
+
+
+def without_targets(ahead: Mapping[int, frozenset[int]],
+                    banned: AbstractSet[Target]) -> dict[int, frozenset[int]]:
+    """``ahead`` (lines with their iterations, :meth:`StepChecker.lines_ahead`) less the
+    ``banned`` targets: (N, k) takes iteration k from line N, (N, None) the whole line, and a
+    line whose iterations are all taken goes too (an unlabelled ``Line N`` would align with
+    the first of them)."""
+    left: dict[int, frozenset[int]] = {}
+    for line, iterations in ahead.items():
+        if (line, None) in banned:
+            continue
+        kept = frozenset(k for k in iterations if (line, k) not in banned)
+        if iterations and not kept:
+            continue
+        left[line] = kept
+    return left
+
+
+def skip_targets(ahead: Mapping[int, frozenset[int]] | None, banned: AbstractSet[Target],
+                 failed: Iterable[str]) -> set[Target] | None:
+    """What a step skipped after its ``failed`` tries may no longer name: their targets
+    (:func:`step_target`), added to those ``banned`` before.  None when the checker names no
+    lines ahead (``ahead`` None), or the targets would ban nothing more or leave no line."""
+    if ahead is None:
+        return None
+    targets = {target for line in failed if (target := step_target(line)) is not None}
+    after = without_targets(ahead, {*banned, *targets})
+    return targets if after and after != without_targets(ahead, banned) else None
 
 
 def forward_checkers(record: CorpusRecord, trace: dict[str, Any],

@@ -49,6 +49,7 @@ def run_command(
     adapter: Annotated[str | None, typer.Option(help="HF narrator: LoRA adapter folder from `codecot train`, or 'none' for the bare model (default: the shipped adapter for the embedded SmolLM2).")] = None,
     guided: Annotated[int | None, typer.Option(help="HF narrator: guided decoding, K tries per step: each step is checked as it is written and a refuted or undecided one is sampled again (default 0: off).")] = None,
     guided_branch: Annotated[bool | None, typer.Option("--guided-branch/--no-guided-branch", help="HF narrator, guided: every second further try of a step branches off a refuted try where it wrote a value, writing the model's next likeliest value there (default: off).")] = None,
+    guided_skips: Annotated[int | None, typer.Option(help="HF narrator, guided: times a step whose K tries all failed is skipped: written again, K more tries, about another line than the failed tries named (default 2).")] = None,
     program_constraints: Annotated[bool | None, typer.Option("--program-constraints/--no-program-constraints", help="HF narrator: narrow the decoding grammar to each record's program: its names and line numbers, each line's own statement and condition, the record's call in the final answer (default: on).")] = None,
     num_gpus: Annotated[float, typer.Option(help="Ray engine: GPUs per narration actor.")] = 0.0,
     actors: Annotated[int, typer.Option(help="Ray engine: narration actors.")] = 1,
@@ -78,6 +79,7 @@ def run_command(
                                "threads": threads, "dtype": dtype,
                                "prefix_cache": prefix_cache, "adapter": adapter,
                                "guided": guided, "guided_branch": guided_branch,
+                               "guided_skips": guided_skips,
                                "program_constraints": program_constraints}
     cfg = RunConfig(corpus=corpus, outdir=output, narrators=parse_narrators(narrator),
                     directions=dirs, engine=engine, jobs=jobs, limit=limit,

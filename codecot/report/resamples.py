@@ -1,10 +1,11 @@
 """Where guided decoding needed resamples (``--guided K``): figures and the report's table.
 
-A guided rationale record holds ``guided`` (K, the tries per step) and ``resamples`` (the
-tries beyond the first of each written step, in step order).  Each step's kind comes from the
-verdict record's step at the same index.  Per narrator/direction and step kind,
+A guided rationale record holds ``guided`` (K, the tries per step), ``resamples`` (the
+tries beyond the first of each written step, in step order) and ``skipped`` (per step, the
+rounds of K failed tries thrown away before it; absent in older records).  Each step's kind
+comes from the verdict record's step at the same index.  Per narrator/direction and step kind,
 :class:`ResampleFigures` counts the steps, their mean resamples, the share that needed any,
-and the share that used every try.
+the share that used every try and the share written after a skip.
 """
 
 from __future__ import annotations
@@ -20,19 +21,22 @@ class _Counts:
     resamples: int = 0
     resampled: int = 0
     exhausted: int = 0
+    skipped: int = 0
 
-    def add(self, n: int, tries: int) -> None:
+    def add(self, n: int, tries: int, skipped: int) -> None:
         self.steps += 1
         self.resamples += n
         self.resampled += n > 0
         self.exhausted += n >= tries - 1 > 0
+        self.skipped += skipped > 0
 
     def to_json(self) -> dict[str, Any]:
         steps = max(self.steps, 1)
         return {"steps": self.steps, "resamples": self.resamples,
                 "mean_resamples": round(self.resamples / steps, 4),
                 "share_resampled": round(self.resampled / steps, 4),
-                "share_every_try": round(self.exhausted / steps, 4)}
+                "share_every_try": round(self.exhausted / steps, 4),
+                "share_after_skip": round(self.skipped / steps, 4)}
 
 
 @dataclass
@@ -55,10 +59,13 @@ class ResampleFigures:
         self.rationales += 1
         self.tries[slot] = tries
         kinds = self.by_slot.setdefault(slot, {})
-        for step, n in zip(steps, resamples, strict=True):
+        skipped = rec.get("skipped")
+        if not isinstance(skipped, list) or len(skipped) != len(steps):
+            skipped = [0] * len(steps)
+        for step, n, skips in zip(steps, resamples, skipped, strict=True):
             kind = str(step.get("kind"))
             for key in (kind, "all steps"):
-                kinds.setdefault(key, _Counts()).add(int(n), tries)
+                kinds.setdefault(key, _Counts()).add(int(n), tries, int(skips))
 
     def to_json(self) -> dict[str, Any]:
         return {"rationales": self.rationales,
@@ -80,12 +87,14 @@ def resample_section(figures: dict[str, Any] | None) -> str:
                 f"<tr><td>{escape(slot)}</td><td>{entry['guided']}</td><td>{escape(kind)}</td>"
                 f"<td class='n'>{c['steps']}</td><td class='n'>{c['mean_resamples']:.2f}</td>"
                 f"<td class='n'>{100 * c['share_resampled']:.1f}</td>"
-                f"<td class='n'>{100 * c['share_every_try']:.1f}</td></tr>")
+                f"<td class='n'>{100 * c['share_every_try']:.1f}</td>"
+                f"<td class='n'>{100 * c.get('share_after_skip', 0.0):.1f}</td></tr>")
     head = "".join(f"<th>{h}</th>" for h in (
         "narrator/direction", "tries (K)", "step kind", "steps", "mean resamples",
-        "% resampled", "% used every try"))
+        "% resampled", "% used every try", "% after a skip"))
     return ("<h2>Guided decoding: resamples by step kind</h2>"
             f"<p>{figures['rationales']} guided rationales. Each step was checked as it was "
             "written; a refuted, unknown or unparsed step was sampled again, up to K tries. "
-            "Resamples are the tries beyond the first.</p>"
+            "Resamples are the tries beyond the first. A step whose K tries all failed may be "
+            "skipped: written again, about another line.</p>"
             f"<table><tr>{head}</tr>{''.join(rows)}</table>")

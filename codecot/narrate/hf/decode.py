@@ -57,9 +57,20 @@ key/value cache.  Rows proceed independently:
   of the K: the same text, in the same tokens or not, or the same claim in other words
   (:func:`~codecot.narrate.guided.claim_key`: ``total becomes 7`` after ``total is now 7``);
   at most K such repeats per step (each raises the temperature like a try).  After K tries the
-  best complete try is kept (verdict order: verified/proved > consistent > unknown > refuted >
-  unparsed; the latest of equals), its columns unmasked again, so no token is recomputed.
-  ``resamples`` counts the tries beyond the first of each kept step, dropped repeats included.
+  step is skipped (below) or the best complete try is kept (verdict order: verified/proved >
+  consistent > unknown > refuted > unparsed; the latest of equals), its columns unmasked
+  again, so no token is recomputed.  ``resamples`` counts the tries beyond the first of each
+  kept step, dropped repeats and skipped rounds included.
+* **Skipping.**  With ``skips`` S > 0 (``--guided-skips``, 2 by default), a middle step whose
+  K tries all failed is *skipped* rather than kept wrong, where its refuted or unknown tries
+  name lines (:func:`~codecot.narrate.guided.step_target`: ``Line 6 (iteration 2)``, or
+  ``Line 9`` alone) and the checker names the lines ahead: the step is written again, K more
+  tries (the first at ``temperature``), and its header may no longer name those lines with
+  those iterations (:func:`~codecot.narrate.guided.without_targets`), so the model writes
+  about another point of the trace (a forward rationale may leave points out; the verifier
+  aligns each step by its own header).  At most S rounds are thrown away per step; a step is
+  not skipped when the ban would leave no line to name.  When the last round fails too, the
+  best try of all rounds stays.  ``skipped`` counts the rounds thrown away per kept step.
 * **Lines ahead.**  While a step's ``Line N (iteration k)`` header (or a loop step's ``Line N:
   iteration K``) is being written, N and k (K) are narrowed to the lines, and their
   iterations, that the checker still has ahead
@@ -83,7 +94,14 @@ from typing import Any
 import torch
 
 from codecot.narrate.constrain import GrammarConstraint
-from codecot.narrate.guided import RESAMPLE_TEMPERATURE, claim_key, is_good, rank
+from codecot.narrate.guided import (
+    RESAMPLE_TEMPERATURE,
+    Target,
+    claim_key,
+    is_good,
+    rank,
+    skip_targets,
+)
 from codecot.narrate.hf import closing as C
 from codecot.narrate.hf.narrowing import lines_ahead, word_bound
 from codecot.narrate.hf.program_facts import python_tokens
@@ -119,7 +137,7 @@ class Decoder:
                  specs: Sequence[RowSpec], prompt_lens: Sequence[int], *, temperature: float,
                  tries: int = 1, resample_temperature: float = RESAMPLE_TEMPERATURE,
                  resample_step: float = 0.0, resample_min_p: float = 0.0,
-                 branch_min_p: float | None = None,
+                 branch_min_p: float | None = None, skips: int = 0,
                  max_steps: int = 40, max_step_tokens: int = MAX_STEP_TOKENS,
                  overlap: bool = True, is_final: Callable[[str, str], bool] | None = None,
                  is_step: Callable[[str], bool] | None = None) -> None:
@@ -131,6 +149,7 @@ class Decoder:
         self.resample_step = resample_step
         self.resample_min_p = resample_min_p
         self.branch_min_p = branch_min_p
+        self.skips = skips
         self.max_steps = max_steps
         self.max_step_tokens = max_step_tokens
         self.overlap = overlap and constraint is not None
@@ -336,7 +355,8 @@ class Decoder:
         allowed = word_bound(self.constraint, step, row.spec.program, allowed,
                              spaces=not row.closing)
         checker = row.spec.checker if self.tries > 1 and not row.closing else None
-        return allowed if checker is None else lines_ahead(self.constraint, step, checker, allowed)
+        return allowed if checker is None else lines_ahead(self.constraint, step, checker,
+                                                           allowed, row.banned)
 
     def _steer(self, row: Row, allowed: torch.Tensor | None) -> torch.Tensor | None:
         """``allowed`` narrowed when the row runs out of budget (see the module doc); None
@@ -405,9 +425,9 @@ class Decoder:
             if len(row.tries) + 1 < self._tries_of(row):
                 row.tries.append(self._roll_back(row, k, attention, Verdict.UNPARSED))
                 return "retry"
-            if any(t.complete for t in row.tries):
+            if self._skip_targets(row) or any(t.complete for t in row.all_tries):
                 row.tries.append(self._roll_back(row, k, attention, Verdict.UNPARSED))
-                return self._keep_best(row, k, attention)
+                return self._give_up(row, k, attention)
             row.overlong = True
         return "feed" if row.remaining > 0 else "done"
 
@@ -464,8 +484,8 @@ class Decoder:
             if len(row.tries) < limit:
                 self._branch(row, k, attention, failed.tokens)
                 return "retry"
-            return self._keep_best(row, k, attention)
-        return self._keep(row, line, final, row.redone, key)
+            return self._give_up(row, k, attention)
+        return self._keep(row, line, final, row.thrown, key)
 
     def _repeats_a_try(self, row: Row, final: bool, text: str, key: str | None) -> bool:
         """Whether the step just ended (``text``, claiming ``key``) is a failed try of the same
@@ -477,7 +497,7 @@ class Decoder:
         return any(t.complete and t.final == final
                    and (t.tokens == step or self.step_text(t.tokens) == text
                         or (key is not None and t.key == key))
-                   for t in row.tries)
+                   for t in row.all_tries)
 
     def _keep(self, row: Row, line: str, final: bool, resamples: int,
               key: str | None = None) -> str:
@@ -488,6 +508,7 @@ class Decoder:
         if checker is not None:
             checker.accept(line)
             row.resamples.append(resamples)
+            row.skipped.append(row.skips)
         row.clear_tries()
         row.overlong = False
         if final:
@@ -562,10 +583,32 @@ class Decoder:
         if cols:
             attention[k, cols] = True
 
+    def _give_up(self, row: Row, k: int, attention: torch.Tensor) -> str:
+        """Every try of the step's round failed and is rolled back: skip the step (another
+        round, the lines its tries were about banned; :meth:`_skip_targets`), or keep the best
+        try of every round (:meth:`_keep_best`)."""
+        targets = self._skip_targets(row)
+        if targets:
+            row.skip(targets)
+            return "retry"
+        return self._keep_best(row, k, attention)
+
+    def _skip_targets(self, row: Row) -> set[Target] | None:
+        """The lines the step's round's refuted and unknown middle tries were about, when the
+        step may be skipped (:func:`~codecot.narrate.guided.skip_targets`): guided, not
+        closing, fewer than ``skips`` rounds thrown away.  None: it may not."""
+        checker = row.spec.checker if self.tries > 1 else None
+        if checker is None or row.closing or row.skips >= self.skips:
+            return None
+        failed = [self.step_text(t.tokens) for t in row.tries if t.complete and not t.final
+                  and t.verdict in (Verdict.REFUTED, Verdict.UNKNOWN)]
+        return skip_targets(checker.lines_ahead(), row.banned, failed)
+
     def _keep_best(self, row: Row, k: int, attention: torch.Tensor) -> str:
-        """Every try failed and is rolled back: put back the best complete one (verdict order,
-        the latest of equals) and keep it (see :meth:`_keep`)."""
-        complete = [i for i, t in enumerate(row.tries) if t.complete]
-        best = row.tries[max(complete, key=lambda i: (rank(row.tries[i].verdict), i))]
+        """Every try failed and is rolled back: put back the best complete one of every round
+        (verdict order, the latest of equals) and keep it (see :meth:`_keep`)."""
+        tries = row.all_tries
+        complete = [i for i, t in enumerate(tries) if t.complete]
+        best = tries[max(complete, key=lambda i: (rank(tries[i].verdict), i))]
         self._put_back(row, k, attention, best.tokens, best.cols)
-        return self._keep(row, self.step_text(best.tokens), best.final, row.redone - 1, best.key)
+        return self._keep(row, self.step_text(best.tokens), best.final, row.thrown - 1, best.key)

@@ -55,6 +55,7 @@ class Generated:
     closed_early: bool = False  # steered to its final step by the token budget
     resamples: tuple[int, ...] = ()  # guided: tries beyond the first, per kept step
     sampled: int = 0  # tokens sampled, rolled-back tries included
+    skipped: tuple[int, ...] = ()  # guided: rounds of tries thrown away, per kept step
 
 
 def is_final_line(line: str, direction: str) -> bool:
@@ -186,6 +187,7 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
                    resample_step: float = 0.0,
                    resample_min_p: float = 0.0,
                    branch_min_p: float | None = None,
+                   skips: int = 0,
                    programs: Sequence[ProgramFacts | None] | None = None,
                    max_step_tokens: int = MAX_STEP_TOKENS) -> list[Generated]:
     """Generate one rationale per prompt in one padded batch.
@@ -195,7 +197,8 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     at least :data:`MIN_SHARED_PREFIX` long) is prefilled once for the whole batch.
     ``reserves`` are the rows' closing reserves (default 0: never steered before the last
     token); with ``checkers`` and ``tries`` > 1 decoding is guided (see
-    :mod:`codecot.narrate.hf.decode`; ``branch_min_p``: failed tries are branched off); ``programs`` narrow the rows' grammars to their
+    :mod:`codecot.narrate.hf.decode`; ``branch_min_p``: failed tries are branched off;
+    ``skips``: rounds of failed tries a step may throw away); ``programs`` narrow the rows' grammars to their
     programs (:mod:`codecot.narrate.hf.program_grammar`); a middle step reaching
     ``max_step_tokens`` unfinished is sampled again.  A row's sampling seed comes from
     ``seed`` and its prompt (:func:`~codecot.narrate.hf.rows.row_seed`)."""
@@ -215,7 +218,7 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
     decoder = Decoder(tokenizer, constraint, specs, [len(r) for r in rows],
                       temperature=temperature, tries=tries,
                       resample_temperature=resample_temperature, resample_step=resample_step,
-                      resample_min_p=resample_min_p, branch_min_p=branch_min_p,
+                      resample_min_p=resample_min_p, branch_min_p=branch_min_p, skips=skips,
                       max_steps=max_steps, max_step_tokens=max_step_tokens,
                       overlap=overlap, is_final=is_final_line, is_step=is_step_line)
     cache_arg = _cache_argument(model)
@@ -246,7 +249,8 @@ def generate_batch(model: Any, tokenizer: Any, prompts: list[str], directions: l
                                       row.spec.direction, max_steps)
         results.append(Generated(body, len(row.tokens) + (1 if row.ended else 0), finished,
                                  row.failures, tuple(row.tokens), decoder.mask_seconds,
-                                 row.steered, tuple(row.resamples), row.sampled))
+                                 row.steered, tuple(row.resamples), row.sampled,
+                                 tuple(row.skipped)))
     return results
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from codecot.corpus import CorpusRecord
 from codecot.errors import InvalidArgument
 from codecot.narrate.base import DIRECTIONS, NarrationError, Rationale
-from codecot.narrate.guided import RESAMPLE_MIN_P, RESAMPLE_STEP, RESAMPLE_TEMPERATURE
+from codecot.narrate.guided import RESAMPLE_MIN_P, RESAMPLE_STEP, RESAMPLE_TEMPERATURE, SKIPS
 from codecot.narrate.hf.grammar import DEFAULT_MAX_STEPS
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class HFSettings:
     guided_temperature_step: float = RESAMPLE_STEP  # added to it for each further try
     guided_min_p: float = RESAMPLE_MIN_P  # resampled tries draw only tokens this share as likely
     guided_branch: bool = False  # every second further try branches off a refuted one
+    guided_skips: int = SKIPS  # rounds of K failed tries a step may throw away, naming another line
     closing_reserve: int = 0  # tokens kept for the final line (0: estimated per record)
     adapter: str | None = None  # a `codecot train` folder or "none"; None: shipped (embedded model)
     prompt_form: str = "auto"  # auto: the adapter's form (short), long for a bare model
@@ -52,8 +53,8 @@ class HFSettings:
             raise InvalidArgument("batch size, max new tokens and max steps must be positive")
         if self.temperature < 0:
             raise InvalidArgument("temperature must be >= 0")
-        if self.guided < 0 or self.closing_reserve < 0:
-            raise InvalidArgument("guided tries and the closing reserve must be >= 0")
+        if self.guided < 0 or self.closing_reserve < 0 or self.guided_skips < 0:
+            raise InvalidArgument("guided tries, guided skips and the closing reserve must be >= 0")
         if self.guided and not self.constrain:
             raise InvalidArgument("guided decoding needs constrained decoding (--constrain)")
         if self.guided_temperature <= 0 or self.guided_temperature_step < 0:
@@ -192,7 +193,8 @@ class HFNarrator:
                            "finished": gen.finished, "temperature": s.temperature,
                            "seed": s.seed, "closed_early": gen.closed_early,
                            "guided": s.guided, "prompt_tokens": order[i][1],
-                           **({"resamples": list(gen.resamples)} if s.guided else {}),
+                           **({"resamples": list(gen.resamples),
+                               "skipped": list(gen.skipped)} if s.guided else {}),
                            **({"guided_branch": True} if s.guided and s.guided_branch
                               else {})})
             if on_done is not None:
@@ -221,5 +223,6 @@ class HFNarrator:
                 "resample_step": s.guided_temperature_step,
                 "resample_min_p": s.guided_min_p,
                 "branch_min_p": s.guided_min_p if s.guided_branch else None,
+                "skips": s.guided_skips,
                 "checkers": [factory(record, trace, direction)
                              for record, trace, direction in items]}

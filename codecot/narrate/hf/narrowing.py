@@ -7,7 +7,8 @@ and (guided) the checker can still align.
   (:mod:`codecot.narrate.hf.word_bounds`), and keeps runs of spaces out (the grammar ignores
   them; a model sampling hot writes them: ``op =  double``);
 * :func:`lines_ahead`, guided, keeps a step's ``Line N (iteration k)`` header to the lines and
-  iterations the checker has ahead (:func:`~codecot.narrate.guided.header_allowed`).
+  iterations the checker has ahead (:func:`~codecot.narrate.guided.header_allowed`), less
+  those a skipped step was about.
 
 Each takes the constraint (its token texts and masks), the tokens of the step written so far
 and the allowed mask, and returns the mask narrowed, or unchanged where nothing would be left.
@@ -16,11 +17,18 @@ and the allowed mask, and returns the mask narrowed, or unchanged where nothing 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 import torch
 
 from codecot.narrate.constrain import GrammarConstraint
-from codecot.narrate.guided import StepChecker, header_allowed, header_open
+from codecot.narrate.guided import (
+    StepChecker,
+    Target,
+    header_allowed,
+    header_open,
+    without_targets,
+)
 from codecot.narrate.hf.closing import narrow
 from codecot.narrate.hf.program_facts import ProgramFacts
 from codecot.narrate.hf.word_bounds import (
@@ -81,11 +89,13 @@ def word_bound(constraint: GrammarConstraint, step: Sequence[int], program: Prog
 
 
 def lines_ahead(constraint: GrammarConstraint, step: Sequence[int], checker: StepChecker,
-                allowed: torch.Tensor) -> torch.Tensor:
+                allowed: torch.Tensor, banned: AbstractSet[Target] = frozenset()) -> torch.Tensor:
     """While ``step`` is writing a ``Line N (iteration k)`` header: ``allowed`` without the
     tokens that would make it name a line, or an iteration of it, that ``checker`` has nothing
     left for (:meth:`~codecot.narrate.guided.StepChecker.lines_ahead`,
-    :func:`~codecot.narrate.guided.header_allowed`); unchanged otherwise."""
+    :func:`~codecot.narrate.guided.header_allowed`) or that is ``banned`` (a step skipped
+    after its tries failed there, :func:`~codecot.narrate.guided.without_targets`);
+    unchanged otherwise."""
     texts = constraint.texts
     text = "".join(texts[t] for t in step)
     if not header_open(text):
@@ -93,6 +103,8 @@ def lines_ahead(constraint: GrammarConstraint, step: Sequence[int], checker: Ste
     ahead = checker.lines_ahead()
     if ahead is None:
         return allowed
+    if banned:
+        ahead = without_targets(ahead, banned)
     keep = torch.ones_like(allowed)
     for token in torch.nonzero(allowed).flatten().tolist():
         keep[token] = header_allowed(text + texts[token], ahead)

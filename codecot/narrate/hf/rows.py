@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from codecot.narrate.guided import StepChecker
+from codecot.narrate.guided import StepChecker, Target
 from codecot.narrate.hf import closing as C
 from codecot.narrate.hf.program_facts import ProgramFacts
 from codecot.narrate.hf.word_bounds import value_token
@@ -93,6 +93,15 @@ class Row:
     closer_ids: list[int] = field(default_factory=list)
     call_tokens: int = 0  # tokens of the call its final answer must name (0: none)
     open_call: bool = False  # its closing grammar leaves the final answer's call open
+    #: guided skipping: the tries of the current step's earlier rounds (each ended with every
+    #: try failed), how many tries those rounds threw away (dropped repeats included), how
+    #: many rounds there were, the lines (and iterations) the step may no longer name; and,
+    #: per kept step, its rounds thrown away
+    earlier: list[Try] = field(default_factory=list)
+    earlier_redone: int = 0
+    skips: int = 0
+    banned: set[Target] = field(default_factory=set)
+    skipped: list[int] = field(default_factory=list)
 
     @property
     def close_depth(self) -> int:
@@ -101,13 +110,36 @@ class Row:
 
     @property
     def redone(self) -> int:
-        """Tries of the current step thrown away so far, dropped repeats included."""
+        """Tries of the current step's round thrown away so far, dropped repeats included."""
         return len(self.tries) + self.repeats
+
+    @property
+    def thrown(self) -> int:
+        """Tries of the current step thrown away so far, in all its rounds."""
+        return self.earlier_redone + self.redone
+
+    @property
+    def all_tries(self) -> list[Try]:
+        """The current step's thrown-away tries, in all its rounds, oldest first."""
+        return [*self.earlier, *self.tries]
+
+    def _new_round(self) -> None:
+        self.tries, self.repeats = [], 0
+        self.alts, self.tried, self.forced, self.branched = [], {}, None, False
 
     def clear_tries(self) -> None:
         """Forget the current step's thrown-away tries (a step is kept or given up)."""
-        self.tries, self.repeats = [], 0
-        self.alts, self.tried, self.forced, self.branched = [], {}, None, False
+        self._new_round()
+        self.earlier, self.earlier_redone, self.skips, self.banned = [], 0, 0, set()
+
+    def skip(self, targets: set[Target]) -> None:
+        """Every try of this round failed: begin another, in which the step may not name
+        ``targets`` (nor those banned before)."""
+        self.earlier.extend(self.tries)
+        self.earlier_redone += self.redone
+        self.banned |= targets
+        self.skips += 1
+        self._new_round()
 
     def remember(self, tokens: list[int]) -> None:
         """Note the tokens of a thrown-away try as tried after each of its prefixes."""
