@@ -159,25 +159,30 @@ def test_a_line_step_names_only_a_line_the_checker_has_ahead(narrator: Any) -> N
     assert torch.equal(unguided, word_bound(constraint, alone.rows[0].tokens, None, everything))
 
 
+def _feed(decoder: Any, tok: Any, text: str) -> str:
+    """Feed ``text``'s tokens to the decoder's only row as if sampled; the last outcome."""
+    import torch
+
+    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
+    outcome = ""
+    for token in tok(text, add_special_tokens=False)["input_ids"]:
+        outcome = decoder._take(row, 0, token, attention)
+        if outcome == "feed":
+            row.cols.append(len(row.cols))
+    return outcome
+
+
 def test_a_step_that_says_again_what_a_kept_step_said_is_resampled(narrator: Any) -> None:
     # a checker that verifies everything: guided, the same step a second time is rolled back
     # as unknown (a model looping on a true step); another step, or the same one unguided,
     # is kept
-    import torch
-
     from codecot.narrate.hf.decode import Decoder, RowSpec
 
     tok, constraint = narrator.loaded.tokenizer, narrator.constraint
     step = "Line 2: total = 0, so total is 0.\n"
 
     def feed(decoder: Decoder, text: str) -> str:
-        row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
-        outcome = ""
-        for token in tok(text, add_special_tokens=False)["input_ids"]:
-            outcome = decoder._take(row, 0, token, attention)
-            if outcome == "feed":
-                row.cols.append(len(row.cols))
-        return outcome
+        return _feed(decoder, tok, text)
 
     for tries, kept_twice in ((3, False), (1, True)):
         stub = StubChecker(lambda step, k: Verdict.VERIFIED)
@@ -194,19 +199,6 @@ def test_a_step_that_says_again_what_a_kept_step_said_is_resampled(narrator: Any
         # the kept step's claim in other words and spacing is a repeat too
         assert feed(decoder, "Line 3:  total becomes 3.\n") == "retry"
         assert feed(decoder, "Line 3: total becomes 4.\n") == "feed"
-
-
-def _feed(decoder: Any, tok: Any, text: str) -> str:
-    """Feed ``text``'s tokens to the decoder's only row as if sampled; the last outcome."""
-    import torch
-
-    row, attention = decoder.rows[0], torch.ones((1, 400), dtype=torch.bool)
-    outcome = ""
-    for token in tok(text, add_special_tokens=False)["input_ids"]:
-        outcome = decoder._take(row, 0, token, attention)
-        if outcome == "feed":
-            row.cols.append(len(row.cols))
-    return outcome
 
 
 @pytest.mark.parametrize("skips", [0, 1])
