@@ -80,6 +80,37 @@ def phase(remaining: int, reserve: int, *, closing: bool, mid_step: bool) -> str
     return "abandon" if remaining < reserve - slack(reserve) else "end_step"
 
 
+def press(allowed: torch.Tensor, eos: int, matcher: Any, closer_ids: Sequence[int], *,
+          left: int, depth: int, tight: bool, mid_step: bool) -> tuple[torch.Tensor, bool] | None:
+    """In a final step with ``left`` tokens left before end-of-sequence: the tokens that end it
+    in time once the budget barely allows it, or (``tight``) at once, with whether ``allowed``
+    was narrowed (:func:`narrow`).  The ways to end it are searched with ``matcher`` among
+    ``closer_ids``, at most ``depth`` tokens deep (:func:`shortest_close`).  None when no way
+    is found with at most :data:`RESTART_LEFT` tokens left, the step has tokens
+    (``mid_step``) and is not tight yet: the caller writes it again, tight."""
+    preferred = torch.zeros_like(allowed)
+    if bool(allowed[eos]):
+        if left > PRESS_SLACK and not tight:
+            return allowed, False
+        preferred[eos] = True
+        return narrow(allowed, preferred)
+    if left > depth + PRESS_SLACK and not tight:
+        return allowed, False  # no way to end it is long enough to matter yet
+    firsts, length = shortest_close(matcher, closer_ids, min(depth, left))
+    if not firsts:  # inside a word, say; or nothing fits in the tokens left
+        if left > RESTART_LEFT:
+            return allowed, False
+        if mid_step and not tight:
+            return None
+        closers = torch.zeros_like(allowed)
+        closers[list(closer_ids)] = True
+        return narrow(allowed, closers)
+    if tight or left - length <= PRESS_SLACK:
+        preferred[firsts] = True
+        return narrow(allowed, preferred)
+    return allowed, False
+
+
 def closer_tokens(texts: list[str]) -> torch.Tensor:
     """Boolean vocabulary mask of the tokens whose text is one of :data:`CLOSERS`."""
     return torch.tensor([t.strip() in CLOSERS for t in texts], dtype=torch.bool)

@@ -96,6 +96,7 @@ import torch
 from codecot.narrate.constrain import GrammarConstraint
 from codecot.narrate.guided import (
     RESAMPLE_TEMPERATURE,
+    StepChecker,
     Target,
     claim_key,
     is_good,
@@ -354,7 +355,7 @@ class Decoder:
         step = row.tokens[row.step_start:]
         allowed = word_bound(self.constraint, step, row.spec.program, allowed,
                              spaces=not row.closing)
-        checker = row.spec.checker if self.tries > 1 and not row.closing else None
+        checker = None if row.closing else self._checker(row)
         return allowed if checker is None else lines_ahead(self.constraint, step, checker,
                                                            allowed, row.banned)
 
@@ -377,33 +378,11 @@ class Decoder:
         return allowed
 
     def _press(self, row: Row, allowed: torch.Tensor) -> tuple[torch.Tensor, bool] | None:
-        """In the final step, the tokens that end it in time once the budget barely allows it,
-        or (a tight row) at once; None when no way to end it is found with at most
-        ``RESTART_LEFT`` tokens left, the step has tokens and is not tight yet (see
-        :mod:`codecot.narrate.hf.closing`)."""
-        assert self.constraint is not None
-        left = row.remaining - 1  # the last slot is end-of-sequence's
-        preferred = torch.zeros_like(allowed)
-        if bool(allowed[self.eos]):
-            if left > C.PRESS_SLACK and not row.tight:
-                return allowed, False
-            preferred[self.eos] = True
-            return C.narrow(allowed, preferred)
-        if left > row.close_depth + C.PRESS_SLACK and not row.tight:
-            return allowed, False  # no way to end it is long enough to matter yet
-        firsts, length = C.shortest_close(row.matcher, row.closer_ids, min(row.close_depth, left))
-        if not firsts:  # inside a word, say; or nothing fits in the tokens left
-            if left > C.RESTART_LEFT:
-                return allowed, False
-            if len(row.tokens) > row.step_start and not row.tight:
-                return None
-            closers = torch.zeros_like(allowed)
-            closers[row.closer_ids] = True
-            return C.narrow(allowed, closers)
-        if row.tight or left - length <= C.PRESS_SLACK:
-            preferred[firsts] = True
-            return C.narrow(allowed, preferred)
-        return allowed, False
+        """:func:`~codecot.narrate.hf.closing.press` for the row's final step."""
+        return C.press(allowed, self.eos, row.matcher, row.closer_ids,
+                       left=row.remaining - 1,  # the last slot is end-of-sequence's
+                       depth=row.close_depth, tight=row.tight,
+                       mid_step=len(row.tokens) > row.step_start)
 
     def _take(self, row: Row, k: int, token: int, attention: torch.Tensor) -> str:
         """Apply a sampled token: ``feed`` (run it through the model), ``done`` or ``retry``
@@ -425,14 +404,19 @@ class Decoder:
             if len(row.tries) + 1 < self._tries_of(row):
                 row.tries.append(self._roll_back(row, k, attention, Verdict.UNPARSED))
                 return "retry"
-            if self._skip_targets(row) or any(t.complete for t in row.all_tries):
+            targets = self._skip_targets(row)
+            if targets or any(t.complete for t in row.all_tries):
                 row.tries.append(self._roll_back(row, k, attention, Verdict.UNPARSED))
-                return self._give_up(row, k, attention)
+                return self._give_up(row, k, attention, targets)
             row.overlong = True
         return "feed" if row.remaining > 0 else "done"
 
+    def _checker(self, row: Row) -> StepChecker | None:
+        """The row's step checker when decoding is guided (K > 1), else None."""
+        return row.spec.checker if self.tries > 1 else None
+
     def _tries_of(self, row: Row) -> int:
-        return self.tries if row.spec.checker is not None and self.tries > 1 else FINAL_TRIES
+        return self.tries if self._checker(row) is not None else FINAL_TRIES
 
     def _take_free(self, row: Row, token: int) -> str:
         if token == self.eos:
@@ -462,7 +446,7 @@ class Decoder:
         """A step is complete: check it (it must parse as a step, a final step as one; guided,
         the checker decides it), then keep it, or roll it back for another try; at a kept
         middle step's end, switch to the closing grammar when the budget is low."""
-        checker = row.spec.checker if self.tries > 1 else None
+        checker = self._checker(row)
         limit = self._tries_of(row)
         line = self.step_text(row.tokens[row.step_start:])
         key = claim_key(line) if checker is not None else None
@@ -484,7 +468,7 @@ class Decoder:
             if len(row.tries) < limit:
                 self._branch(row, k, attention, failed.tokens)
                 return "retry"
-            return self._give_up(row, k, attention)
+            return self._give_up(row, k, attention, self._skip_targets(row))
         return self._keep(row, line, final, row.thrown, key)
 
     def _repeats_a_try(self, row: Row, final: bool, text: str, key: str | None) -> bool:
@@ -504,7 +488,7 @@ class Decoder:
         """The step ``line`` (the row's last) stays after ``resamples`` other tries: move the
         checker past it, and end the row (a final step) or start the next step, switching to
         the closing grammar when the budget is low."""
-        checker = row.spec.checker if self.tries > 1 else None
+        checker = self._checker(row)
         if checker is not None:
             checker.accept(line)
             row.resamples.append(resamples)
@@ -547,8 +531,8 @@ class Decoder:
 
     def _branches(self, row: Row) -> bool:
         """Whether the row's failed tries may be branched off (guided, not closing)."""
-        return (self.branch_min_p is not None and self.tries > 1
-                and row.spec.checker is not None and not row.closing)
+        return (self.branch_min_p is not None and self._checker(row) is not None
+                and not row.closing)
 
     def _branch(self, row: Row, k: int, attention: torch.Tensor, failed: list[int]) -> bool:
         """After a try of the row's step (``failed``, its tokens) was thrown away: note its
@@ -583,11 +567,11 @@ class Decoder:
         if cols:
             attention[k, cols] = True
 
-    def _give_up(self, row: Row, k: int, attention: torch.Tensor) -> str:
-        """Every try of the step's round failed and is rolled back: skip the step (another
-        round, the lines its tries were about banned; :meth:`_skip_targets`), or keep the best
-        try of every round (:meth:`_keep_best`)."""
-        targets = self._skip_targets(row)
+    def _give_up(self, row: Row, k: int, attention: torch.Tensor,
+                 targets: set[Target] | None) -> str:
+        """Every try of the step's round failed and is rolled back: skip the step when there
+        are ``targets`` (:meth:`_skip_targets`): another round, those lines banned; else keep
+        the best try of every round (:meth:`_keep_best`)."""
         if targets:
             row.skip(targets)
             return "retry"
@@ -597,7 +581,7 @@ class Decoder:
         """The lines the step's round's refuted and unknown middle tries were about, when the
         step may be skipped (:func:`~codecot.narrate.guided.skip_targets`): guided, not
         closing, fewer than ``skips`` rounds thrown away.  None: it may not."""
-        checker = row.spec.checker if self.tries > 1 else None
+        checker = self._checker(row)
         if checker is None or row.closing or row.skips >= self.skips:
             return None
         failed = [self.step_text(t.tokens) for t in row.tries if t.complete and not t.final
