@@ -30,8 +30,8 @@ demo: $(STAMP)
 	$(BIN)/codecot run corpora/demo.jsonl -o $(OUT) --narrator template,hf --direction both \
 		--max-new-tokens 160 --batch-size 8 --threads 2
 
-# Reproduces the shipped narrator adapter from the project's corpora (about 1 h 45 min on a
-# 2-core CPU: the training set ~40 min, 200 training steps ~55 min, the held-out evaluation ~7).
+# Reproduces the shipped narrator adapter from the project's corpora (about 2 h on a 2-core
+# CPU: the training set 28-41 min, 500 training steps with the held-out evaluation 85-89 min).
 ADAPTER_OUT ?= out/adapter
 adapter: $(STAMP)
 	$(BIN)/codecot train-data -o out/train-data
