@@ -1,12 +1,14 @@
 """Guided decoding (``--guided K``): each step checked as written, bad steps resampled.
 
 The decoding tests use the tiny random model of ``test_hf_narrator`` (no download), biased to
-write short steps (``terse``), with stub checkers whose verdicts are scripted by step and try;
-the checker tests use the real forward and backward checkers on demo records.
+write short steps (``terse``), on prompts frozen in ``fixtures/guided_prompts.json``, with stub
+checkers whose verdicts are scripted by step and try; the checker tests use the real forward and
+backward checkers on demo records.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,19 @@ def narrator(tiny_model: Path) -> Any:  # noqa: F811 (the imported fixture)
 NO_STEP_CAP = 10_000
 
 
+#: The prompts of :func:`_demo_items`, chat-formatted for the tiny model, as the narrator wrote
+#: them when these tests were written (the long form, one example, grounded).
+FIXED_PROMPTS = Path(__file__).parent / "fixtures" / "guided_prompts.json"
+
+
+def fixed_prompt(item: tuple[CorpusRecord, dict[str, Any], str]) -> str:
+    """``item``'s prompt from :data:`FIXED_PROMPTS`, not from ``prompts``: the random model's
+    steps change with every token of its prompt, and these tests, which are about the decoder,
+    need rationales of several steps whatever a later change does to the prompts' wording."""
+    record, _, direction = item
+    return str(json.loads(FIXED_PROMPTS.read_text())[f"{record.id} {direction}"])
+
+
 def _generate(narrator: Any, checkers: list[Any] | None, tries: int, *, seed: int = 0,
               temperature: float = 1.0, budget: int = 120,
               items: list[Any] | None = None) -> list[Any]:
@@ -70,7 +85,7 @@ def _generate(narrator: Any, checkers: list[Any] | None, tries: int, *, seed: in
 
     items = items or _demo_items()
     return generate_batch(narrator.loaded.model, narrator.loaded.tokenizer,
-                          [narrator.prompt(*it) for it in items], [d for *_, d in items],
+                          [fixed_prompt(it) for it in items], [d for *_, d in items],
                           constraint=narrator.constraint, max_new_tokens=budget,
                           temperature=temperature, seed=seed, max_steps=6,
                           reserves=narrator._steering(items)["reserves"], checkers=checkers,
@@ -402,7 +417,7 @@ def test_after_a_try_is_put_back_the_model_sees_exactly_the_kept_text(
             if not ends or gen.closed_early or any(gen.resamples[1:]) or gen.resamples[0] != 2:
                 continue
             tail = ids[ends[0] + 1:]
-            prompt = tok(narrator.prompt(*item), add_special_tokens=False)["input_ids"]
+            prompt = tok(fixed_prompt(item), add_special_tokens=False)["input_ids"]
             with torch.inference_mode():
                 full = model(input_ids=torch.tensor([prompt + ids])).logits[0].float()
             for j, (logits, token) in enumerate(drawn[-len(tail) - 1:-1]):
@@ -620,7 +635,7 @@ def test_each_further_try_samples_hotter_by_the_step(narrator: Any,
     monkeypatch.setattr(decode, "sample", recording)
     items = _demo_items()[:1]
     stub = StubChecker(lambda step, k: Verdict.REFUTED if step == 0 and k < 2 else Verdict.VERIFIED)
-    generate_batch(narrator.loaded.model, narrator.loaded.tokenizer, [narrator.prompt(*items[0])],
+    generate_batch(narrator.loaded.model, narrator.loaded.tokenizer, [fixed_prompt(items[0])],
                    [items[0][-1]], constraint=narrator.constraint, max_new_tokens=200,
                    temperature=0.0, seed=0, max_steps=6,
                    reserves=narrator._steering(items)["reserves"], checkers=[stub], tries=3,
