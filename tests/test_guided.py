@@ -65,9 +65,11 @@ def narrator(tiny_model: Path) -> Any:  # noqa: F811 (the imported fixture)
 NO_STEP_CAP = 10_000
 
 
-#: The prompts of :func:`_demo_items`, chat-formatted for the tiny model, as the narrator wrote
-#: them when these tests were written (the long form, one example, grounded).
-FIXED_PROMPTS = Path(__file__).parent / "fixtures" / "guided_prompts.json"
+#: The prompts of :func:`_demo_items` by ``"ID DIRECTION"``, chat-formatted for the tiny model,
+#: as the narrator wrote them when these tests were written (the long form, one example,
+#: grounded).
+FIXED_PROMPTS: dict[str, str] = json.loads(
+    (Path(__file__).parent / "fixtures" / "guided_prompts.json").read_text())
 
 
 def fixed_prompt(item: tuple[CorpusRecord, dict[str, Any], str]) -> str:
@@ -75,7 +77,7 @@ def fixed_prompt(item: tuple[CorpusRecord, dict[str, Any], str]) -> str:
     steps change with every token of its prompt, and these tests, which are about the decoder,
     need rationales of several steps whatever a later change does to the prompts' wording."""
     record, _, direction = item
-    return str(json.loads(FIXED_PROMPTS.read_text())[f"{record.id} {direction}"])
+    return FIXED_PROMPTS[f"{record.id} {direction}"]
 
 
 def _generate(narrator: Any, checkers: list[Any] | None, tries: int, *, seed: int = 0,
