@@ -34,6 +34,7 @@ from codecot.narrate.prompts import (
     problem_text,
     render_trace,
     shown_arguments,
+    trace_is_whole,
 )
 from tests.hf_helpers import DEMO, bpe_tokenizer, ll_tokenizer
 
@@ -292,6 +293,29 @@ def test_render_trace_shows_only_changed_variables() -> None:
     assert lines == ["call f(nums=[3, 5])", "line 2: total = 0", "line 3: n = 3",
                      "line 3: iteration 1", "line 4: total = 3", "line 5: f returns 8"]
     assert numbered("a\nb").split("\n") == ["1 | a", "2 | b"]
+
+
+def test_trace_is_whole_unless_a_value_is_cut_or_events_are_left_out() -> None:
+    import copy
+
+    from codecot.narrate.prompts import MAX_TRACE_LINES
+
+    rec = CorpusRecord(id="t", code=LOOP_CODE, input="[3, 5]", output="8")
+    assert trace_is_whole(problem_text(rec, TRACE, "forward", grounded=True))
+    assert trace_is_whole(problem_text(rec, TRACE, "backward", grounded=True))
+    long_value = copy.deepcopy(TRACE)
+    long_value["events"][2]["vars"]["total"] = repr("x" * 80)
+    cut = problem_text(rec, long_value, "forward", grounded=True)
+    assert "..." in cut and not trace_is_whole(cut)
+    many = copy.deepcopy(TRACE)
+    loop = [{"event": "loop_iter", "func": "f", "depth": 0, "line": 3, "iteration": i}
+            for i in range(1, MAX_TRACE_LINES + 5)]
+    many["events"][3:4] = loop
+    elided = problem_text(rec, many, "backward", grounded=True)
+    assert "more events" in elided and not trace_is_whole(elided)
+    # a blind prompt has no trace to cut, whatever its call shows
+    assert trace_is_whole(problem_text(rec, long_value, "forward", grounded=False))
+    assert trace_is_whole("Code:\n1 | x = '...'\n\nCall: f('...')")
 
 
 def test_a_function_argument_is_shown_by_the_input_text() -> None:

@@ -25,10 +25,15 @@ from codecot.cli import app  # noqa: E402
 from codecot.errors import InvalidArgument, MissingDependency  # noqa: E402
 from codecot.train import hardware  # noqa: E402
 from codecot.train.data import (  # noqa: E402
+    ChatRow,
+    DatasetSplit,
+    drop_cut_traces,
     held_out_ids,
     id_fraction,
     load_split,
+    parse_mix,
     parse_row,
+    weigh_rows,
 )
 from codecot.train.settings import TrainSettings  # noqa: E402
 
@@ -176,6 +181,85 @@ def test_parse_row_rejects_rows_without_a_final_assistant_message() -> None:
     assert parse_row({**good, "messages": good["messages"][:2]}) is None
     assert parse_row({**good, "messages": [{"role": "robot", "content": "x"}]}) is None
     assert parse_row([good]) is None
+
+
+def _formed(i: int, direction: str, grounded: bool, trace: str = "x = 1") -> ChatRow:
+    row = {**_row(i, direction), "grounded": grounded}
+    if grounded:
+        row["messages"][1]["content"] += f"\n\nTrace:\n{trace}\n\nWrite the rationale."
+    parsed = parse_row(row)
+    assert parsed is not None
+    return parsed
+
+
+def test_a_row_knows_its_form_from_direction_and_grounded() -> None:
+    assert _formed(1, "forward", True).form == "grounded-forward"
+    assert _formed(1, "backward", False).form == "blind-backward"
+    assert parse_row(_row(1, "forward")).form is None  # type: ignore[union-attr]
+    assert parse_row({**_row(1, "sideways"), "grounded": True}).form is None  # type: ignore[union-attr]
+
+
+def test_parse_mix_reads_weights_and_rejects_bad_ones() -> None:
+    assert parse_mix("") == {}
+    assert parse_mix("grounded-forward=2, blind-backward=0.25") == {
+        "grounded-forward": 2.0, "blind-backward": 0.25}
+    for bad in ("grounded=2", "blind-forward", "blind-forward=-1", "blind-forward=x",
+                "blind-forward=inf", "blind-forward=1,blind-forward=2"):
+        with pytest.raises(InvalidArgument, match="--mix"):
+            parse_mix(bad)
+
+
+def test_weigh_rows_repeats_thins_and_drops_forms() -> None:
+    rows = [_formed(i, d, g) for i in range(200) for d in ("forward", "backward")
+            for g in (True, False)]
+    mix = {"grounded-forward": 2.0, "blind-forward": 0.0, "blind-backward": 0.5}
+    weighed = weigh_rows(rows, mix, seed=0)
+    count = {form: sum(r.form == form for r in weighed) for form in
+             ("grounded-forward", "grounded-backward", "blind-forward", "blind-backward")}
+    assert count["grounded-forward"] == 400 and count["grounded-backward"] == 200
+    assert count["blind-forward"] == 0
+    assert 70 < count["blind-backward"] < 130
+    assert weigh_rows(rows, mix, seed=0) == weighed  # the same rows for the same seed
+    assert weigh_rows(rows, mix, seed=1) != weighed
+    assert weigh_rows(rows, {}, seed=0) == rows
+    with pytest.raises(InvalidArgument, match="no training row"):
+        weigh_rows([parse_row(_row(1, "forward"))], {"grounded-forward": 2.0}, 0)  # type: ignore[list-item]
+    with pytest.raises(InvalidArgument, match="leaves no training row"):
+        weigh_rows(rows, dict.fromkeys(mix | {"grounded-backward": 0.0}, 0.0), 0)
+
+
+def test_drop_cut_traces_keeps_whole_traces_and_blind_rows() -> None:
+    whole, cut = _formed(1, "forward", True), _formed(2, "forward", True, "x = 'abc...")
+    elided = _formed(3, "backward", True, "x = 1\n... (9 more events) ...\nx = 2")
+    blind = _formed(4, "forward", False)
+    split = DatasetSplit(train=[whole, cut, elided, blind], held_out=[cut])
+    drop_cut_traces(split)
+    assert split.train == [whole, blind] and split.cut_traces == 2
+    assert split.held_out == [cut]
+    with pytest.raises(InvalidArgument, match="--whole-traces"):
+        drop_cut_traces(DatasetSplit(train=[cut]))
+
+
+def test_trainer_takes_the_weighed_whole_trace_rows(tiny: dict[str, Path],
+                                                    tmp_path: Path) -> None:
+    from codecot.train.build import build_trainer
+
+    rows = [{**_row(i, d), "grounded": d == "forward"} for i in range(6)
+            for d in ("forward", "backward")]
+    for row in rows[:2]:  # problem 0's forward row shows a cut trace
+        if row["grounded"]:
+            row["messages"][1]["content"] += "\n\nTrace:\nx = 'ab...\n\nWrite it."
+    data = tmp_path / "formed.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    settings = _settings(tiny, tmp_path, dataset=data, eval_fraction=0.0, whole_traces=True,
+                         mix="grounded-forward=3,blind-backward=0")
+    split = load_split(data, eval_fraction=0.0)
+    built = build_trainer(settings, split, device="cpu", dtype="float32", threads=1, callbacks=[])
+    assert split.cut_traces == 1
+    assert [r.form for r in split.train] == ["grounded-forward"] * 15
+    assert len(built.trainer.train_dataset) == 15
+    with pytest.raises(InvalidArgument, match="--mix"):
+        _settings(tiny, tmp_path, mix="forward=2").check()
 
 
 # --- settings and hardware ------------------------------------------------------------------

@@ -46,6 +46,10 @@ SHORT_SYSTEM = ("Narrate the Python code step by step in codecot's narration lan
 #: Longest trace rendering, in lines; longer traces keep their start and end.
 MAX_TRACE_LINES = 48
 MAX_VALUE_CHARS = 60
+#: What a trace rendering writes where it cut a value or left events out.
+CUT_MARK = "..."
+#: The heading of the trace section in a grounded prompt's user turn.
+TRACE_HEADING = "Trace:"
 
 _RULES_COMMON = """\
 Write one step per line in the controlled English below, and nothing else: no commentary, \
@@ -125,7 +129,9 @@ def numbered(code: str) -> str:
 
 
 def _short(value: str) -> str:
-    return value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS - 3] + "..."
+    if len(value) <= MAX_VALUE_CHARS:
+        return value
+    return value[:MAX_VALUE_CHARS - len(CUT_MARK)] + CUT_MARK
 
 
 def shown_arguments(record: CorpusRecord, trace: dict[str, Any]) -> dict[str, str] | None:
@@ -191,8 +197,19 @@ def render_trace(trace: dict[str, Any], entry_args: dict[str, str] | None = None
     if len(out) > MAX_TRACE_LINES:
         head = MAX_TRACE_LINES * 2 // 3
         tail = MAX_TRACE_LINES - head - 1
-        out = [*out[:head], f"... ({len(out) - head - tail} more events) ...", *out[-tail:]]
+        skipped = f"{CUT_MARK} ({len(out) - head - tail} more events) {CUT_MARK}"
+        out = [*out[:head], skipped, *out[-tail:]]
     return "\n".join(out)
+
+
+def trace_is_whole(user_text: str) -> bool:
+    """Whether a user turn of :func:`problem_text` shows its whole trace: True when it has no
+    trace section (blind) or its trace section holds no :data:`CUT_MARK` (no value was cut, no
+    events left out).  A value whose own text holds ``...`` also counts as cut."""
+    _, found, rest = user_text.partition(f"\n{TRACE_HEADING}\n")
+    if not found:
+        return True
+    return CUT_MARK not in rest.split("\n\n", 1)[0]
 
 
 def problem_text(record: CorpusRecord, trace: dict[str, Any], direction: str,
@@ -209,7 +226,7 @@ def problem_text(record: CorpusRecord, trace: dict[str, Any], direction: str,
     else:
         parts.append(f"Output: {entry}(...) returns {output}")
     if grounded:
-        parts += ["", "Trace:", render_trace(trace, args)]
+        parts += ["", TRACE_HEADING, render_trace(trace, args)]
     parts += ["", f"Write the {direction} rationale."]
     return "\n".join(parts)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from codecot.errors import InvalidArgument
 from codecot.train.compat import quiet_checkpointing_alias
-from codecot.train.data import ChatRow, DatasetSplit
+from codecot.train.data import ChatRow, DatasetSplit, drop_cut_traces, parse_mix, weigh_rows
 from codecot.train.settings import TrainSettings
 from codecot.train.template import ensure_chat_template
 
@@ -118,8 +118,9 @@ def drop_long_rows(tokenizer: Any, split: DatasetSplit, max_length: int) -> None
 def build_trainer(settings: TrainSettings, split: DatasetSplit, *, device: str, dtype: str,
                   threads: int, callbacks: list[Any]) -> BuiltTrainer:
     """Load the base model, wrap it with a fresh LoRA adapter (seeded), or with the trainable
-    adapter of ``settings.init_adapter``, and build the trainer (with ``settings.skip_long``,
-    first drop the rows longer than ``max_length``)."""
+    adapter of ``settings.init_adapter``, and build the trainer.  The training rows are first
+    thinned: with ``settings.skip_long`` the rows longer than ``max_length`` go (both sides),
+    with ``settings.whole_traces`` those with a cut trace; then ``settings.mix`` weighs them."""
     import datasets
     import transformers
     from transformers import PrinterCallback, set_seed
@@ -137,6 +138,9 @@ def build_trainer(settings: TrainSettings, split: DatasetSplit, *, device: str, 
     fallback = ensure_chat_template(tokenizer)
     if settings.skip_long:
         drop_long_rows(tokenizer, split, settings.max_length)
+    if settings.whole_traces:
+        drop_cut_traces(split)
+    split.train = weigh_rows(split.train, parse_mix(settings.mix), settings.seed)
     held_out = to_dataset(split.held_out) if split.held_out else None
     set_seed(settings.seed)  # the LoRA initialisation must not depend on how the model loaded
     model, peft_config = loaded.model, lora_config(settings)

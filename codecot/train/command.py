@@ -60,6 +60,12 @@ def train_command(
                                                       "`codecot train` folder, e.g. for expert "
                                                       "iteration) instead of a fresh LoRA; its "
                                                       "LoRA shape is kept.")] = None,
+    mix: Annotated[str, typer.Option(help="Weigh the training rows by form: FORM=WEIGHT,... "
+                                     "(forms grounded-forward, grounded-backward, blind-forward, "
+                                     "blind-backward; a weight is copies per row: 0 drops the "
+                                     "form, 0.25 keeps about a quarter; default 1).")] = "",
+    whole_traces: Annotated[bool, typer.Option(help="Drop the training rows whose trace has a "
+                                               "cut value or leaves events out.")] = False,
 ) -> None:
     """Fine-tune a LoRA adapter for a narrator on a chat dataset (resumes after a kill)."""
     from codecot.train.card import summary_line
@@ -74,6 +80,7 @@ def train_command(
         target_modules=target_modules, seed=seed, device=device, dtype=dtype, threads=threads,
         save_steps=save_steps, eval_steps=eval_steps, log_file=log_file, restart=restart,
         gradient_checkpointing=gradient_checkpointing, adapter_dtype=adapter_dtype,
-        eval_limit=eval_limit, skip_long=skip_long, init_adapter=init_adapter)
+        eval_limit=eval_limit, skip_long=skip_long, init_adapter=init_adapter, mix=mix,
+        whole_traces=whole_traces)
     result = run_training(settings)
     typer.echo(summary_line(result.card, result.adapter_dir))

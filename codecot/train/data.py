@@ -1,7 +1,9 @@
 """Reading a chat dataset for training: deduplication, the held-out split, prompt/completion rows.
 
 Rows are those of ``codecot run``'s ``dataset.jsonl`` (``codecot/pipeline/dataset.py``):
-``{"id", "direction", "narrator", "messages": [system, user, assistant]}``.  Rows are
+``{"id", "direction", "narrator", "grounded", "messages": [system, user, assistant]}``; a row's
+*form* (``grounded-forward``, ``blind-backward``, ...) comes from its ``direction`` and
+``grounded`` keys, and :func:`weigh_rows` repeats or thins the training rows of each form.  Rows are
 deduplicated by their messages (the first occurrence is kept) and split by problem id: an id
 goes to the held-out side when the first 8 bytes of ``sha256(id)``, read as a fraction of 2**64,
 fall below the held-out fraction, so every row of an id (both directions) lands on the same side
@@ -19,8 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from codecot.errors import InvalidArgument
+from codecot.narrate.prompts import trace_is_whole
 
 ROLES = ("system", "user", "assistant")
+#: The prompt forms of dataset rows, as ``--mix`` names them.
+FORMS = ("grounded-forward", "grounded-backward", "blind-forward", "blind-backward")
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class ChatRow:
 
     id: str
     messages: tuple[tuple[str, str], ...]
+    #: one of :data:`FORMS`, or None when the row names no direction or no ``grounded``
+    form: str | None = None
 
     def key(self) -> str:
         """The deduplication key: the messages' roles and contents."""
@@ -38,6 +45,10 @@ class ChatRow:
         """The row in TRL's conversational prompt/completion form (loss on the completion only)."""
         msgs = [{"role": role, "content": content} for role, content in self.messages]
         return {"prompt": msgs[:-1], "completion": msgs[-1:]}
+
+    def trace_is_whole(self) -> bool:
+        """False when the row's prompt shows a trace with a cut value or events left out."""
+        return all(trace_is_whole(content) for role, content in self.messages if role == "user")
 
 
 @dataclass
@@ -51,6 +62,8 @@ class DatasetSplit:
     bad_lines: int = 0
     duplicates: int = 0
     too_long: int = 0
+    #: training rows dropped for a cut trace (``--whole-traces``)
+    cut_traces: int = 0
 
 
 def file_sha256(path: Path) -> str:
@@ -86,7 +99,76 @@ def parse_row(obj: Any) -> ChatRow | None:
         messages.append((role, content))
     if len(messages) < 2 or messages[-1][0] != "assistant" or not messages[-1][1].strip():
         return None
-    return ChatRow(str(obj["id"]), tuple(messages))
+    return ChatRow(str(obj["id"]), tuple(messages), form_of(obj))
+
+
+def form_of(obj: dict[str, Any]) -> str | None:
+    """A row's form (one of :data:`FORMS`) from its ``direction`` and ``grounded`` keys."""
+    direction, grounded = obj.get("direction"), obj.get("grounded")
+    if direction not in ("forward", "backward") or not isinstance(grounded, bool):
+        return None
+    return f"{'grounded' if grounded else 'blind'}-{direction}"
+
+
+def parse_mix(text: str | None) -> dict[str, float]:
+    """``--mix``: ``FORM=WEIGHT`` pairs, comma-separated, as a dict (forms not named: 1).
+
+    A weight is how many times each row of that form goes into the training rows: 0 leaves
+    the form out, 2 repeats every row, 0.25 keeps about a quarter of them (:func:`weigh_rows`).
+    """
+    mix: dict[str, float] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        name, eq, value = (p.strip() for p in part.partition("="))
+        if name not in FORMS or not eq:
+            raise InvalidArgument(f"--mix {part.strip()!r}: write FORM=WEIGHT with FORM one of "
+                                  f"{', '.join(FORMS)}")
+        if name in mix:
+            raise InvalidArgument(f"--mix names {name} twice")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = -1.0
+        if not 0 <= weight < float("inf"):
+            raise InvalidArgument(f"--mix {name}={value}: the weight must be a number >= 0")
+        mix[name] = weight
+    return mix
+
+
+def keep_fraction(row: ChatRow, seed: int) -> float:
+    """A stable number in [0, 1) for a row's messages and a seed (which rows a fractional
+    weight keeps)."""
+    head = hashlib.sha256(f"{seed}:{row.key()}".encode()).digest()[:8]
+    return int.from_bytes(head, "big") / 2.0**64
+
+
+def weigh_rows(rows: list[ChatRow], mix: dict[str, float], seed: int) -> list[ChatRow]:
+    """``rows`` with each row repeated ``int(w)`` times, plus once more when its
+    :func:`keep_fraction` falls below the rest of ``w``, where ``w`` is its form's weight in
+    ``mix`` (1 for a form not named and for rows of no form).  Copies stay next to each other
+    in file order (the trainer shuffles)."""
+    if mix and not any(row.form in mix for row in rows):
+        raise InvalidArgument(f"--mix: no training row is of the forms it names "
+                              f"({', '.join(mix)}); rows need 'direction' and 'grounded' keys")
+    out: list[ChatRow] = []
+    for row in rows:
+        weight = mix.get(row.form, 1.0) if row.form is not None else 1.0
+        copies = int(weight) + (keep_fraction(row, seed) < weight - int(weight))
+        out.extend([row] * copies)
+    if not out:
+        raise InvalidArgument("--mix leaves no training row")
+    return out
+
+
+def drop_cut_traces(split: DatasetSplit) -> None:
+    """Remove the training rows whose trace is cut (:meth:`ChatRow.trace_is_whole`), counted
+    in ``split.cut_traces``; held-out rows stay."""
+    kept = [row for row in split.train if row.trace_is_whole()]
+    split.cut_traces += len(split.train) - len(kept)
+    split.train = kept
+    if not split.train:
+        raise InvalidArgument("--whole-traces leaves no training row")
 
 
 def read_rows(path: Path) -> tuple[list[ChatRow], int, int, int]:

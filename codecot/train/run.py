@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from codecot.errors import InvalidArgument
 from codecot.train.adapter import cast_adapter_weights
 from codecot.train.card import CARD, LOSS_PNG, package_versions, write_card, write_loss_plot
-from codecot.train.data import file_sha256, load_split, prompt_form_of
+from codecot.train.data import file_sha256, load_split, parse_mix, prompt_form_of
 from codecot.train.hardware import require_train, resolve_device, resolve_dtype, set_threads
 from codecot.train.settings import TrainSettings
 
@@ -107,6 +108,9 @@ def run_training(settings: TrainSettings) -> TrainResult:
                  "train_used": len(trainer.train_dataset),
                  "lines": split.lines, "bad_lines": split.bad_lines,
                  "duplicates": split.duplicates, "too_long": split.too_long,
+                 "cut_traces": split.cut_traces,
+                 "train_forms": dict(sorted(Counter(r.form or "none"
+                                                    for r in split.train).items())),
                  "train_ids": len({r.id for r in split.train}),
                  "held_out_ids": len({r.id for r in split.held_out})},
         "steps": int(state.global_step),
@@ -131,6 +135,8 @@ def run_training(settings: TrainSettings) -> TrainResult:
                  "dropout": settings.lora_dropout,
                  "target_modules": settings.target_modules_value()},
         "init_adapter": None if settings.init_adapter is None else str(settings.init_adapter),
+        "mix": parse_mix(settings.mix),
+        "whole_traces": settings.whole_traces,
         "learning_rate": settings.learning_rate,
         "scheduler": "cosine",
         "warmup": settings.warmup,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from codecot.errors import InvalidArgument
+from codecot.train.data import parse_mix
 
 #: LoRA target: every linear layer of the model except the output head (PEFT's "all-linear").
 ALL_LINEAR = "all-linear"
@@ -29,7 +30,9 @@ class TrainSettings:
     ``adapter_dtype`` is the dtype of the saved ``adapter_model.safetensors`` (bfloat16 halves
     its size).  ``eval_limit`` evaluates at most that many held-out rows, evenly spaced (an
     evaluation of every row can take long on a CPU).  ``skip_long`` drops rows longer than
-    ``max_length`` tokens instead of cutting them.
+    ``max_length`` tokens instead of cutting them.  ``whole_traces`` drops the training rows
+    whose trace shows a cut value or leaves events out; ``mix`` (``FORM=WEIGHT,...``, see
+    :func:`codecot.train.data.parse_mix`) then repeats or thins the training rows of each form.
     """
 
     dataset: Path
@@ -62,6 +65,8 @@ class TrainSettings:
     skip_long: bool = False
     #: an adapter folder (``codecot train`` output) to go on training instead of a fresh LoRA
     init_adapter: Path | None = None
+    mix: str = ""
+    whole_traces: bool = False
 
     def check(self) -> None:
         """Raise :class:`InvalidArgument` for a value out of range."""
@@ -89,6 +94,7 @@ class TrainSettings:
                                   f"{', '.join(ADAPTER_DTYPES)}")
         if self.warmup < 0 or self.eval_steps < 0:
             raise InvalidArgument("--warmup and --eval-steps must not be negative")
+        parse_mix(self.mix)
         if self.init_adapter is not None \
                 and not (Path(self.init_adapter) / "adapter_config.json").is_file():
             raise InvalidArgument(f"--init-adapter {self.init_adapter}: no adapter_config.json "
