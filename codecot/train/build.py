@@ -17,7 +17,7 @@ from typing import Any
 
 from codecot.errors import InvalidArgument
 from codecot.train.compat import quiet_checkpointing_alias
-from codecot.train.data import ChatRow, DatasetSplit, drop_cut_traces, parse_mix, weigh_rows
+from codecot.train.data import ChatRow, DatasetSplit, drop_cut_traces, weigh_rows
 from codecot.train.settings import TrainSettings
 from codecot.train.template import ensure_chat_template
 
@@ -140,7 +140,7 @@ def build_trainer(settings: TrainSettings, split: DatasetSplit, *, device: str, 
         drop_long_rows(tokenizer, split, settings.max_length)
     if settings.whole_traces:
         drop_cut_traces(split)
-    split.train = weigh_rows(split.train, parse_mix(settings.mix), settings.seed)
+    split.train = weigh_rows(split.train, settings.mix_weights(), settings.seed)
     held_out = to_dataset(split.held_out) if split.held_out else None
     set_seed(settings.seed)  # the LoRA initialisation must not depend on how the model loaded
     model, peft_config = loaded.model, lora_config(settings)

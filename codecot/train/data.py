@@ -76,7 +76,7 @@ def file_sha256(path: Path) -> str:
 
 
 def id_fraction(problem_id: str) -> float:
-    """A stable number in [0, 1) for a problem id (its sha256 prefix over 2**64)."""
+    """A stable number in [0, 1) for a problem id, or any text (its sha256 prefix over 2**64)."""
     head = hashlib.sha256(problem_id.encode("utf-8")).digest()[:8]
     return int.from_bytes(head, "big") / 2.0**64
 
@@ -139,8 +139,7 @@ def parse_mix(text: str | None) -> dict[str, float]:
 def keep_fraction(row: ChatRow, seed: int) -> float:
     """A stable number in [0, 1) for a row's messages and a seed (which rows a fractional
     weight keeps)."""
-    head = hashlib.sha256(f"{seed}:{row.key()}".encode()).digest()[:8]
-    return int.from_bytes(head, "big") / 2.0**64
+    return id_fraction(f"{seed}:{row.key()}")
 
 
 def weigh_rows(rows: list[ChatRow], mix: dict[str, float], seed: int) -> list[ChatRow]:

@@ -25,7 +25,7 @@ from typing import Any
 from codecot.errors import InvalidArgument
 from codecot.train.adapter import cast_adapter_weights
 from codecot.train.card import CARD, LOSS_PNG, package_versions, write_card, write_loss_plot
-from codecot.train.data import file_sha256, load_split, parse_mix, prompt_form_of
+from codecot.train.data import file_sha256, load_split, prompt_form_of
 from codecot.train.hardware import require_train, resolve_device, resolve_dtype, set_threads
 from codecot.train.settings import TrainSettings
 
@@ -135,7 +135,7 @@ def run_training(settings: TrainSettings) -> TrainResult:
                  "dropout": settings.lora_dropout,
                  "target_modules": settings.target_modules_value()},
         "init_adapter": None if settings.init_adapter is None else str(settings.init_adapter),
-        "mix": parse_mix(settings.mix),
+        "mix": settings.mix_weights(),
         "whole_traces": settings.whole_traces,
         "learning_rate": settings.learning_rate,
         "scheduler": "cosine",

@@ -94,11 +94,15 @@ class TrainSettings:
                                   f"{', '.join(ADAPTER_DTYPES)}")
         if self.warmup < 0 or self.eval_steps < 0:
             raise InvalidArgument("--warmup and --eval-steps must not be negative")
-        parse_mix(self.mix)
+        self.mix_weights()
         if self.init_adapter is not None \
                 and not (Path(self.init_adapter) / "adapter_config.json").is_file():
             raise InvalidArgument(f"--init-adapter {self.init_adapter}: no adapter_config.json "
                                   f"there (give a `codecot train` output folder)")
+
+    def mix_weights(self) -> dict[str, float]:
+        """``mix`` as weights by form (:func:`codecot.train.data.parse_mix`)."""
+        return parse_mix(self.mix)
 
     def micro_batch_for(self, device: str) -> int:
         """Rows per forward pass on ``device`` (see the class docstring)."""
