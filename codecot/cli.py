@@ -392,14 +392,15 @@ _register_delegated_commands()
 
 @app.command()
 def bench(
-    what: Annotated[str, typer.Argument(help="trace, verify, solve, narrate, loop or freeform")],
+    what: Annotated[str, typer.Argument(help="trace, verify, solve, narrate, loop, freeform or train")],
     corpus: Annotated[Path | None, typer.Argument(help=(
         "Corpus JSONL file; for freeform, the labelled rationales (default: "
-        "corpora/freeform/dev.jsonl)."))] = None,
+        "corpora/freeform/dev.jsonl); for train, a chat dataset."))] = None,
     jobs: JobsOpt = None,
     min_records: Annotated[int, typer.Option(help="Repeat the corpus up to this many records.")] = 500,
     baseline: Annotated[int, typer.Option(help="Records run under the PySnooper baseline (0: skip).")] = 60,
-    rounds: Annotated[int, typer.Option(help="trace: rounds, codecot and baseline alternating; freeform: timed rounds.")] = 5,
+    rounds: Annotated[int | None, typer.Option(help="trace: rounds, codecot and baseline alternating; freeform: timed rounds; train: rounds of both losses (default: 5; train: 2).")] = None,
+    steps: Annotated[int, typer.Option(help="train: optimizer steps per run.")] = 4,
     against: Annotated[str | None, typer.Option(help="solve: also run this tool (crosshair).")] = None,
     timeout: Annotated[float, typer.Option(help="solve: wall-clock seconds per record.")] = 10.0,
     sample: Annotated[int | None, typer.Option(help="solve: a seeded random sample of N records.")] = None,
@@ -409,14 +410,14 @@ def bench(
     direction: Annotated[str, typer.Option(
         help="narrate: forward or backward; verify: also backward mutants with backward or both.")] = "forward",
     grounded: Annotated[bool, typer.Option("--grounded/--blind", help="narrate: show the trace.")] = True,
-    model: Annotated[str | None, typer.Option(help="narrate: model (default: embedded SmolLM2).")] = None,
+    model: Annotated[str | None, typer.Option(help="narrate, train: model (default: embedded SmolLM2).")] = None,
     batch_size: Annotated[int, typer.Option(help="narrate: prompts per batch.")] = 4,
     max_new_tokens: Annotated[int, typer.Option(help="narrate: most tokens per rationale.")] = 256,
-    threads: Annotated[int | None, typer.Option(help="narrate: torch threads (0: torch's default).")] = 1,
-    device: Annotated[str, typer.Option(help="narrate: cpu or cuda.")] = "cpu",
+    threads: Annotated[int | None, typer.Option(help="narrate, train: torch threads (0: torch's default).")] = 1,
+    device: Annotated[str, typer.Option(help="narrate, train: cpu or cuda.")] = "cpu",
     serial: Annotated[bool, typer.Option(help="narrate: also time masks computed between forward passes.")] = False,
     full_prefill: Annotated[bool, typer.Option(help="narrate: also time decoding without the shared-prefix cache.")] = False,
-    dtype: Annotated[str, typer.Option(help="narrate: auto, float32, bfloat16 or float16.")] = "auto",
+    dtype: Annotated[str, typer.Option(help="narrate, train: auto, float32, bfloat16 or float16.")] = "auto",
     adapter: Annotated[str | None, typer.Option(help="narrate, loop: adapter folder or 'none' (default: the shipped adapter for the embedded SmolLM2).")] = None,
     guided: Annotated[int, typer.Option(help="loop: tries per step of the guided variant.")] = 4,
     variants: Annotated[str, typer.Option(help="loop: comma-separated bare, tuned, guided.")] = "bare,tuned,guided",
@@ -428,22 +429,23 @@ def bench(
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
     against free decoding; loop: bare, fine-tuned and guided narrators over a held-out corpus;
-    freeform: the free-form reader and checker against hand labels)."""
+    freeform: the free-form reader and checker against hand labels; train: training steps with
+    the completion-only loss against TRL's own)."""
+    if rounds is None:
+        rounds = 2 if what == "train" else 5
+    if rounds < 1:
+        _usage("--rounds must be at least 1")
     if what == "freeform":
         from codecot.bench.freeform import bench_freeform
 
         if corpus is not None:
             _need_file(corpus, "labelled rationales file")
-        if rounds < 1:
-            _usage("--rounds must be at least 1")
         typer.echo(json.dumps(bench_freeform(corpus, jobs=jobs, rounds=rounds), indent=2))
         return
     if corpus is None:
         _usage(f"codecot bench {what} needs a CORPUS argument")
     _need_file(corpus, "corpus")
     if what == "trace":
-        if rounds < 1:
-            _usage("--rounds must be at least 1")
         from codecot.bench.trace import bench_trace
 
         figures = bench_trace(corpus, jobs=jobs, min_records=min_records,
@@ -484,6 +486,13 @@ def bench(
                              guided_branch=guided_branch, guided_skips=guided_skips,
                              on_cell=lambda name, cell: typer.echo(
                                  f"{name}: {json.dumps(cell)}", err=True))
+    elif what == "train":
+        from codecot.bench.train import bench_train
+
+        if steps < 1:
+            _usage("--steps must be at least 1")
+        figures = bench_train(corpus, steps=steps, rounds=rounds,
+                              model=model, threads=threads or None, dtype=dtype, device=device)
     elif what in ("narrate", "hf"):
         from codecot.bench.hf import bench_narrate
 
@@ -494,7 +503,7 @@ def bench(
                                 threads=threads or None, seed=seed, device=device, serial=serial,
                                 full_prefill=full_prefill, dtype=dtype, adapter=adapter)
     else:
-        _usage(f"codecot bench {what}: choose trace, verify, solve, narrate, loop or freeform")
+        _usage(f"codecot bench {what}: choose trace, verify, solve, narrate, loop, freeform or train")
     typer.echo(json.dumps(figures, indent=2))
 
 

@@ -372,6 +372,74 @@ def test_skip_long_drops_rows_instead_of_cutting_them(tiny: dict[str, Path],
                       dtype="float32", threads=1, callbacks=[])
 
 
+# --- the completion-only loss ----------------------------------------------------------------
+
+
+def _first_batch(built: Any) -> dict[str, Any]:
+    return dict(built.trainer.data_collator([built.trainer.train_dataset[0]]))
+
+
+def test_completion_loss_is_the_models_own_loss(tiny: dict[str, Path], tmp_path: Path) -> None:
+    from codecot.train.build import build_trainer
+    from codecot.train.loss import completion_loss
+
+    built = build_trainer(_settings(tiny, tmp_path), load_split(tiny["data"], eval_fraction=0.2),
+                          device="cpu", dtype="float32", threads=1, callbacks=[])
+    model, batch = built.trainer.model, _first_batch(built)
+    model.eval()
+    with torch.no_grad():
+        reference = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                          labels=batch["labels"]).loss.item()
+        ours = completion_loss(model, batch)
+        assert ours.loss.item() == pytest.approx(reference, rel=1e-5)
+        assert ours.tokens == int((batch["labels"][:, 1:] != -100).sum()) > 0
+        assert 0 <= ours.correct <= ours.tokens and ours.entropy_sum > 0
+        halved = completion_loss(model, batch, num_items_in_batch=2 * ours.tokens)
+        assert halved.loss.item() == pytest.approx(reference / 2, rel=1e-5)
+        changed = dict(batch, labels=batch["labels"].clone())
+        last = int((changed["labels"][0] != -100).nonzero()[-1])
+        changed["labels"][0, last] = (changed["labels"][0, last] + 1) % model.config.vocab_size
+        assert completion_loss(model, changed).loss.item() != pytest.approx(reference, rel=1e-5)
+
+
+def test_completion_logits_train_like_trls_own_loss(tiny: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    from trl import SFTTrainer
+
+    from codecot.train.run import run_training
+
+    runs = {}
+    for flag in (True, False):
+        result = run_training(_settings(tiny, tmp_path / str(flag), max_steps=3,
+                                        completion_logits=flag))
+        runs[flag] = [e for e in result.trainer.state.log_history if "loss" in e]
+        assert isinstance(result.trainer, SFTTrainer)
+        assert (type(result.trainer) is not SFTTrainer) == flag
+        assert result.card["completion_logits"] is flag
+    assert [e["loss"] for e in runs[True]] == pytest.approx([e["loss"] for e in runs[False]],
+                                                            rel=1e-4)
+    for key in ("mean_token_accuracy", "entropy", "num_tokens"):
+        assert [e[key] for e in runs[True]] == pytest.approx([e[key] for e in runs[False]],
+                                                             rel=1e-4), key
+
+
+def test_bench_train_times_both_losses_on_the_same_rows(tiny: dict[str, Path]) -> None:
+    from codecot.bench.train import MODES, bench_train
+
+    figures = bench_train(tiny["data"], steps=3, rounds=2, model=str(tiny["plain"]), threads=1,
+                          dtype="float32")
+    assert set(figures["tokens_per_s_median"]) == set(MODES)
+    assert all(rate > 0 for rate in figures["tokens_per_s_median"].values())
+    assert figures["speedup"] == pytest.approx(figures["tokens_per_s_median"]["completion"]
+                                               / figures["tokens_per_s_median"]["trl"])
+    runs = figures["losses"]
+    assert [len(r) for r in runs["completion"]] == [len(r) for r in runs["trl"]] == [3, 3]
+    assert runs["completion"][0] == pytest.approx(runs["completion"][1], rel=1e-6)  # seeded
+    assert 0 <= figures["loss_max_relative_gap"] < 1e-4
+    result = CliRunner().invoke(app, ["bench", "train", str(tiny["data"]), "--steps", "0"])
+    assert result.exit_code == 2 and "--steps" in result.output
+
+
 # --- a training run -------------------------------------------------------------------------
 
 

@@ -127,6 +127,7 @@ def build_trainer(settings: TrainSettings, split: DatasetSplit, *, device: str, 
     from trl import SFTTrainer
 
     from codecot.narrate.hf.model import load_model
+    from codecot.train.loss import completion_sft_trainer
 
     if dtype == "float16" and device == "cpu":
         raise InvalidArgument("--dtype float16 needs --device cuda; use bfloat16 or float32 on CPU")
@@ -150,8 +151,11 @@ def build_trainer(settings: TrainSettings, split: DatasetSplit, *, device: str, 
         with quiet_checkpointing_alias():
             model = PeftModel.from_pretrained(model, str(settings.init_adapter), is_trainable=True)
         peft_config = None
+    # On CUDA TRL's fused head already projects only the completion positions, in tiles.
+    ours = settings.completion_logits and device == "cpu"
+    trainer_class = completion_sft_trainer() if ours else SFTTrainer
     with quiet_checkpointing_alias():
-        trainer = SFTTrainer(
+        trainer = trainer_class(
             model=model,
             args=sft_config(settings, device, dtype, held_out is not None),
             train_dataset=to_dataset(split.train),

@@ -66,6 +66,11 @@ def train_command(
                                      "form, 0.25 keeps about a quarter; default 1).")] = "",
     whole_traces: Annotated[bool, typer.Option(help="Drop the training rows whose trace has a "
                                                "cut value or leaves events out.")] = False,
+    completion_logits: Annotated[bool, typer.Option(
+        "--completion-logits/--all-logits",
+        help="On the CPU, project only the completion tokens through the LM head in training "
+             "steps (the same loss, less work; TRL does so itself on CUDA); --all-logits "
+             "uses TRL's own loss.")] = True,
 ) -> None:
     """Fine-tune a LoRA adapter for a narrator on a chat dataset (resumes after a kill)."""
     from codecot.train.card import summary_line
@@ -81,6 +86,6 @@ def train_command(
         save_steps=save_steps, eval_steps=eval_steps, log_file=log_file, restart=restart,
         gradient_checkpointing=gradient_checkpointing, adapter_dtype=adapter_dtype,
         eval_limit=eval_limit, skip_long=skip_long, init_adapter=init_adapter, mix=mix,
-        whole_traces=whole_traces)
+        whole_traces=whole_traces, completion_logits=completion_logits)
     result = run_training(settings)
     typer.echo(summary_line(result.card, result.adapter_dir))

@@ -137,6 +137,7 @@ def run_training(settings: TrainSettings) -> TrainResult:
         "init_adapter": None if settings.init_adapter is None else str(settings.init_adapter),
         "mix": settings.mix_weights(),
         "whole_traces": settings.whole_traces,
+        "completion_logits": settings.completion_logits and device == "cpu",
         "learning_rate": settings.learning_rate,
         "scheduler": "cosine",
         "warmup": settings.warmup,

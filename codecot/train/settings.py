@@ -67,6 +67,9 @@ class TrainSettings:
     init_adapter: Path | None = None
     mix: str = ""
     whole_traces: bool = False
+    #: on the CPU, training steps project only completion positions through the LM head
+    #: (:mod:`.loss`); TRL's own head does so on CUDA
+    completion_logits: bool = True
 
     def check(self) -> None:
         """Raise :class:`InvalidArgument` for a value out of range."""
@@ -120,7 +123,7 @@ class TrainSettings:
         """A digest of what a checkpoint depends on: the data and every setting except the run
         length, the output folder and logging (so a longer re-run may resume a shorter one)."""
         loose = {"output", "max_steps", "epochs", "log_file", "restart", "threads", "save_steps",
-                 "eval_steps", "dataset", "adapter_dtype", "eval_limit"}
+                 "eval_steps", "dataset", "adapter_dtype", "eval_limit", "completion_logits"}
         kept = {k: str(v) for k, v in asdict(self).items() if k not in loose}
         kept["dataset_sha256"] = dataset_sha256
         return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
