@@ -59,4 +59,4 @@ def bench_train(dataset: Path, *, steps: int = 4, rounds: int = 2, model: str | 
             "dtype": dtype, "device": device,
             "tokens_per_s_median": medians, "speedup": ratio,
             "loss_max_relative_gap": max(gaps) if gaps else None,
-            "losses": {mode: runs for mode, runs in losses.items()}}
+            "losses": losses}
