@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from codecot.errors import CodecotError, InvalidArgument, MissingDependency
+from codecot.narrate.guided_defaults import SKIPS
 
 app = typer.Typer(
     name="codecot",
@@ -118,7 +119,7 @@ def narrate(
     prompt_form: Annotated[str, typer.Option(help="hf: auto (short with an adapter, long for the bare model), long (rules and examples) or short (the problem only).")] = "auto",
     guided: Annotated[int, typer.Option(help="hf: guided decoding, K tries per step: each step is checked as it is written (forward against the trace, backward in a backward session) and a refuted or undecided one is sampled again (0: off).")] = 0,
     guided_branch: Annotated[bool, typer.Option("--guided-branch/--no-guided-branch", help="hf, guided: every second further try of a step branches off a refuted try where it wrote a value, writing the model's next likeliest value there.")] = False,
-    guided_skips: Annotated[int, typer.Option(help="hf, guided: times a step whose K tries all failed is skipped: written again, K more tries, about another line than the failed tries named (0: keep the best failed try at once).")] = 2,
+    guided_skips: Annotated[int, typer.Option(help="hf, guided: times a step whose K tries all failed is skipped: written again, K more tries, about another line than the failed tries named (0: keep the best failed try at once).")] = SKIPS,
     closing_reserve: Annotated[int, typer.Option(help="hf: tokens kept for the final step; once fewer remain, the rationale is steered to its final step (0: estimated per record).")] = 0,
     program_constraints: Annotated[bool, typer.Option("--program-constraints/--no-program-constraints", help="hf, constrained: narrow the grammar to each record's program: its names and line numbers, each line's own statement and condition, the record's call in the final answer.")] = True,
 ) -> None:
@@ -425,7 +426,7 @@ def bench(
     workdir: Annotated[Path | None, typer.Option(help="loop: folder for the cells' runs (resumable; default out/bench-loop).")] = None,
     program_constraints: Annotated[bool, typer.Option("--program-constraints/--no-program-constraints", help="loop: narrow each record's decoding grammar to its program.")] = True,
     guided_branch: Annotated[bool, typer.Option("--guided-branch/--no-guided-branch", help="loop: the guided variant branches off refuted tries.")] = False,
-    guided_skips: Annotated[int, typer.Option(help="loop: times a step of the guided variant may be skipped after its tries all failed.")] = 2,
+    guided_skips: Annotated[int, typer.Option(help="loop: times a step of the guided variant may be skipped after its tries all failed.")] = SKIPS,
 ) -> None:
     """Measure a stage and print its figures as JSON (narrate: the hf narrator, constrained
     against free decoding; loop: bare, fine-tuned and guided narrators over a held-out corpus;

@@ -8,6 +8,8 @@ import re
 import pytest
 
 from codecot.claims import parse_step
+from codecot.claims.errors import StepParseError
+from codecot.claims.parse import parse_rationale
 from codecot.corpus import CorpusRecord, load_records
 from codecot.narrate.hf.program_facts import (
     BUILTIN_NAMES,
@@ -129,6 +131,19 @@ FORWARD_END = "\nSo f(7, '') returns 7."
 ])
 def test_forward_middle_steps(text: str, admitted: bool) -> None:
     assert _accepts("forward", text + FORWARD_END, _facts()) is admitted
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\f", "\r"])
+def test_generated_text_spaces_with_ascii_spaces_and_tabs_only(space: str) -> None:
+    step = "Line 2: total = 0, so{}total is 0."
+    assert _accepts("forward", step.format(" ") + FORWARD_END, _facts())
+    assert _accepts("forward", step.format("\t") + FORWARD_END, _facts())
+    assert not _accepts("forward", step.format(space) + FORWARD_END, _facts())
+    assert _accepts("forward", "So f(7, '') returns 7.", _facts(), closing=True)
+    assert not _accepts("forward", f"So f(7, ''){space}returns 7.", _facts(), closing=True)
+    # the parser still reads such text (written by others)
+    claims = parse_rationale(step.format(space) + FORWARD_END)
+    assert len(claims) == 2 and not any(isinstance(c, StepParseError) for c in claims)
 
 
 @pytest.mark.parametrize(("text", "admitted"), [

@@ -13,6 +13,7 @@ from codecot.corpus import packaged_corpus
 from codecot.pipeline.engine_local import LocalEngine
 from codecot.pipeline.engine_ray import decode_record, encode_record
 from codecot.pipeline.run import RunConfig, load_corpus, run_pipeline
+from codecot.pipeline.training_data import build_training_data
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 ray = pytest.importorskip("ray")
@@ -87,6 +88,20 @@ def test_ray_resumes_a_run_the_local_engine_left(local_ray: None, tmp_path: Path
                                  report=False))
     assert res.resumed
     assert outcome(out) == outcome(ref)
+
+
+def test_train_data_on_ray_writes_what_the_local_engine_writes(local_ray: None,
+                                                              tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("\n".join(packaged_corpus("demo").read_text().splitlines() + EXTRA) + "\n")
+    local = build_training_data(tmp_path / "local", [str(corpus)], heldout=0.3, seed=1, jobs=2)
+    remote = build_training_data(tmp_path / "ray", [str(corpus)], heldout=0.3, seed=1, jobs=2,
+                                 engine="ray", actors=2)
+    assert local.manifest["train"]["rows"] > 0 and local.manifest["heldout"]["rows"] > 0
+    for side in ("train", "heldout"):
+        assert remote.manifest[side]["sha256"] == local.manifest[side]["sha256"], side
+    assert (tmp_path / "ray" / "train.jsonl").read_bytes() == (
+        tmp_path / "local" / "train.jsonl").read_bytes()
 
 
 def test_records_survive_the_trip_through_arrow_columns() -> None:

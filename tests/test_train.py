@@ -438,6 +438,9 @@ def test_bench_train_times_both_losses_on_the_same_rows(tiny: dict[str, Path]) -
     assert 0 <= figures["loss_max_relative_gap"] < 1e-4
     result = CliRunner().invoke(app, ["bench", "train", str(tiny["data"]), "--steps", "0"])
     assert result.exit_code == 2 and "--steps" in result.output
+    # off the CPU both modes would run TRL's loss: refused before any training
+    with pytest.raises(InvalidArgument, match="use --device cpu"):
+        bench_train(tiny["data"], steps=3, rounds=2, model=str(tiny["plain"]), device="cuda")
 
 
 # --- a training run -------------------------------------------------------------------------

@@ -113,6 +113,18 @@ def test_a_rebuild_resumes_and_writes_the_same_files(built: Path) -> None:
     assert again.manifest["heldout"]["sha256"] == manifest["heldout"]["sha256"]
 
 
+@pytest.mark.parametrize(("engine", "actors", "message"), [
+    ("spark", 1, "--engine"), ("ray", 0, "--actors")])
+def test_an_unknown_engine_or_no_actor_is_refused_before_any_work(
+        tmp_path: Path, engine: str, actors: int, message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        build_training_data(tmp_path / "out", ["demo"], engine=engine, actors=actors)
+    assert not (tmp_path / "out").exists()
+    result = CliRunner().invoke(app, ["train-data", "-o", str(tmp_path / "out"),
+                                      "--engine", engine, "--actors", str(actors)])
+    assert result.exit_code != 0 and not (tmp_path / "out").exists()
+
+
 def _row(rid: str, text: str) -> dict[str, Any]:
     return {"id": rid, "direction": "forward", "grounded": True,
             "messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "x"}]}

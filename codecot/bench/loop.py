@@ -27,7 +27,7 @@ from typing import Any
 
 from codecot.bench.common import valid_records
 from codecot.jsonl import atomic_write_text, iter_jsonl, write_jsonl
-from codecot.narrate.guided import SKIPS
+from codecot.narrate.guided_defaults import SKIPS
 
 VARIANTS = ("bare", "tuned", "guided")
 MODES = ("grounded", "blind")

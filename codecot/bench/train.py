@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from codecot.errors import InvalidArgument
+
 MODES = ("completion", "trl")
 
 
@@ -29,7 +31,13 @@ def bench_train(dataset: Path, *, steps: int = 4, rounds: int = 2, model: str | 
                 max_length: int = 1024, threads: int | None = 2, dtype: str = "auto",
                 device: str = "cpu", learning_rate: float = 6e-4) -> dict[str, Any]:
     """Measure both modes (see the module) on the first rows of ``dataset`` that fit in
-    ``max_length`` tokens."""
+    ``max_length`` tokens; on the CPU only, where they differ (elsewhere ``codecot train``
+    keeps TRL's loss in both)."""
+    if device != "cpu":
+        raise InvalidArgument(
+            f"codecot bench train --device {device}: the completion-only loss runs on the CPU "
+            "only (on CUDA TRL's own loss already leaves prompt positions out), so both modes "
+            "would time TRL's; use --device cpu")
     from codecot.train.run import run_training
     from codecot.train.settings import TrainSettings
 

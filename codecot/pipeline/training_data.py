@@ -35,7 +35,7 @@ from codecot.corpus import CorpusRecord, packaged_corpus
 from codecot.errors import InvalidArgument
 from codecot.jsonl import atomic_write_text, iter_jsonl
 from codecot.pipeline.dataset import chat_row
-from codecot.pipeline.run import RunConfig, file_sha256, load_corpus, run_pipeline
+from codecot.pipeline.run import ENGINES, RunConfig, file_sha256, load_corpus, run_pipeline
 
 #: The corpora of the shipped narrator's training set.
 DEFAULT_CORPORA = ("starter", "forms", "humaneval")
@@ -232,12 +232,18 @@ class BuildResult:
 
 def build_training_data(out: Path, corpora: Sequence[str] = DEFAULT_CORPORA, *,
                         heldout: float = 0.1, seed: int = 0, jobs: int | None = None,
-                        merge: Sequence[Path] = (),
+                        merge: Sequence[Path] = (), engine: str = "local", actors: int = 1,
                         on_source: Callable[[str], None] | None = None) -> BuildResult:
     """Build ``train.jsonl``, ``heldout.jsonl`` and ``manifest.json`` in ``out`` (see the
-    module docstring); ``on_source(name)`` is called before each corpus runs."""
+    module docstring); ``on_source(name)`` is called before each corpus runs.  ``engine`` and
+    ``actors`` run each corpus's pipeline (``ray`` with ``actors`` narration actors narrates
+    records side by side); they do not change the outputs."""
     if not corpora and not merge:
         raise InvalidArgument("nothing to build from: give a corpus or a run to merge")
+    if engine not in ENGINES:
+        raise InvalidArgument(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if actors < 1:
+        raise InvalidArgument("--actors must be at least 1")
     held_out_problems(set(), heldout, seed)  # checks the fraction before any work
     out.mkdir(parents=True, exist_ok=True)
     rows = TrainingRows()
@@ -249,7 +255,8 @@ def build_training_data(out: Path, corpora: Sequence[str] = DEFAULT_CORPORA, *,
         run_dir = out / RUNS / source.name
         result = run_pipeline(RunConfig(corpus=source.path, outdir=run_dir, jobs=jobs,
                                         narrators=("template",),
-                                        directions=("forward", "backward"), report=False))
+                                        directions=("forward", "backward"), report=False,
+                                        engine=engine, ray_actors=actors))
         accepted = rows_of_run(source.name, run_dir, source.path, rows, jobs)
         sources.append({"name": source.name, "corpus": str(source.path),
                         "corpus_sha256": file_sha256(source.path), "run": str(run_dir),
@@ -313,11 +320,14 @@ def train_data_command(
     seed: Annotated[int, typer.Option(help="Seed of the held-out split.")] = 0,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Sandbox workers (default: "
                                              "CPU count).")] = None,
+    engine: Annotated[str, typer.Option(help="local (one process narrates) or ray (Ray Data: "
+                                        "narration actors side by side); same outputs.")] = "local",
+    actors: Annotated[int, typer.Option(help="Ray engine: narration actors.")] = 2,
 ) -> None:
     """Build the narrator's training set: template rationales of the corpora, verified, each
     as a grounded and a blind short-prompt row, split by problem (resumes after a kill)."""
     result = build_training_data(
         output, tuple(corpus) if corpus else DEFAULT_CORPORA, heldout=heldout, seed=seed,
-        jobs=jobs, merge=tuple(merge or ()),
+        jobs=jobs, merge=tuple(merge or ()), engine=engine, actors=actors,
         on_source=lambda name: typer.echo(f"corpus {name}: running the pipeline", err=True))
     typer.echo(result.line())

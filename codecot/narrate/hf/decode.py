@@ -95,7 +95,6 @@ import torch
 
 from codecot.narrate.constrain import GrammarConstraint
 from codecot.narrate.guided import (
-    RESAMPLE_TEMPERATURE,
     StepChecker,
     Target,
     claim_key,
@@ -103,6 +102,7 @@ from codecot.narrate.guided import (
     rank,
     skip_targets,
 )
+from codecot.narrate.guided_defaults import RESAMPLE_TEMPERATURE
 from codecot.narrate.hf import closing as C
 from codecot.narrate.hf.narrowing import lines_ahead, word_bound
 from codecot.narrate.hf.program_facts import python_tokens

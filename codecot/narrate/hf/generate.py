@@ -28,7 +28,8 @@ import torch
 from codecot.claims import StepParseError, parse_step
 from codecot.claims.model import AnswerClaim, InputClaim
 from codecot.narrate.constrain import GrammarConstraint
-from codecot.narrate.guided import RESAMPLE_TEMPERATURE, StepChecker
+from codecot.narrate.guided import StepChecker
+from codecot.narrate.guided_defaults import RESAMPLE_TEMPERATURE
 from codecot.narrate.hf.decode import MAX_STEP_TOKENS
 from codecot.narrate.hf.kv_cache import grow_in_place
 from codecot.narrate.hf.program_facts import ProgramFacts

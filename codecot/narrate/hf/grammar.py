@@ -7,6 +7,7 @@ them out in the Lark dialect that llguidance reads (an Earley parser with a gree
 * every terminal becomes a regex; lookaheads (``(?!\\w)``, unsupported there) are dropped and
   control characters escaped;
 * every rule becomes plain BNF (Lark has already expanded ``?``, ``*``, ``[]`` and aliases);
+  the space skipped between lexemes is ASCII spaces and tabs only (:data:`DECODING_SPACE`);
 * a rationale is ``(step "\\n"){0,N-1}`` followed by one final step and nothing else: the
   final answer forward (``So the answer is ...``), the final input backward (``So the input
   is ...``).  Middle steps cannot be a final step, forward middle steps cannot be the
@@ -96,6 +97,11 @@ CLAIM_TERMINALS = {
 
 #: Step forms whose value chain must end in True or False (a branch outcome).
 BOOLEAN_OUTCOME = frozenset({"condition", "condition_explicit"})
+
+#: The space a generated rationale may write between lexemes: ASCII spaces and tabs.  The
+#: parser also skips form feeds, carriage returns and no-break spaces (text from other
+#: writers), but a model sampled hot wrote runs of no-break spaces until its budget ran out.
+DECODING_SPACE = r"[ \t]+"
 
 #: Most steps a generated rationale may have (the final step included).
 DEFAULT_MAX_STEPS = 40
@@ -372,9 +378,7 @@ def _terminals_text(lark: Any, name_sets: list[frozenset[str]],
         lines.append(f"{_term_name(t.name)}: /{regex}/")
         if t.name == "INT":
             lines.append(f"{_INT_DOT}: /({terminal_regex(t)})\\./")
-    by_name = {t.name: t for t in lark.terminals}
-    for name in lark.lexer_conf.ignore:
-        lines.append(f"%ignore /{terminal_regex(by_name[name])}/")
+    lines.append(f"%ignore /{DECODING_SPACE}/")
     return lines
 
 

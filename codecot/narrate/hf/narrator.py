@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 from codecot.corpus import CorpusRecord
 from codecot.errors import InvalidArgument
 from codecot.narrate.base import DIRECTIONS, NarrationError, Rationale
-from codecot.narrate.guided import RESAMPLE_MIN_P, RESAMPLE_STEP, RESAMPLE_TEMPERATURE, SKIPS
+from codecot.narrate.guided_defaults import (
+    RESAMPLE_MIN_P,
+    RESAMPLE_STEP,
+    RESAMPLE_TEMPERATURE,
+    SKIPS,
+)
 from codecot.narrate.hf.grammar import DEFAULT_MAX_STEPS
 
 if TYPE_CHECKING:
