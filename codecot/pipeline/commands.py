@@ -62,15 +62,14 @@ def run_command(
     """
     from codecot.narrate.registry import parse_narrators
     from codecot.pipeline.narrate_stage import directions_of
-    from codecot.pipeline.run import ENGINES, RunConfig, run_pipeline
+    from codecot.pipeline.run import RunConfig, check_engine, run_pipeline
 
     _no_extras(ctx)
     try:
         dirs = directions_of(direction)
     except ValueError as exc:
         raise InvalidArgument(str(exc)) from exc
-    if engine not in ENGINES:
-        raise InvalidArgument(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    check_engine(engine)
     if fmt not in ("steps", "free", "auto"):
         raise InvalidArgument(f"--format must be steps, free or auto, not {fmt!r}")
     options: dict[str, Any] = {"seed": seed, "max_iterations": max_iterations, "model": model,

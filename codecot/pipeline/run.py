@@ -30,6 +30,12 @@ from codecot.verify.policy import get_policy
 ENGINES = ("local", "ray")
 
 
+def check_engine(engine: str) -> None:
+    """Raise :class:`InvalidArgument` unless ``engine`` is one of :data:`ENGINES`."""
+    if engine not in ENGINES:
+        raise InvalidArgument(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything a run is made of.  :meth:`identity` is what a resumed run must share."""
@@ -141,6 +147,7 @@ def make_engine(cfg: RunConfig) -> Any:
     from codecot.narrate.registry import get_narrator
 
     slots = Slots(cfg.narrators, cfg.directions)
+    check_engine(cfg.engine)
     policy = get_policy(cfg.policy)
     if cfg.engine == "local":
         from codecot.pipeline.engine_local import LocalEngine
@@ -150,17 +157,15 @@ def make_engine(cfg: RunConfig) -> Any:
                                            for n in cfg.narrators],
                            policy, jobs=cfg.jobs, limits=cfg.limits, rationales=rats,
                            fmt=cfg.fmt, free_policy=get_policy(cfg.free_policy))
-    if cfg.engine == "ray":
-        if cfg.rationales is not None:
-            raise InvalidArgument("--rationales works with --engine local only")
-        if cfg.fmt != "steps":
-            raise InvalidArgument("--format free|auto works with --engine local only")
-        from codecot.pipeline.engine_ray import RayEngine
+    if cfg.rationales is not None:
+        raise InvalidArgument("--rationales works with --engine local only")
+    if cfg.fmt != "steps":
+        raise InvalidArgument("--format free|auto works with --engine local only")
+    from codecot.pipeline.engine_ray import RayEngine
 
-        return RayEngine(slots, cfg.narrator_options, cfg.policy, jobs=cfg.jobs,
-                         limits=cfg.limits, num_gpus=cfg.ray_num_gpus, actors=cfg.ray_actors,
-                         address=cfg.ray_address, batch_size=cfg.chunk_size)
-    raise InvalidArgument(f"--engine must be one of {', '.join(ENGINES)}, not {cfg.engine!r}")
+    return RayEngine(slots, cfg.narrator_options, cfg.policy, jobs=cfg.jobs,
+                     limits=cfg.limits, num_gpus=cfg.ray_num_gpus, actors=cfg.ray_actors,
+                     address=cfg.ray_address, batch_size=cfg.chunk_size)
 
 
 def run_pipeline(cfg: RunConfig, on_progress: Callable[[int, int], None] | None = None) -> RunResult:

@@ -35,7 +35,10 @@ from codecot.corpus import CorpusRecord, packaged_corpus
 from codecot.errors import InvalidArgument
 from codecot.jsonl import atomic_write_text, iter_jsonl
 from codecot.pipeline.dataset import chat_row
-from codecot.pipeline.run import ENGINES, RunConfig, file_sha256, load_corpus, run_pipeline
+from codecot.pipeline.run import RunConfig, check_engine, file_sha256, load_corpus, run_pipeline
+
+#: Narration actors of ``--engine ray`` (one per core of a 2-core machine).
+ACTORS = 2
 
 #: The corpora of the shipped narrator's training set.
 DEFAULT_CORPORA = ("starter", "forms", "humaneval")
@@ -232,7 +235,7 @@ class BuildResult:
 
 def build_training_data(out: Path, corpora: Sequence[str] = DEFAULT_CORPORA, *,
                         heldout: float = 0.1, seed: int = 0, jobs: int | None = None,
-                        merge: Sequence[Path] = (), engine: str = "local", actors: int = 2,
+                        merge: Sequence[Path] = (), engine: str = "local", actors: int = ACTORS,
                         on_source: Callable[[str], None] | None = None) -> BuildResult:
     """Build ``train.jsonl``, ``heldout.jsonl`` and ``manifest.json`` in ``out`` (see the
     module docstring); ``on_source(name)`` is called before each corpus runs.  ``engine`` and
@@ -241,8 +244,7 @@ def build_training_data(out: Path, corpora: Sequence[str] = DEFAULT_CORPORA, *,
     backward exploration gives out under one load and not the other."""
     if not corpora and not merge:
         raise InvalidArgument("nothing to build from: give a corpus or a run to merge")
-    if engine not in ENGINES:
-        raise InvalidArgument(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    check_engine(engine)
     if actors < 1:
         raise InvalidArgument("--actors must be at least 1")
     held_out_problems(set(), heldout, seed)  # checks the fraction before any work
@@ -322,8 +324,8 @@ def train_data_command(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Sandbox workers (default: "
                                              "CPU count).")] = None,
     engine: Annotated[str, typer.Option(help="local (one process narrates) or ray (Ray Data: "
-                                        "narration actors side by side); same outputs.")] = "local",
-    actors: Annotated[int, typer.Option(help="Ray engine: narration actors.")] = 2,
+                                        "narration actors side by side); the same files under like load.")] = "local",
+    actors: Annotated[int, typer.Option(help="Ray engine: narration actors.")] = ACTORS,
 ) -> None:
     """Build the narrator's training set: template rationales of the corpora, verified, each
     as a grounded and a blind short-prompt row, split by problem (resumes after a kill)."""
