@@ -39,6 +39,7 @@ _REGEX_TERMINALS: dict[str, st.SearchStrategy[str]] = {
     "INT": st.one_of(st.integers(0, 10**20).map(str), st.sampled_from(["0x1f", "0b101", "1_000"])),
     "FLOAT": _floats,
     "IMAG": st.sampled_from(["2j", "1.5J", "1e3j"]),
+    "BYTES": st.one_of(st.binary(max_size=4).map(repr), st.sampled_from(["rb'\\d'", 'B"x"'])),
     "STRING": st.one_of(st.text(max_size=6).map(repr), st.binary(max_size=4).map(repr),
                         st.sampled_from(["r'\\d'", "'\\N{BULLET}'", "b'\\x00'"])),
     "LINE_REF": st.integers(0, 999).map(lambda n: f"Line {n}"),
